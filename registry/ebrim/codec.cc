@@ -1,0 +1,289 @@
+// ebRS 3.0 envelopes around the metadata: SubmitObjectsRequest, AdhocQueryRequest,
+// RegistryResponse and AdhocQueryResponse, plus the small URN helpers. The objects inside
+// are handled by codec_parse.cc (lenient) and codec_emit.cc (schema order).
+#include "registry/ebrim/codec.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "registry/ebrim/codec_internal.h"
+#include "registry/ebrim/vocabulary.h"
+#include "registry/ebrim/xml_util.h"
+
+namespace xds::ebrim {
+namespace {
+
+using xml::Attr;
+using xml::Is;
+
+// The element to work on: `node` itself when it matches, else the first matching
+// descendant (so a caller may hand over a document, a SOAP Body or an ITI-41 wrapper).
+pugi::xml_node Locate(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
+  if (Is(node, ns, local)) return node;
+  return node.find_node([&](const pugi::xml_node& n) { return Is(n, ns, local); });
+}
+
+ResponseStatus ParseResponseStatus(const std::string& status) {
+  // The IHE sample responses carry bare "Success"; accept those beside the URNs.
+  if (status == vocab::kResponseSuccess || status == "Success") return SUCCESS;
+  if (status == vocab::kResponsePartialSuccess || absl::EndsWith(status, ":PartialSuccess") ||
+      status == "PartialSuccess") {
+    return PARTIAL_SUCCESS;
+  }
+  return FAILURE;
+}
+
+void ParseErrorList(const pugi::xml_node& response, RegistryResponse* out) {
+  pugi::xml_node list = xml::Child(response, vocab::kRsNs, "RegistryErrorList");
+  for (const pugi::xml_node& e : xml::Children(list, vocab::kRsNs, "RegistryError")) {
+    RegistryError* error = out->add_errors();
+    error->set_code(Attr(e, "errorCode"));
+    error->set_context(Attr(e, "codeContext"));
+    error->set_location(Attr(e, "location"));
+    error->set_severity(absl::EndsWith(Attr(e, "severity"), "Warning") ? WARNING : ERROR);
+  }
+}
+
+void AppendObjectRef(pugi::xml_node list, const std::string& id) {
+  xml::AppendElement(list, "rim", vocab::kRimNs, "ObjectRef").append_attribute("id") = id.c_str();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+std::string StatusUrn(AvailabilityStatus status) {
+  switch (status) {
+    case APPROVED:
+      return vocab::kStatusApproved;
+    case DEPRECATED:
+      return vocab::kStatusDeprecated;
+    default:
+      return "";
+  }
+}
+
+std::string ResponseStatusUrn(ResponseStatus status) {
+  switch (status) {
+    case SUCCESS:
+      return vocab::kResponseSuccess;
+    case PARTIAL_SUCCESS:
+      return vocab::kResponsePartialSuccess;
+    default:
+      return vocab::kResponseFailure;
+  }
+}
+
+std::string NormalizeAssociationType(const std::string& type) {
+  struct ShortName {
+    const char* name;
+    const char* urn;
+  };
+  static constexpr ShortName kShortNames[] = {
+      {"HasMember", vocab::kHasMember},
+      {"RPLC", vocab::kRplc},
+      {"APND", vocab::kApnd},
+      {"XFRM", vocab::kXfrm},
+      {"XFRM_RPLC", vocab::kXfrmRplc},
+      {"signs", vocab::kSigns},
+      {"IsSnapshotOf", vocab::kIsSnapshotOf},
+      {"UpdateAvailabilityStatus", vocab::kUpdateAvailabilityStatus},
+      {"SubmitAssociation", vocab::kSubmitAssociation},
+  };
+  std::string trimmed(absl::StripAsciiWhitespace(type));
+  for (const ShortName& s : kShortNames) {
+    if (trimmed == s.name) return s.urn;
+  }
+  return trimmed;
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing
+
+ParsedSubmission ParseSubmitObjectsRequest(const pugi::xml_node& submit_objects_request) {
+  ParsedSubmission parsed;
+  pugi::xml_node request = Locate(submit_objects_request, vocab::kLcmNs, "SubmitObjectsRequest");
+  if (!request) {
+    parsed.errors.push_back(
+        internal::MetadataError("", "no lcm:SubmitObjectsRequest element in the message"));
+    return parsed;
+  }
+  pugi::xml_node list = xml::Child(request, vocab::kRimNs, "RegistryObjectList");
+  if (!list) {
+    parsed.errors.push_back(
+        internal::MetadataError("", "SubmitObjectsRequest has no rim:RegistryObjectList element"));
+    return parsed;
+  }
+  internal::ParseRegistryObjectList(list, &parsed.submission, &parsed.errors);
+  return parsed;
+}
+
+ParsedQuery ParseAdhocQueryRequest(const pugi::xml_node& adhoc_query_request) {
+  ParsedQuery parsed;
+  StoredQueryRequest& request = parsed.request;
+  pugi::xml_node root = Locate(adhoc_query_request, vocab::kQueryNs, "AdhocQueryRequest");
+  if (!root) {
+    parsed.errors.push_back(
+        internal::MetadataError("", "no query:AdhocQueryRequest element in the message"));
+    return parsed;
+  }
+  pugi::xml_node option = xml::Child(root, vocab::kQueryNs, "ResponseOption");
+  std::string return_type = Attr(option, "returnType");
+  if (return_type == vocab::kReturnTypeObjectRef) {
+    request.set_return_type(OBJECT_REF);
+  } else {
+    request.set_return_type(LEAF_CLASS);
+    if (return_type != vocab::kReturnTypeLeafClass) {
+      // XDS knows only LeafClass and ObjectRef; answer with full objects and say so.
+      RegistryError note = internal::MetadataError(
+          "", absl::StrCat("ResponseOption returnType '", return_type,
+                           "' is not LeafClass or ObjectRef; answering as LeafClass"));
+      note.set_severity(WARNING);
+      parsed.errors.push_back(std::move(note));
+    }
+  }
+
+  pugi::xml_node query = xml::Child(root, vocab::kRimNs, "AdhocQuery");
+  if (!query) {
+    parsed.errors.push_back(
+        internal::MetadataError("", "AdhocQueryRequest has no rim:AdhocQuery element"));
+    return parsed;
+  }
+  // anyURI collapses whitespace: the IHE sample sends id=" urn:uuid:... ".
+  request.set_query_id(Attr(query, "id"));
+  request.set_home(Attr(query, "home"));
+  if (request.query_id().empty()) {
+    parsed.errors.push_back(internal::MetadataError("", "AdhocQuery has no id attribute"));
+  }
+  for (const pugi::xml_node& slot : xml::Children(query, vocab::kRimNs, "Slot")) {
+    QueryParameter* parameter = request.add_parameters();
+    parameter->set_name(Attr(slot, "name"));
+    for (const pugi::xml_node& list : xml::Children(slot, vocab::kRimNs, "ValueList")) {
+      for (const pugi::xml_node& value : xml::Children(list, vocab::kRimNs, "Value")) {
+        parameter->add_values(xml::Text(value));
+      }
+    }
+  }
+  return parsed;
+}
+
+RegistryResponse ParseRegistryResponse(const pugi::xml_node& registry_response) {
+  RegistryResponse response;
+  pugi::xml_node root = Locate(registry_response, vocab::kRsNs, "RegistryResponse");
+  if (!root) {
+    response.set_status(FAILURE);
+    *response.add_errors() =
+        internal::MetadataError("", "no rs:RegistryResponse element in the message");
+    return response;
+  }
+  response.set_status(ParseResponseStatus(Attr(root, "status")));
+  ParseErrorList(root, &response);
+  return response;
+}
+
+StoredQueryResponse ParseAdhocQueryResponse(const pugi::xml_node& adhoc_query_response) {
+  StoredQueryResponse response;
+  pugi::xml_node root = Locate(adhoc_query_response, vocab::kQueryNs, "AdhocQueryResponse");
+  if (!root) {
+    response.mutable_response()->set_status(FAILURE);
+    *response.mutable_response()->add_errors() =
+        internal::MetadataError("", "no query:AdhocQueryResponse element in the message");
+    return response;
+  }
+  response.mutable_response()->set_status(ParseResponseStatus(Attr(root, "status")));
+  ParseErrorList(root, response.mutable_response());
+  pugi::xml_node list = xml::Child(root, vocab::kRimNs, "RegistryObjectList");
+  Submission objects;
+  // Problems in the answer's metadata are the responder's; a client takes what parses.
+  std::vector<RegistryError> ignored;
+  internal::ParseRegistryObjectList(list, &objects, &ignored);
+  response.mutable_document_entries()->Swap(objects.mutable_document_entries());
+  response.mutable_submission_sets()->Swap(objects.mutable_submission_sets());
+  response.mutable_folders()->Swap(objects.mutable_folders());
+  response.mutable_associations()->Swap(objects.mutable_associations());
+  response.mutable_object_refs()->Swap(objects.mutable_object_refs());
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------
+// Emitting
+
+void AppendRegistryErrorList(pugi::xml_node parent, const std::vector<RegistryError>& errors) {
+  if (errors.empty()) return;  // The schema wants at least one RegistryError in a list.
+  pugi::xml_node list = xml::AppendElement(parent, "rs", vocab::kRsNs, "RegistryErrorList");
+  bool any_error = false;
+  for (const RegistryError& e : errors) any_error = any_error || e.severity() == ERROR;
+  list.append_attribute("highestSeverity") =
+      any_error ? vocab::kSeverityError : vocab::kSeverityWarning;
+  for (const RegistryError& e : errors) {
+    pugi::xml_node error = xml::AppendElement(list, "rs", vocab::kRsNs, "RegistryError");
+    error.append_attribute("errorCode") = e.code().c_str();
+    error.append_attribute("codeContext") = e.context().c_str();
+    xml::SetAttrIfPresent(error, "location", e.location());
+    error.append_attribute("severity") =
+        e.severity() == WARNING ? vocab::kSeverityWarning : vocab::kSeverityError;
+  }
+}
+
+void AppendRegistryResponse(pugi::xml_node parent, const RegistryResponse& response) {
+  pugi::xml_node root = xml::AppendElement(parent, "rs", vocab::kRsNs, "RegistryResponse");
+  root.append_attribute("status") = ResponseStatusUrn(response.status()).c_str();
+  AppendRegistryErrorList(
+      root, std::vector<RegistryError>(response.errors().begin(), response.errors().end()));
+}
+
+void AppendAdhocQueryResponse(pugi::xml_node parent, const StoredQueryResponse& response) {
+  pugi::xml_node root = xml::AppendElement(parent, "query", vocab::kQueryNs, "AdhocQueryResponse");
+  root.append_attribute("xmlns:rim") = vocab::kRimNs;
+  root.append_attribute("xmlns:rs") = vocab::kRsNs;
+  root.append_attribute("status") = ResponseStatusUrn(response.response().status()).c_str();
+  const auto& errors = response.response().errors();
+  AppendRegistryErrorList(root, std::vector<RegistryError>(errors.begin(), errors.end()));
+  pugi::xml_node list = xml::AppendElement(root, "rim", vocab::kRimNs, "RegistryObjectList");
+  for (const DocumentEntry& entry : response.document_entries()) AppendDocumentEntry(list, entry);
+  for (const SubmissionSet& set : response.submission_sets()) AppendSubmissionSet(list, set);
+  for (const Folder& folder : response.folders()) AppendFolder(list, folder);
+  for (const Association& a : response.associations()) AppendAssociation(list, a);
+  for (const std::string& id : response.object_refs()) AppendObjectRef(list, id);
+}
+
+void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submission) {
+  pugi::xml_node root = xml::AppendElement(parent, "lcm", vocab::kLcmNs, "SubmitObjectsRequest");
+  root.append_attribute("xmlns:rim") = vocab::kRimNs;
+  pugi::xml_node list = xml::AppendElement(root, "rim", vocab::kRimNs, "RegistryObjectList");
+  for (const SubmissionSet& set : submission.submission_sets()) AppendSubmissionSet(list, set);
+  for (const Folder& folder : submission.folders()) AppendFolder(list, folder);
+  for (const DocumentEntry& entry : submission.document_entries()) {
+    AppendDocumentEntry(list, entry);
+  }
+  for (const Association& a : submission.associations()) AppendAssociation(list, a);
+  for (const std::string& id : submission.object_refs()) AppendObjectRef(list, id);
+}
+
+void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& request) {
+  pugi::xml_node root = xml::AppendElement(parent, "query", vocab::kQueryNs, "AdhocQueryRequest");
+  root.append_attribute("xmlns:rim") = vocab::kRimNs;
+  pugi::xml_node option = xml::AppendElement(root, "query", vocab::kQueryNs, "ResponseOption");
+  option.append_attribute("returnType") = request.return_type() == OBJECT_REF
+                                              ? vocab::kReturnTypeObjectRef
+                                              : vocab::kReturnTypeLeafClass;
+  option.append_attribute("returnComposedObjects") = "true";
+  pugi::xml_node query = xml::AppendElement(root, "rim", vocab::kRimNs, "AdhocQuery");
+  query.append_attribute("id") = request.query_id().c_str();
+  xml::SetAttrIfPresent(query, "home", request.home());
+  for (const QueryParameter& parameter : request.parameters()) {
+    pugi::xml_node slot = xml::AppendElement(query, "rim", vocab::kRimNs, "Slot");
+    slot.append_attribute("name") = parameter.name().c_str();
+    pugi::xml_node list = xml::AppendElement(slot, "rim", vocab::kRimNs, "ValueList");
+    for (const std::string& value : parameter.values()) {
+      xml::AppendElement(list, "rim", vocab::kRimNs, "Value").text().set(value.c_str());
+    }
+  }
+}
+
+}  // namespace xds::ebrim

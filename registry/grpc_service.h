@@ -1,0 +1,27 @@
+// The registry's internal gRPC service (proto/registry_service.proto), used by the
+// repository and by xdsctl. A thin adapter over Registry.
+#ifndef XDS_REGISTRY_GRPC_SERVICE_H_
+#define XDS_REGISTRY_GRPC_SERVICE_H_
+
+#include "proto/registry_service.grpc.pb.h"
+#include "registry/registry.h"
+
+namespace xds {
+
+class RegistryGrpcService final : public RegistryService::Service {
+ public:
+  explicit RegistryGrpcService(Registry* registry) : registry_(registry) {}
+
+  grpc::Status Register(grpc::ServerContext*, const RegisterRequest* request, RegistryResponse* response) override;
+  grpc::Status StoredQuery(grpc::ServerContext*, const StoredQueryRequest* request,
+                           StoredQueryResponse* response) override;
+  grpc::Status AddPatient(grpc::ServerContext*, const Patient* request, AddPatientResponse* response) override;
+  grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
+
+ private:
+  Registry* registry_;
+};
+
+}  // namespace xds
+
+#endif  // XDS_REGISTRY_GRPC_SERVICE_H_

@@ -1,0 +1,103 @@
+// xds-registry: the Document Registry process. SOAP (ITI-42, ITI-18) at /xds/registry and
+// the internal gRPC service, over one SQLite store. Options come from flags or a
+// --flagfile (see deploy/registry.flags for every option explained).
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "registry/grpc_service.h"
+#include "registry/registry.h"
+#include "registry/soap_endpoint.h"
+#include "registry/soap/http_server.h"
+
+ABSL_FLAG(std::string, data_dir, "var/registry", "Directory of the registry's SQLite store (created when absent)");
+ABSL_FLAG(std::string, listen_address, "127.0.0.1", "Address the SOAP and gRPC servers listen on");
+ABSL_FLAG(int, http_port, 8010, "SOAP endpoint port (0 = any free port, see --port_file)");
+ABSL_FLAG(int, grpc_port, 8011, "Internal gRPC port (0 = any free port)");
+ABSL_FLAG(std::string, port_file, "", "When set, the bound ports are written here as 'HTTP_PORT GRPC_PORT' once serving");
+ABSL_FLAG(std::string, patient_authority, "1.3.6.1.4.1.21367.2005.3.7",
+          "Assigning-authority OID of the affinity domain's patient ids");
+ABSL_FLAG(std::string, home_community_id, "", "homeCommunityId (urn:oid:...) put on returned objects; empty = none");
+ABSL_FLAG(int64_t, max_body_bytes, 64 << 20, "Largest accepted HTTP request body, in bytes");
+ABSL_FLAG(int, max_xml_depth, 64, "Deepest accepted XML element nesting");
+ABSL_FLAG(int, max_registry_objects, 10000, "Most registry objects accepted in one submission");
+ABSL_FLAG(int, max_leaf_class_results, 1000, "Most objects in a LeafClass answer before XDSTooManyResults");
+ABSL_FLAG(int, max_object_ref_results, 10000, "Most objects in an ObjectRef answer before XDSTooManyResults");
+ABSL_FLAG(int, reader_connections, 4, "Pooled read-only SQLite connections");
+ABSL_FLAG(bool, require_repository_attributes, true,
+          "Require hash, size and repositoryUniqueId on every DocumentEntry (ITI TF-3 Table 4.3.1-3, DR/42)");
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
+  absl::ParseCommandLine(argc, argv);
+
+  std::error_code ec;
+  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
+  xds::SqliteOptions store_options;
+  store_options.path = absl::GetFlag(FLAGS_data_dir) + "/registry.sqlite";
+  store_options.reader_connections = absl::GetFlag(FLAGS_reader_connections);
+  auto store = xds::OpenSqliteMetadataStore(store_options);
+  if (!store.ok()) {
+    std::cerr << "xds-registry: cannot open store: " << store.status() << "\n";
+    return 1;
+  }
+  xds::RegistryOptions options;
+  options.patient_authority = absl::GetFlag(FLAGS_patient_authority);
+  options.home_community_id = absl::GetFlag(FLAGS_home_community_id);
+  options.max_leaf_class_results = absl::GetFlag(FLAGS_max_leaf_class_results);
+  options.max_object_ref_results = absl::GetFlag(FLAGS_max_object_ref_results);
+  options.validation.require_repository_attributes = absl::GetFlag(FLAGS_require_repository_attributes);
+  xds::Registry registry(std::move(*store), options);
+
+  xds::RegistryGrpcService grpc_service(&registry);
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),
+                           grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(&grpc_service);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (!grpc_server || grpc_port == 0) {
+    std::cerr << "xds-registry: cannot listen for gRPC on port " << absl::GetFlag(FLAGS_grpc_port) << "\n";
+    return 1;
+  }
+
+  xds::EndpointLimits limits;
+  limits.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
+  limits.max_registry_objects = absl::GetFlag(FLAGS_max_registry_objects);
+  xds::http::ServerOptions http_options;
+  http_options.address = absl::GetFlag(FLAGS_listen_address);
+  http_options.port = absl::GetFlag(FLAGS_http_port);
+  http_options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
+  auto http_server = xds::http::StartServer(http_options, xds::MakeRegistrySoapHandler(&registry, limits));
+  if (!http_server.ok()) {
+    std::cerr << "xds-registry: " << http_server.status().message() << "\n";
+    return 1;
+  }
+
+  if (!absl::GetFlag(FLAGS_port_file).empty()) {
+    std::string tmp = absl::GetFlag(FLAGS_port_file) + ".tmp";
+    std::ofstream(tmp) << (*http_server)->port() << " " << grpc_port << "\n";
+    std::filesystem::rename(tmp, absl::GetFlag(FLAGS_port_file), ec);
+  }
+  std::cerr << "xds-registry: SOAP http://" << http_options.address << ":" << (*http_server)->port()
+            << "/xds/registry, gRPC " << http_options.address << ":" << grpc_port << std::endl;
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  while (!g_stop) pause();
+  (*http_server)->Shutdown();
+  grpc_server->Shutdown();
+  return 0;
+}

@@ -1,0 +1,55 @@
+// A small HTTP/1.1 server (Boost.Beast) for the SOAP endpoints: keep-alive, TCP_NODELAY,
+// a body-size limit, one thread per connection. Handlers may block (a registration waits
+// for its group commit), so every connection gets its own thread; `max_connections` bounds
+// them and further clients wait in the accept backlog.
+#ifndef XDS_REGISTRY_SOAP_HTTP_SERVER_H_
+#define XDS_REGISTRY_SOAP_HTTP_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace xds::http {
+
+struct Request {
+  std::string method;
+  std::string target;
+  std::string content_type;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 0;                            // 0 = pick a free port
+  size_t max_body_bytes = 64 * 1024 * 1024;
+  int max_connections = 512;
+  int idle_timeout_seconds = 60;
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  virtual int port() const = 0;
+  // Stops accepting and closes idle connections; returns when all threads are done.
+  virtual void Shutdown() = 0;
+};
+
+// Starts serving in background threads. Bodies larger than max_body_bytes are answered
+// with 413 and a SOAP 1.2 Fault (the caller cannot get a RegistryResponse for a body it
+// could not read).
+absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler handler);
+
+}  // namespace xds::http
+
+#endif  // XDS_REGISTRY_SOAP_HTTP_SERVER_H_

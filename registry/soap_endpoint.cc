@@ -1,0 +1,82 @@
+#include "registry/soap_endpoint.h"
+
+#include "absl/strings/str_cat.h"
+#include "registry/ebrim/codec.h"
+#include "registry/ebrim/vocabulary.h"
+
+namespace xds {
+namespace {
+
+constexpr char kRegisterResponseAction[] = "urn:ihe:iti:2007:RegisterDocumentSet-bResponse";
+constexpr char kStoredQueryResponseAction[] = "urn:ihe:iti:2007:RegistryStoredQueryResponse";
+
+size_t CountRegistryObjects(const pugi::xml_node& submit_objects_request) {
+  size_t count = 0;
+  for (pugi::xml_node list : submit_objects_request.children()) {
+    if (soap::LocalName(list) != "RegistryObjectList") continue;
+    for (pugi::xml_node object : list.children()) count += object.type() == pugi::node_element;
+  }
+  return count;
+}
+
+http::Response Register(Registry* registry, const EndpointLimits& limits, const soap::Request& request) {
+  soap::ResponseEnvelope envelope(kRegisterResponseAction, request.message_id);
+  RegistryResponse response;
+  const pugi::xml_node& body = request.body_element;
+  if (soap::LocalName(body) != "SubmitObjectsRequest" || soap::NamespaceOf(body) != vocab::kLcmNs) {
+    response = FailureResponse({MakeError("XDSRegistryMetadataError",
+                                          "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body")});
+  } else if (size_t n = CountRegistryObjects(body); n > limits.max_registry_objects) {
+    response = FailureResponse({MakeError("XDSRegistryOutOfResources",
+                                          absl::StrCat("The submission holds ", n, " registry objects; this registry "
+                                                       "accepts at most ", limits.max_registry_objects))});
+  } else {
+    ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(body);
+    response = parsed.errors.empty() ? registry->Register(std::move(parsed.submission))
+                                     : FailureResponse(std::move(parsed.errors));
+  }
+  ebrim::AppendRegistryResponse(envelope.body(), response);
+  return soap::MakeResponse(envelope, kRegisterResponseAction, request.mtom);
+}
+
+http::Response StoredQuery(Registry* registry, const soap::Request& request) {
+  soap::ResponseEnvelope envelope(kStoredQueryResponseAction, request.message_id);
+  StoredQueryResponse response;
+  const pugi::xml_node& body = request.body_element;
+  if (soap::LocalName(body) != "AdhocQueryRequest" || soap::NamespaceOf(body) != vocab::kQueryNs) {
+    *response.mutable_response() =
+        FailureResponse({MakeError("XDSRegistryError", "RegistryStoredQuery expects a query:AdhocQueryRequest body")});
+  } else {
+    ebrim::ParsedQuery parsed = ebrim::ParseAdhocQueryRequest(body);
+    if (parsed.errors.empty()) {
+      response = registry->StoredQuery(parsed.request);
+    } else {
+      *response.mutable_response() = FailureResponse(std::move(parsed.errors));
+    }
+  }
+  ebrim::AppendAdhocQueryResponse(envelope.body(), response);
+  return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);
+}
+
+}  // namespace
+
+http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits) {
+  return [registry, limits](const http::Request& http_request) -> http::Response {
+    if (http_request.target != "/xds/registry") {
+      return http::Response{404, "text/plain", "Not found. The registry's SOAP endpoint is /xds/registry\n"};
+    }
+    soap::Request request;
+    soap::Fault fault;
+    if (!soap::ParseRequest(http_request, limits.xml, &request, &fault)) {
+      return soap::MakeFaultResponse(fault, request.message_id);
+    }
+    if (request.action == vocab::kActionRegister) return Register(registry, limits, request);
+    if (request.action == vocab::kActionStoredQuery) return StoredQuery(registry, request);
+    return soap::MakeFaultResponse(
+        {"Sender", "a:ActionNotSupported",
+         absl::StrCat("The action ", request.action, " is not supported by the Document Registry endpoint")},
+        request.message_id);
+  };
+}
+
+}  // namespace xds

@@ -1,0 +1,20 @@
+// The registry's SOAP 1.2 endpoint (/xds/registry): ITI-42 and ITI-18 by wsa:Action.
+#ifndef XDS_REGISTRY_SOAP_ENDPOINT_H_
+#define XDS_REGISTRY_SOAP_ENDPOINT_H_
+
+#include "registry/registry.h"
+#include "registry/soap/http_server.h"
+#include "registry/soap/soap_envelope.h"
+
+namespace xds {
+
+struct EndpointLimits {
+  soap::Limits xml;
+  size_t max_registry_objects = 10'000;  // objects in one SubmitObjectsRequest
+};
+
+http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits);
+
+}  // namespace xds
+
+#endif  // XDS_REGISTRY_SOAP_ENDPOINT_H_

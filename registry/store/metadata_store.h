@@ -1,0 +1,147 @@
+// The registry's storage, behind a narrow interface so that a PostgreSQL implementation
+// can sit beside the SQLite one. Errors are absl::Status values, never exceptions.
+#ifndef XDS_REGISTRY_STORE_METADATA_STORE_H_
+#define XDS_REGISTRY_STORE_METADATA_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/xds_metadata.pb.h"
+
+namespace xds {
+
+// Kind of a stored registry object.
+enum class ObjectKind { kDocumentEntry, kSubmissionSet, kFolder, kAssociation };
+
+// The facts about an already registered object that validation needs.
+struct StoredObjectInfo {
+  std::string entry_uuid;
+  ObjectKind kind;
+  std::string patient_id;  // empty for associations
+  AvailabilityStatus status;
+  DocumentEntryType document_type = DOCUMENT_ENTRY_TYPE_UNSPECIFIED;  // DocumentEntries only
+};
+
+// Read access to committed registry state from inside a write transaction: everything a
+// submission is checked against (TF-2 3.42.4.1.3). Valid only during the check callback.
+class RegistryView {
+ public:
+  virtual ~RegistryView() = default;
+  virtual absl::StatusOr<bool> PatientKnown(const std::string& patient_id) = 0;
+  // Objects whose entryUUID is in `uuids`; unknown uuids are simply absent.
+  virtual absl::StatusOr<std::vector<StoredObjectInfo>> FindObjects(const std::vector<std::string>& uuids) = 0;
+  // DocumentEntries registered with this uniqueId (several are allowed, same hash/size).
+  virtual absl::StatusOr<std::vector<DocumentEntry>> DocumentEntriesByUniqueId(const std::string& unique_id) = 0;
+  // True when any DocumentEntry, SubmissionSet or Folder already carries this uniqueId.
+  virtual absl::StatusOr<bool> UniqueIdRegistered(const std::string& unique_id) = 0;
+  // Associations (any status) whose source or target is `uuid`.
+  virtual absl::StatusOr<std::vector<Association>> AssociationsOf(const std::string& uuid) = 0;
+};
+
+// What a checked submission changes besides inserting its own objects.
+struct WritePlan {
+  Submission submission;                    // ids all urn:uuid:, statuses set
+  std::vector<std::string> deprecate_uuids; // DocumentEntries that RPLC/XFRM_RPLC deprecate
+  std::vector<std::string> touched_folder_uuids;  // existing Folders whose lastUpdateTime is set
+  std::string last_update_time;             // DTM used for touched folders
+};
+
+// Runs inside the write transaction. Returns the errors that refuse the submission (none to
+// accept), and may fill plan->deprecate_uuids / touched_folder_uuids.
+using SubmissionCheck = std::function<std::vector<RegistryError>(RegistryView& view, WritePlan* plan)>;
+
+// Filter for FindDocuments-like lookups. Empty vectors mean "no constraint". Each inner
+// vector of a *_all list is one OR-group; groups are ANDed (TF-2 3.18.4.1.2.3.5).
+// A CodeRef with an empty scheme matches that code in any coding scheme.
+// Author patterns use SQLite LIKE: % and _ are wildcards and ASCII letters match
+// case-insensitively. Results come back in registration order.
+struct CodeRef {
+  std::string code;
+  std::string scheme;
+};
+struct DocumentEntryFilter {
+  std::vector<std::string> patient_ids;
+  std::vector<AvailabilityStatus> statuses;
+  std::vector<DocumentEntryType> types;  // empty = any
+  std::vector<CodeRef> class_codes, type_codes, practice_setting_codes,
+      healthcare_facility_type_codes, format_codes;
+  std::vector<std::vector<CodeRef>> event_codes_all, confidentiality_codes_all;
+  std::vector<std::string> author_person_patterns;  // SQL LIKE (% and _), OR
+  std::vector<std::string> reference_ids;           // exact, OR
+  // DTM bounds, already normalised to 14 digits; From inclusive, To exclusive. Empty = open.
+  // An entry without serviceStartTime (serviceStopTime) passes the service_start_*
+  // (service_stop_*) bounds; one without creationTime fails the creation_* bounds.
+  std::string creation_from, creation_to, service_start_from, service_start_to,
+      service_stop_from, service_stop_to;
+  std::vector<std::string> entry_uuids;  // exact, OR
+  std::vector<std::string> unique_ids;   // exact, OR
+  std::vector<std::string> logical_ids;  // exact, OR
+  size_t limit = 0;                      // 0 = unlimited; otherwise at most limit+1 rows
+};
+
+// SubmissionSets and Folders. Fields marked for one kind are ignored by the other's Find.
+struct PackageFilter {
+  std::vector<std::string> patient_ids;
+  std::vector<AvailabilityStatus> statuses;
+  std::vector<std::string> entry_uuids, unique_ids, source_ids;
+  std::vector<CodeRef> content_type_codes;                 // SubmissionSet, OR
+  std::vector<std::vector<CodeRef>> folder_codes_all;      // Folder, AND of ORs
+  std::vector<std::string> author_person_patterns;         // SubmissionSet, LIKE, OR
+  std::string time_from, time_to;  // submissionTime (SS) / lastUpdateTime (Folder), 14 digits
+  size_t limit = 0;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Checks and commits one submission atomically and durably: runs `check` against the
+  // committed state inside the write transaction; when it returns no errors, inserts every
+  // object of plan.submission and applies the plan's status/lastUpdateTime changes. Either
+  // all of it is durable when this returns an empty vector, or nothing was written.
+  // Thread-safe; concurrent callers are committed in groups (one fsync for many).
+  // A non-OK status means nothing of this submission was written: the store failed (disk,
+  // corruption; then the whole group fails), a RegistryView read inside the check failed,
+  // or an entryUUID already exists (AlreadyExists; only when the check let a duplicate
+  // entryUUID through). `check` runs on the writer thread: it must not call
+  // Submit or AddPatient (deadlock); it may call the read methods.
+  virtual absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check) = 0;
+
+  // Patient index. AddPatient returns false when the id was already known; it is durable
+  // when it returns (committed by the writer like a submission).
+  virtual absl::StatusOr<bool> AddPatient(const std::string& patient_id) = 0;
+  virtual absl::StatusOr<bool> PatientKnown(const std::string& patient_id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListPatients() = 0;
+
+  // Reads (pooled readers, thread-safe). Results carry the full objects as registered.
+  virtual absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(const DocumentEntryFilter& filter) = 0;
+  virtual absl::StatusOr<std::vector<SubmissionSet>> FindSubmissionSets(const PackageFilter& filter) = 0;
+  virtual absl::StatusOr<std::vector<Folder>> FindFolders(const PackageFilter& filter) = 0;
+  // Associations (any status) whose source or target is in `source_or_target_uuids`,
+  // optionally restricted to `types` (full URNs; empty = any). An empty uuid list is
+  // InvalidArgument.
+  virtual absl::StatusOr<std::vector<Association>> FindAssociations(
+      const std::vector<std::string>& source_or_target_uuids, const std::vector<std::string>& types) = 0;
+  virtual absl::StatusOr<std::vector<StoredObjectInfo>> FindObjects(const std::vector<std::string>& uuids) = 0;
+
+  // Counts for stats and tests.
+  virtual absl::StatusOr<int64_t> CountObjects(ObjectKind kind) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;             // database file; created with its schema when absent
+  int reader_connections = 4;   // pooled read-only connections
+  size_t max_group_size = 256;  // submissions committed per transaction at most
+};
+
+// Opens (creating or migrating) a SQLite metadata store: WAL, synchronous=FULL on commit.
+absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const SqliteOptions& options);
+
+}  // namespace xds
+
+#endif  // XDS_REGISTRY_STORE_METADATA_STORE_H_

@@ -1,0 +1,151 @@
+#include "registry/store/sqlite_schema.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace xds::sqlite {
+
+// Version 1. Every ITI-18 query parameter has a column; composite indexes lead with
+// (patient_id, status) because every FindDocuments/FindSubmissionSets/FindFolders query
+// carries both. The full object is kept as a serialized proto in `blob` for LeafClass
+// answers. No UNIQUE constraint on document unique_id: several DocumentEntries may share
+// a uniqueId (same hash/size), which the submission check decides.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE patients (
+  id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TABLE document_entries (
+  entry_uuid TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  object_type INTEGER NOT NULL,
+  unique_id TEXT NOT NULL,
+  logical_id TEXT NOT NULL,
+  version TEXT,
+  class_code TEXT, class_scheme TEXT,
+  type_code TEXT, type_scheme TEXT,
+  practice_setting_code TEXT, practice_setting_scheme TEXT,
+  hcft_code TEXT, hcft_scheme TEXT,
+  format_code TEXT, format_scheme TEXT,
+  creation_time TEXT,
+  service_start_time TEXT,
+  service_stop_time TEXT,
+  hash TEXT,
+  size INTEGER,
+  repository_unique_id TEXT,
+  blob BLOB NOT NULL
+);
+CREATE INDEX de_class ON document_entries(patient_id, status, class_code, class_scheme);
+CREATE INDEX de_type ON document_entries(patient_id, status, type_code, type_scheme);
+CREATE INDEX de_practice ON document_entries(patient_id, status, practice_setting_code, practice_setting_scheme);
+CREATE INDEX de_hcft ON document_entries(patient_id, status, hcft_code, hcft_scheme);
+CREATE INDEX de_format ON document_entries(patient_id, status, format_code, format_scheme);
+CREATE INDEX de_creation ON document_entries(patient_id, status, creation_time);
+CREATE INDEX de_service_start ON document_entries(patient_id, status, service_start_time);
+CREATE INDEX de_service_stop ON document_entries(patient_id, status, service_stop_time);
+CREATE INDEX de_unique_id ON document_entries(unique_id);
+CREATE INDEX de_logical_id ON document_entries(logical_id, version);
+
+-- Multi-valued codes (DocumentEntry confidentiality/event codes, Folder codes). The primary
+-- key serves the per-object EXISTS probe; the second index finds owners by code.
+CREATE TABLE object_codes (
+  owner TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  code TEXT NOT NULL,
+  scheme TEXT NOT NULL,
+  PRIMARY KEY (owner, kind, code, scheme)
+) WITHOUT ROWID;
+CREATE INDEX object_codes_by_code ON object_codes(kind, code, scheme, owner);
+
+-- authorPerson of DocumentEntries and SubmissionSets, matched with LIKE.
+CREATE TABLE author_persons (
+  owner TEXT NOT NULL,
+  person TEXT NOT NULL,
+  PRIMARY KEY (owner, person)
+) WITHOUT ROWID;
+
+-- DocumentEntry referenceIdList values.
+CREATE TABLE reference_ids (
+  owner TEXT NOT NULL,
+  reference_id TEXT NOT NULL,
+  PRIMARY KEY (owner, reference_id)
+) WITHOUT ROWID;
+CREATE INDEX reference_ids_by_value ON reference_ids(reference_id, owner);
+
+CREATE TABLE submission_sets (
+  entry_uuid TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  unique_id TEXT NOT NULL,
+  source_id TEXT,
+  submission_time TEXT,
+  content_type_code TEXT, content_type_scheme TEXT,
+  blob BLOB NOT NULL
+);
+CREATE INDEX ss_time ON submission_sets(patient_id, status, submission_time);
+CREATE INDEX ss_content_type ON submission_sets(patient_id, status, content_type_code, content_type_scheme);
+CREATE INDEX ss_unique_id ON submission_sets(unique_id);
+CREATE INDEX ss_source_id ON submission_sets(source_id);
+
+CREATE TABLE folders (
+  entry_uuid TEXT PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  unique_id TEXT NOT NULL,
+  last_update_time TEXT,
+  blob BLOB NOT NULL
+);
+CREATE INDEX folders_time ON folders(patient_id, status, last_update_time);
+CREATE INDEX folders_unique_id ON folders(unique_id);
+
+CREATE TABLE associations (
+  entry_uuid TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  target TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  blob BLOB NOT NULL
+);
+CREATE INDEX associations_source ON associations(source, type);
+CREATE INDEX associations_target ON associations(target, type);
+)sql";
+
+const std::vector<std::string>& Migrations() {
+  static const auto* migrations = new std::vector<std::string>{kSchemaV1};
+  return *migrations;
+}
+
+absl::Status Migrate(Connection& conn) {
+  const std::vector<std::string>& migrations = Migrations();
+  for (;;) {
+    // BEGIN IMMEDIATE first, then read the version: two processes opening the same new file
+    // must not both apply migration 0.
+    if (absl::Status s = conn.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    absl::StatusOr<int64_t> version = conn.QueryInt("PRAGMA user_version");
+    absl::Status s = version.status();
+    if (s.ok() && *version > static_cast<int64_t>(migrations.size())) {
+      s = absl::FailedPreconditionError(absl::StrCat("metadata store schema version ", *version,
+                                                     " is newer than this build supports (",
+                                                     migrations.size(), ")"));
+    }
+    if (s.ok() && *version == static_cast<int64_t>(migrations.size())) return conn.Exec("COMMIT");
+    if (s.ok()) s = conn.Exec(migrations[*version]);
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    if (s.ok()) s = conn.Exec(absl::StrCat("PRAGMA user_version = ", *version + 1));
+    if (s.ok()) s = conn.Exec("COMMIT");
+    if (!s.ok()) {
+      if (conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
+      return s;
+    }
+  }
+}
+
+std::string NormalizeDtm(const std::string& dtm) {
+  if (dtm.empty()) return dtm;
+  static constexpr char kPad[] = "00000101000000";  // YYYY MM DD hh mm ss
+  std::string out = dtm.substr(0, 14);
+  if (out.size() < 14) out.append(kPad + out.size());
+  return out;
+}
+
+}  // namespace xds::sqlite

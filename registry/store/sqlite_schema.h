@@ -1,0 +1,31 @@
+// Schema of the SQLite metadata store and its versioned migrations (PRAGMA user_version).
+#ifndef XDS_REGISTRY_STORE_SQLITE_SCHEMA_H_
+#define XDS_REGISTRY_STORE_SQLITE_SCHEMA_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "registry/store/sqlite_connection.h"
+
+namespace xds::sqlite {
+
+// kind column of object_codes: which multi-valued code list a row belongs to.
+enum CodeKind : int64_t { kConfidentialityCode = 1, kEventCode = 2, kFolderCode = 3 };
+
+// Migration i (0-based) brings the schema from user_version i to i+1. Append only: never
+// edit a migration that has shipped.
+const std::vector<std::string>& Migrations();
+
+// Applies the missing migrations on the write connection, each in its own transaction.
+// Fails when the file was written by a newer build (user_version beyond what we know).
+absl::Status Migrate(Connection& conn);
+
+// DTM (YYYY[MM[DD[hh[mm[ss]]]]]) right-padded to 14 digits so that string comparison is
+// chronological: missing month/day become "01", missing hh/mm/ss "00". Longer values are
+// cut to 14 digits; empty stays empty.
+std::string NormalizeDtm(const std::string& dtm);
+
+}  // namespace xds::sqlite
+
+#endif  // XDS_REGISTRY_STORE_SQLITE_SCHEMA_H_
