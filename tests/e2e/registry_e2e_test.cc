@@ -8,6 +8,7 @@
 #include "proto/registry_service.grpc.pb.h"
 #include "registry/ebrim/vocabulary.h"
 #include "registry/soap/http_client.h"
+#include "registry/soap/mime_multipart.h"
 #include "tests/e2e/support.h"
 
 namespace xds::testing {
@@ -169,6 +170,69 @@ TEST_F(RegistryTest, SameDocumentUniqueIdWithOtherHashIsRefused) {
   EXPECT_EQ(r.status, "Failure");
   EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "XDSNonIdenticalHash"), r.codes.end()) << r.body;
   EXPECT_EQ(CountObjects(pid), before);
+}
+
+TEST_F(RegistryTest, SameDocumentUniqueIdWithOtherSizeIsRefused) {
+  std::string pid = Patient("SIZE1");
+  AddPatient(pid);
+  std::string first = Freshen(Fixture(), pid);
+  ASSERT_EQ(Register(first).status, "Success");
+  int before = CountObjects(pid);
+  pugi::xml_document doc;
+  doc.load_string(first.c_str());
+  for (const char* scheme : {vocab::kSsUniqueId, vocab::kFdUniqueId}) {
+    for (auto n : doc.select_nodes(("//*[@identificationScheme='" + std::string(scheme) + "']").c_str()))
+      n.node().attribute("value") = FreshOid().c_str();
+  }
+  for (auto n : doc.select_nodes("//*[local-name()='Slot'][@name='size']//*[local-name()='Value']"))
+    n.node().text() = "999999";
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw);
+  RegistryResult r = Register(out.str());
+  EXPECT_EQ(r.status, "Failure");
+  EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "XDSNonIdenticalSize"), r.codes.end()) << r.body;
+  EXPECT_EQ(CountObjects(pid), before);
+}
+
+TEST_F(RegistryTest, SameDocumentUniqueIdWithSameHashAndSizeIsAccepted) {
+  std::string pid = Patient("COPY1");
+  AddPatient(pid);
+  std::string first = Freshen(Fixture(), pid);
+  ASSERT_EQ(Register(first).status, "Success");
+  int before = CountObjects(pid);
+  // A copy of the same documents (e.g. held by a second repository): new SubmissionSet and
+  // Folder, same DocumentEntry uniqueIds, hash and size (TF-2 3.42.4.1.3.3).
+  pugi::xml_document doc;
+  doc.load_string(first.c_str());
+  for (const char* scheme : {vocab::kSsUniqueId, vocab::kFdUniqueId}) {
+    for (auto n : doc.select_nodes(("//*[@identificationScheme='" + std::string(scheme) + "']").c_str()))
+      n.node().attribute("value") = FreshOid().c_str();
+  }
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw);
+  EXPECT_EQ(Register(out.str()).status, "Success");
+  EXPECT_EQ(CountObjects(pid), 2 * before);
+}
+
+TEST_F(RegistryTest, MtomPackagedRegisterIsAcceptedAndAnsweredInMtom) {
+  std::string pid = Patient("MTOM1");
+  AddPatient(pid);
+  std::string content_type;
+  std::string body = mime::BuildMtom(http::SoapEnvelope(vocab::kActionRegister, url_, Freshen(Fixture(), pid)), {},
+                                     vocab::kActionRegister, &content_type);
+  auto r = client_->Post(content_type, body);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  // Request and response of a transaction use the same encoding (ITI TF-2 Appendix V.8.1).
+  auto ct = mime::ParseContentType(r->content_type);
+  ASSERT_TRUE(ct.ok());
+  EXPECT_EQ(ct->type, "multipart/related");
+  auto parts = mime::ParseMultipart(r->body, *ct);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  RegistryResult result = ParseRegistryResult(std::string(parts->parts[parts->root_index].body));
+  EXPECT_EQ(result.status, "Success") << result.body;
+  EXPECT_EQ(SchemaErrors(result.body, "ebRS/rs.xsd"), "");
+  EXPECT_GE(CountObjects(pid), 7);
 }
 
 TEST_F(RegistryTest, ReusedSubmissionSetUniqueIdIsRefused) {
