@@ -98,6 +98,6 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   while (!g_stop) pause();
   (*http_server)->Shutdown();
-  grpc_server->Shutdown();
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }

@@ -21,6 +21,12 @@ for report in sorted(root.rglob("test.xml")):
         else:
             passed += 1
 bazel_rc = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+if len(sys.argv) > 3:  # the sanitizer fuzz run, counted as one test
+    if int(sys.argv[3]) == 0:
+        passed += 1
+    else:
+        failed += 1
+        print("FAILED: tools/fuzz/run.sh (sanitizer fuzzing); see bazel-testlogs/fuzz.log")
 if bazel_rc != 0 and failed == 0:
     # Bazel failed without a failing test case: a target did not build or a test crashed.
     print(f"FAILED: bazel exited with {bazel_rc} (build failure or a test without a report)")

@@ -89,11 +89,17 @@ inline constexpr char kSubmitAssociation[] = "urn:ihe:iti:2010:AssociationType:S
 // Slot names with a model field (everything else is an extra slot).
 inline constexpr char kReferenceIdListSlot[] = "urn:ihe:iti:xds:2013:referenceIdList";
 
+// Stored query ids (ITI TF-2 3.18.4.1.2.4).
+inline constexpr char kQueryFindDocuments[] = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d";
+inline constexpr char kQueryGetDocuments[] = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4";
+
 // SOAP actions.
 inline constexpr char kActionRegister[] = "urn:ihe:iti:2007:RegisterDocumentSet-b";
 inline constexpr char kActionStoredQuery[] = "urn:ihe:iti:2007:RegistryStoredQuery";
 inline constexpr char kActionProvideAndRegister[] = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b";
 inline constexpr char kActionRetrieve[] = "urn:ihe:iti:2007:RetrieveDocumentSet";
+inline constexpr char kActionProvideAndRegisterResponse[] = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse";
+inline constexpr char kActionRetrieveResponse[] = "urn:ihe:iti:2007:RetrieveDocumentSetResponse";
 
 }  // namespace xds::vocab
 

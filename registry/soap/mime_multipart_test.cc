@@ -324,6 +324,7 @@ TEST(MultipartTest, MalformedInputsAreRejected) {
       {"unmatched bracket", Related("b"), "--b\r\nContent-ID: <r@x\r\n\r\nR\r\n--b--"},
       {"nested brackets", Related("b"), "--b\r\nContent-ID: <<r@x>>\r\n\r\nR\r\n--b--"},
       {"start names no part", Related("b", "<nope@x>"), ok_part + "--b--"},
+      {"empty start", Related("b", "<>"), "--b\r\n\r\nR\r\n--b--"},
       {"unknown encoding", Related("b"), "--b\r\nContent-Transfer-Encoding: x-gzip\r\n\r\nR\r\n--b--"},
       {"bad base64", Related("b"), "--b\r\nContent-Transfer-Encoding: base64\r\n\r\nnot base64!\r\n--b--"},
       {"oversized headers", Related("b"), "--b\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\nR\r\n--b--"},

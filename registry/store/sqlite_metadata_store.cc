@@ -94,7 +94,7 @@ absl::Status ConfigureWriter(Connection& conn) {
   }
   return conn.Exec(absl::StrCat("PRAGMA synchronous = FULL; PRAGMA busy_timeout = ", kBusyTimeoutMs,
                                 "; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
-                                " PRAGMA cache_size = -16384;"));
+                                " PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;"));
 }
 
 class SqliteMetadataStore : public MetadataStore {
@@ -342,7 +342,12 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
   for (int i = 0; i < n; ++i) {
     absl::StatusOr<std::unique_ptr<Connection>> reader = Connection::Open(options.path, /*read_only=*/true);
     if (!reader.ok()) return reader.status();
-    if (absl::Status s = (*reader)->Exec(absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs)); !s.ok()) return s;
+    // Reads through a memory map: index pages are not copied out of the page cache per lookup.
+    if (absl::Status s = (*reader)->Exec(absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs,
+                                                      "; PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -16384"));
+        !s.ok()) {
+      return s;
+    }
     readers.push_back(*std::move(reader));
   }
   return std::unique_ptr<MetadataStore>(

@@ -30,6 +30,8 @@ out="${XDS_FUZZ_OUT:-${TMPDIR:-/tmp}/xds-fuzz}"
 seed="${FUZZ_SEED:-1}"
 shared="${XDS_SHARED:-/work/shared}"
 mkdir -p "$out"
+# Inside `bazel test` a nested bazel call would wait forever for the outer one's lock.
+if [[ -n "${TEST_SRCDIR:-}" ]]; then export XDS_FUZZ_NO_BAZEL=1; fi
 
 # --- engine --------------------------------------------------------------------------
 engine="${FUZZ_ENGINE:-auto}"

@@ -1,0 +1,125 @@
+#include "repository/document_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace xds {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FreshDir() {
+  static int n = 0;
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string dir = std::string(base ? base : "/tmp") + "/store" + std::to_string(++n);
+  fs::remove_all(dir);
+  return dir;
+}
+
+int CountFiles(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir + "/documents")) n += e.is_regular_file();
+  return n;
+}
+
+TEST(Sha1Hex, KnownVectors) {
+  EXPECT_EQ(Sha1Hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+TEST(DocumentStore, StageIsHiddenUntilCommit) {
+  std::string dir = FreshDir();
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto staged = (*store)->Stage({"1.2.3", "text/plain", "hello", ""});
+  ASSERT_TRUE(staged.ok()) << staged.status();
+  EXPECT_EQ(staged->hash, Sha1Hex("hello"));
+  EXPECT_EQ(staged->size, 5);
+  EXPECT_TRUE(fs::exists(dir + "/documents/" + staged->hash.substr(0, 2) + "/" + staged->hash));
+  EXPECT_FALSE((*(*store)->Lookup("1.2.3")).has_value());
+  ASSERT_EQ((*(*store)->Pending()).size(), 1u);
+  ASSERT_TRUE((*store)->Commit({"1.2.3"}).ok());
+  auto found = (*store)->Lookup("1.2.3");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->mime_type, "text/plain");
+  auto content = (*store)->Read(**found);
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ((*content)->data(), "hello");
+  EXPECT_TRUE((*(*store)->Pending()).empty());
+  // Abort never removes a committed document.
+  ASSERT_TRUE((*store)->Abort({"1.2.3"}).ok());
+  EXPECT_TRUE((*(*store)->Lookup("1.2.3")).has_value());
+}
+
+TEST(DocumentStore, AbortRemovesRowAndUnsharedFileOnly) {
+  std::string dir = FreshDir();
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Stage({"a", "text/plain", "same", ""}).ok());
+  ASSERT_TRUE((*store)->Stage({"b", "text/plain", "same", ""}).ok());  // deduplicated
+  ASSERT_TRUE((*store)->Stage({"c", "text/plain", "other", ""}).ok());
+  EXPECT_EQ(CountFiles(dir), 2);
+  ASSERT_TRUE((*store)->Abort({"a", "c"}).ok());
+  EXPECT_EQ(CountFiles(dir), 1);  // "same" is still referenced by b
+  EXPECT_FALSE((*(*store)->Find("a")).has_value());
+  ASSERT_TRUE((*store)->Abort({"b"}).ok());
+  EXPECT_EQ(CountFiles(dir), 0);
+  EXPECT_TRUE((*(*store)->Pending()).empty());
+}
+
+TEST(DocumentStore, ConflictsAreReported) {
+  std::string dir = FreshDir();
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Stage({"u", "text/plain", "one", ""}).ok());
+  auto pending = (*store)->Stage({"u", "text/plain", "one", ""});
+  EXPECT_EQ(pending.status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE((*store)->Commit({"u"}).ok());
+  auto same = (*store)->Stage({"u", "text/plain", "one", ""});
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->already_committed);
+  auto other = (*store)->Stage({"u", "text/plain", "two", ""});
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(other.status().message().substr(0, 4), "hash");
+  EXPECT_EQ(CountFiles(dir), 1);
+}
+
+TEST(DocumentStore, SurvivesReopenAndRemovesOrphans) {
+  std::string dir = FreshDir();
+  std::string hash;
+  {
+    auto store = OpenFileDocumentStore(dir);
+    ASSERT_TRUE(store.ok());
+    hash = (*(*store)->Stage({"p", "text/plain", "pending one", ""})).hash;
+  }
+  // A crash between writing a file and inserting its row, and a leftover temp file.
+  std::string orphan_hash = Sha1Hex("orphan");
+  fs::create_directories(dir + "/documents/" + orphan_hash.substr(0, 2));
+  std::ofstream(dir + "/documents/" + orphan_hash.substr(0, 2) + "/" + orphan_hash) << "orphan";
+  std::ofstream(dir + "/documents/" + orphan_hash.substr(0, 2) + "/.tmp-x") << "partial";
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok());
+  auto pending = (*store)->Pending();
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].hash, hash);
+  EXPECT_EQ(*(*store)->RemoveOrphanFiles(), 2);
+  EXPECT_EQ(CountFiles(dir), 1);
+}
+
+TEST(DocumentStore, EmptyDocument) {
+  std::string dir = FreshDir();
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Stage({"e", "text/plain", "", ""}).ok());
+  ASSERT_TRUE((*store)->Commit({"e"}).ok());
+  auto content = (*store)->Read(**(*store)->Lookup("e"));
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ((*content)->data(), "");
+}
+
+}  // namespace
+}  // namespace xds

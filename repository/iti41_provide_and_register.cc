@@ -1,0 +1,341 @@
+#include "repository/iti41_provide_and_register.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "registry/ebrim/codec.h"
+#include "registry/ebrim/vocabulary.h"
+#include "registry/soap/base64.h"
+#include "registry/soap/soap_envelope.h"
+
+namespace xds {
+namespace {
+
+RegistryError Error(std::string code, std::string context, std::string location = "") {
+  RegistryError error;
+  error.set_code(std::move(code));
+  error.set_context(std::move(context));
+  error.set_location(std::move(location));
+  error.set_severity(ERROR);
+  return error;
+}
+
+RegistryResponse Failure(std::vector<RegistryError> errors) {
+  RegistryResponse response;
+  response.set_status(FAILURE);
+  for (auto& e : errors) *response.add_errors() = std::move(e);
+  return response;
+}
+
+bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
+  return node.type() == pugi::node_element && soap::LocalName(node) == local && soap::NamespaceOf(node) == ns;
+}
+
+// The registry query answers in chunks this size, to keep each GetDocuments bounded.
+constexpr size_t kResolveChunk = 100;
+
+}  // namespace
+
+ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body,
+                                                         const mime::Multipart& multipart) {
+  ProvideAndRegisterRequest out;
+  if (!IsElement(body, vocab::kXdsNs, "ProvideAndRegisterDocumentSetRequest")) {
+    out.errors.push_back(Error("XDSRepositoryMetadataError",
+                               "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
+    return out;
+  }
+  pugi::xml_node submit = soap::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
+  if (!submit) {
+    out.errors.push_back(Error("XDSRepositoryMetadataError",
+                               "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
+  } else {
+    ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(submit);
+    out.submission = std::move(parsed.submission);
+    for (RegistryError& e : parsed.errors) {
+      // The repository found these, so they carry the repository's code (TF-3 Table 4.2.4.1-2).
+      if (e.code() == "XDSRegistryMetadataError") e.set_code("XDSRepositoryMetadataError");
+      out.errors.push_back(std::move(e));
+    }
+  }
+
+  std::set<const mime::Part*> referenced_parts;
+  for (pugi::xml_node document = body.first_child(); document; document = document.next_sibling()) {
+    if (!IsElement(document, vocab::kXdsNs, "Document")) continue;
+    std::string id = std::string(absl::StripAsciiWhitespace(document.attribute("id").value()));
+    if (id.empty()) {
+      out.errors.push_back(Error("XDSRepositoryMetadataError", "An xds:Document has no id attribute"));
+      continue;
+    }
+    if (out.documents.count(id) || out.unusable_documents.count(id)) {
+      out.errors.push_back(Error("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
+      out.documents.erase(id);
+      out.unusable_documents.insert(id);
+      continue;
+    }
+    pugi::xml_node include;
+    for (pugi::xml_node child = document.first_child(); child; child = child.next_sibling()) {
+      if (IsElement(child, vocab::kXopNs, "Include")) include = child;
+    }
+    if (include) {
+      std::string href = include.attribute("href").value();
+      const mime::Part* part = multipart.parts.empty() ? nullptr : mime::FindByCid(multipart, href);
+      if (part == nullptr) {
+        out.errors.push_back(Error("XDSMissingDocument",
+                                   absl::StrCat("xds:Document ", id, " refers to ", href,
+                                                ", which is not a part of this message"), id));
+        out.unusable_documents.insert(id);
+        continue;
+      }
+      referenced_parts.insert(part);
+      out.documents[id] = part->body;
+      continue;
+    }
+    auto decoded = DecodeBase64(document.child_value());
+    if (!decoded.ok()) {
+      out.errors.push_back(Error("XDSRepositoryMetadataError",
+                                 absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()),
+                                 id));
+      out.unusable_documents.insert(id);
+      continue;
+    }
+    out.decoded.push_back(std::move(*decoded));
+    out.documents[id] = out.decoded.back();
+  }
+  // P4 for MIME parts: an attachment no xds:Document refers to has no metadata either.
+  for (size_t i = 0; i < multipart.parts.size(); ++i) {
+    if (i == multipart.root_index || referenced_parts.count(&multipart.parts[i])) continue;
+    out.errors.push_back(Error("XDSMissingDocumentMetadata",
+                               absl::StrCat("MIME part <", multipart.parts[i].content_id,
+                                            "> is not referenced by any xds:Document")));
+  }
+  return out;
+}
+
+ProvideAndRegisterService::ProvideAndRegisterService(DocumentStore* store, RegistryClient* registry,
+                                                     ProvideAndRegisterOptions options)
+    : store_(store), registry_(registry), options_(std::move(options)) {
+  reconciler_ = std::thread([this] { ReconcileLoop(); });
+}
+
+ProvideAndRegisterService::~ProvideAndRegisterService() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  reconciler_.join();
+}
+
+RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegisterRequest request) {
+  std::vector<RegistryError> errors = std::move(request.errors);
+  Submission& submission = request.submission;
+
+  struct Checked {
+    DocumentEntry* entry;
+    std::string_view content;
+    std::string sha1;
+  };
+  std::vector<Checked> checked;
+  std::set<std::string> entry_ids, unique_ids;
+  for (DocumentEntry& de : *submission.mutable_document_entries()) {
+    const std::string& id = de.header().entry_uuid();
+    const std::string& uid = de.unique_id();
+    entry_ids.insert(id);
+    if (!uid.empty() && !unique_ids.insert(uid).second) {  // P5
+      errors.push_back(Error("XDSRepositoryDuplicateUniqueIdInMessage",
+                             absl::StrCat("Two DocumentEntries have the uniqueId ", uid), uid));
+    }
+    auto document = request.documents.find(id);
+    if (document == request.documents.end()) {  // P3
+      if (!request.unusable_documents.count(id)) {
+        errors.push_back(Error("XDSMissingDocument",
+                               absl::StrCat("DocumentEntry ", id, " (uniqueId ", uid, ") has no xds:Document"), uid));
+      }
+      continue;
+    }
+    std::string_view content = document->second;
+    std::string sha1 = Sha1Hex(content);
+    bool metadata_ok = true;
+    if (!de.hash().empty() && !absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(de.hash()), sha1)) {  // P2
+      errors.push_back(Error("XDSRepositoryMetadataError",
+                             absl::StrCat("DocumentEntry ", id, " hash ", de.hash(),
+                                          " does not match the document's SHA-1 ", sha1), uid));
+      metadata_ok = false;
+    }
+    if (de.has_size() && de.size() != static_cast<int64_t>(content.size())) {
+      errors.push_back(Error("XDSRepositoryMetadataError",
+                             absl::StrCat("DocumentEntry ", id, " size ", de.size(), " does not match the document's ",
+                                          content.size(), " octets"), uid));
+      metadata_ok = false;
+    }
+    if (metadata_ok && !uid.empty()) {  // P7
+      auto existing = store_->Find(uid);
+      if (!existing.ok()) {
+        errors.push_back(Error("XDSRepositoryError", "The repository could not read its document index", uid));
+      } else if (*existing && (*existing)->committed && (*existing)->hash != sha1) {
+        errors.push_back(Error("XDSNonIdenticalHash",
+                               absl::StrCat(uid, " is already stored with another hash"), uid));
+      } else if (*existing && (*existing)->committed && (*existing)->size != static_cast<int64_t>(content.size())) {
+        errors.push_back(Error("XDSNonIdenticalSize",
+                               absl::StrCat(uid, " is already stored with another size"), uid));
+      } else if (*existing && !(*existing)->committed) {
+        errors.push_back(Error("XDSRepositoryBusy",
+                               absl::StrCat(uid, " is part of another submission still in progress"), uid));
+      }
+    }
+    checked.push_back({&de, content, std::move(sha1)});
+  }
+  for (const auto& [id, content] : request.documents) {  // P4
+    if (!entry_ids.count(id)) {
+      errors.push_back(Error("XDSMissingDocumentMetadata",
+                             absl::StrCat("xds:Document ", id, " has no DocumentEntry (ExtrinsicObject) with that id")));
+    }
+  }
+  if (!errors.empty()) return Failure(std::move(errors));
+
+  // P8: what the registry gets describes the bytes we hold.
+  for (Checked& c : checked) {
+    c.entry->set_repository_unique_id(options_.repository_unique_id);
+    if (c.entry->hash().empty()) c.entry->set_hash(c.sha1);
+    if (!c.entry->has_size()) c.entry->set_size(static_cast<int64_t>(c.content.size()));
+  }
+
+  // P9: durable before ITI-42, but pending (invisible to ITI-43) until the registry agrees.
+  std::vector<std::string> staged;
+  for (Checked& c : checked) {
+    StageRequest stage{c.entry->unique_id(), c.entry->mime_type(), c.content, c.sha1};
+    auto result = store_->Stage(stage);
+    if (!result.ok()) {
+      store_->Abort(staged).IgnoreError();
+      const std::string& uid = c.entry->unique_id();
+      std::string message(result.status().message());
+      switch (result.status().code()) {
+        case absl::StatusCode::kAlreadyExists:
+          return Failure({Error(absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize",
+                                message, uid)});
+        case absl::StatusCode::kFailedPrecondition:
+          return Failure({Error("XDSRepositoryBusy", message, uid)});
+        case absl::StatusCode::kResourceExhausted:
+          return Failure({Error("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
+        default:
+          return Failure({Error("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
+      }
+    }
+    if (!result->already_committed) staged.push_back(c.entry->unique_id());
+  }
+  if (options_.test_pause_after_stage > absl::ZeroDuration()) absl::SleepFor(options_.test_pause_after_stage);
+
+  // P10 / P11.
+  auto registered = registry_->Register(submission);
+  if (registered.ok() && registered->status() == SUCCESS) {
+    if (options_.test_pause_after_register > absl::ZeroDuration()) absl::SleepFor(options_.test_pause_after_register);
+    if (!store_->Commit(staged).ok()) Reconcile(staged);  // the registry has them: commit later
+    return std::move(*registered);
+  }
+  if (registered.ok()) {
+    store_->Abort(staged).IgnoreError();
+    RegistryResponse response = std::move(*registered);
+    response.set_status(FAILURE);
+    if (response.errors_size() == 0) {
+      *response.add_errors() = Error("XDSRegistryError", "The registry refused the submission without saying why");
+    }
+    return response;
+  }
+  if (registered.status().code() == absl::StatusCode::kUnavailable) {  // never reached the registry
+    store_->Abort(staged).IgnoreError();
+    return Failure({Error("XDSRegistryNotAvailable",
+                          absl::StrCat("The document registry could not be reached: ", registered.status().message()))});
+  }
+  // Deadline or another transport error: the registry may have registered. Ask it.
+  std::vector<std::string> undecided = Resolve(staged);
+  if (undecided.empty()) {
+    bool all_committed = true;
+    for (const std::string& uid : staged) {
+      auto found = store_->Lookup(uid);
+      all_committed = all_committed && found.ok() && found->has_value();
+    }
+    if (all_committed && !staged.empty()) return RegistryResponse();  // registered after all: Success
+  } else {
+    Reconcile(undecided);
+  }
+  return Failure({Error("XDSRegistryNotAvailable",
+                        absl::StrCat("The document registry did not answer: ", registered.status().message()))});
+}
+
+std::vector<std::string> ProvideAndRegisterService::Resolve(const std::vector<std::string>& unique_ids) {
+  std::vector<std::string> undecided;
+  for (size_t begin = 0; begin < unique_ids.size(); begin += kResolveChunk) {
+    std::vector<std::string> chunk(unique_ids.begin() + begin,
+                                   unique_ids.begin() + std::min(unique_ids.size(), begin + kResolveChunk));
+    auto entries = registry_->GetDocumentsByUniqueId(chunk);
+    if (!entries.ok()) {
+      undecided.insert(undecided.end(), chunk.begin(), chunk.end());
+      continue;
+    }
+    std::vector<std::string> commit, abort;
+    for (const std::string& uid : chunk) {
+      auto row = store_->Find(uid);
+      if (!row.ok()) {
+        undecided.push_back(uid);
+        continue;
+      }
+      if (!*row || (*row)->committed) continue;  // already settled
+      bool registered = std::any_of(entries->begin(), entries->end(), [&](const DocumentEntry& de) {
+        return de.unique_id() == uid && de.repository_unique_id() == options_.repository_unique_id &&
+               absl::EqualsIgnoreCase(de.hash(), (*row)->hash);
+      });
+      (registered ? commit : abort).push_back(uid);
+    }
+    if (!commit.empty() && !store_->Commit(commit).ok()) undecided.insert(undecided.end(), commit.begin(), commit.end());
+    if (!abort.empty() && !store_->Abort(abort).ok()) undecided.insert(undecided.end(), abort.begin(), abort.end());
+  }
+  return undecided;
+}
+
+size_t ProvideAndRegisterService::RecoverAtStartup() {
+  store_->RemoveOrphanFiles().IgnoreError();
+  auto pending = store_->Pending();
+  if (!pending.ok()) return 0;
+  std::vector<std::string> ids;
+  for (const StoredDocument& d : *pending) ids.push_back(d.unique_id);
+  std::vector<std::string> undecided = Resolve(ids);
+  Reconcile(undecided);
+  return undecided.size();
+}
+
+void ProvideAndRegisterService::Reconcile(std::vector<std::string> unique_ids) {
+  if (unique_ids.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    unresolved_.insert(unique_ids.begin(), unique_ids.end());
+  }
+  cv_.notify_all();
+}
+
+size_t ProvideAndRegisterService::unresolved() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unresolved_.size();
+}
+
+void ProvideAndRegisterService::ReconcileLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (unresolved_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.reconcile_retry), [this] { return stopping_; });
+    if (stopping_) break;
+    std::vector<std::string> ids(unresolved_.begin(), unresolved_.end());
+    lock.unlock();
+    std::vector<std::string> undecided = Resolve(ids);
+    lock.lock();
+    for (const std::string& id : ids) unresolved_.erase(id);
+    unresolved_.insert(undecided.begin(), undecided.end());
+  }
+}
+
+}  // namespace xds

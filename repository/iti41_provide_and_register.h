@@ -1,0 +1,96 @@
+// ITI-41 Provide and Register Document Set-b (ITI TF-2 3.41; XDS-B.md §5.2 P1-P15), all or
+// nothing across the repository's store and the registry:
+//   check (P2-P5, P7) -> Stage every document (pending, invisible to ITI-43) -> ITI-42 over
+//   gRPC with the updated metadata (P8, P10) -> Commit on Success, Abort on Failure.
+// A crash between Stage and Commit leaves pending rows; at start-up each is resolved by
+// asking the registry whether its DocumentEntry (with our repositoryUniqueId) exists.
+#ifndef XDS_REPOSITORY_ITI41_PROVIDE_AND_REGISTER_H_
+#define XDS_REPOSITORY_ITI41_PROVIDE_AND_REGISTER_H_
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <pugixml.hpp>
+
+#include "absl/time/time.h"
+#include "proto/xds_metadata.pb.h"
+#include "registry/soap/mime_multipart.h"
+#include "repository/document_store.h"
+#include "repository/registry_client.h"
+
+namespace xds {
+
+// An xds:ProvideAndRegisterDocumentSetRequest taken apart. Move-only: `documents` views
+// point into the MTOM parts (the HTTP body) or into `decoded`.
+struct ProvideAndRegisterRequest {
+  ProvideAndRegisterRequest() = default;
+  ProvideAndRegisterRequest(const ProvideAndRegisterRequest&) = delete;
+  ProvideAndRegisterRequest& operator=(const ProvideAndRegisterRequest&) = delete;
+  ProvideAndRegisterRequest(ProvideAndRegisterRequest&&) = default;
+  ProvideAndRegisterRequest& operator=(ProvideAndRegisterRequest&&) = default;
+
+  Submission submission;
+  std::map<std::string, std::string_view> documents;  // xds:Document/@id -> octets
+  std::set<std::string> unusable_documents;           // ids already reported as errors
+  std::deque<std::string> decoded;                    // inline base64 contents, decoded
+  std::vector<RegistryError> errors;                  // problems found while parsing
+};
+
+// Parses the body element of an ITI-41 request. `multipart` resolves xop:Include hrefs (an
+// empty Multipart for plain SOAP). Never fails hard: every problem becomes an error.
+ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body,
+                                                         const mime::Multipart& multipart);
+
+struct ProvideAndRegisterOptions {
+  std::string repository_unique_id;  // our OID, put on every DocumentEntry (P8)
+  absl::Duration reconcile_retry = absl::Seconds(2);
+  // Test-only crash points (the e2e tests SIGKILL the process during these sleeps).
+  absl::Duration test_pause_after_stage = absl::ZeroDuration();
+  absl::Duration test_pause_after_register = absl::ZeroDuration();
+};
+
+class ProvideAndRegisterService {
+ public:
+  ProvideAndRegisterService(DocumentStore* store, RegistryClient* registry, ProvideAndRegisterOptions options);
+  ~ProvideAndRegisterService();  // stops the background reconciliation
+
+  // ITI-41. Success only when the registry accepted and every document is committed;
+  // otherwise Failure with every error found (the registry's copied through, P10).
+  RegistryResponse ProvideAndRegister(ProvideAndRegisterRequest request);
+
+  // Crash recovery, called once before serving: removes orphan files, then resolves every
+  // pending row against the registry. Rows the registry cannot be asked about now stay
+  // pending (invisible to ITI-43) and are retried in the background. Returns how many
+  // rows are still unresolved.
+  size_t RecoverAtStartup();
+
+  size_t unresolved() const;
+
+ private:
+  // Commits the ids whose DocumentEntry the registry holds with our repositoryUniqueId and
+  // the staged hash, aborts the others. Returns the ids that could not be decided.
+  std::vector<std::string> Resolve(const std::vector<std::string>& unique_ids);
+  void Reconcile(std::vector<std::string> unique_ids);  // hand over to the background thread
+  void ReconcileLoop();
+
+  DocumentStore* store_;
+  RegistryClient* registry_;
+  ProvideAndRegisterOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> unresolved_;
+  bool stopping_ = false;
+  std::thread reconciler_;
+};
+
+}  // namespace xds
+
+#endif  // XDS_REPOSITORY_ITI41_PROVIDE_AND_REGISTER_H_

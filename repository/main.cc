@@ -1,0 +1,113 @@
+// xds-repository: the Document Repository process. SOAP (ITI-41, ITI-43) at /xds/repository;
+// documents in --data_dir, metadata registered at the registry over its gRPC service.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "registry/soap/http_server.h"
+#include "repository/document_store.h"
+#include "repository/iti41_provide_and_register.h"
+#include "repository/grpc_service.h"
+#include "repository/registry_client.h"
+#include "repository/soap_endpoint.h"
+
+ABSL_FLAG(std::string, data_dir, "var/repository", "Directory of the documents and their SQLite index (created when absent)");
+ABSL_FLAG(std::string, listen_address, "127.0.0.1", "Address the SOAP server listens on");
+ABSL_FLAG(int, http_port, 8020, "SOAP endpoint port (0 = any free port, see --port_file)");
+ABSL_FLAG(std::string, port_file, "",
+          "When set, the bound ports are written here as 'HTTP_PORT GRPC_PORT' once serving (GRPC_PORT is 0: "
+          "the repository has no gRPC service)");
+ABSL_FLAG(int, grpc_port, 8021, "Internal gRPC port (document retrieval for xdsctl; 0 = any free port)");
+ABSL_FLAG(std::string, registry_grpc, "127.0.0.1:8011", "host:port of the Document Registry's gRPC service");
+ABSL_FLAG(int, registry_timeout_ms, 30000, "Deadline of each call to the registry, in milliseconds");
+ABSL_FLAG(std::string, repository_unique_id, "1.3.6.1.4.1.21367.2005.3.7.200",
+          "This repository's repositoryUniqueId (OID), set on every DocumentEntry it registers");
+ABSL_FLAG(std::string, home_community_id, "", "homeCommunityId (urn:oid:...) returned by ITI-43; empty = none");
+ABSL_FLAG(int64_t, max_body_bytes, int64_t{256} << 20,
+          "Largest accepted HTTP request body in bytes (default 256 MiB). The body is held in memory once; "
+          "larger requests get HTTP 413 with a SOAP Fault");
+ABSL_FLAG(int, max_xml_depth, 64, "Deepest accepted XML element nesting");
+ABSL_FLAG(int, test_pause_after_stage_ms, 0,
+          "TESTS ONLY: sleep this long between staging documents and registering them (crash-recovery tests)");
+ABSL_FLAG(int, test_pause_after_register_ms, 0,
+          "TESTS ONLY: sleep this long between the registry's Success and committing (crash-recovery tests)");
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("xds-repository: IHE XDS.b Document Repository (ITI-41, ITI-43)");
+  absl::ParseCommandLine(argc, argv);
+
+  auto store = xds::OpenFileDocumentStore(absl::GetFlag(FLAGS_data_dir));
+  if (!store.ok()) {
+    std::cerr << "xds-repository: cannot open store: " << store.status() << "\n";
+    return 1;
+  }
+  std::unique_ptr<xds::RegistryClient> registry = xds::MakeGrpcRegistryClient(
+      absl::GetFlag(FLAGS_registry_grpc), absl::Milliseconds(absl::GetFlag(FLAGS_registry_timeout_ms)));
+
+  xds::ProvideAndRegisterOptions options;
+  options.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
+  options.test_pause_after_stage = absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_stage_ms));
+  options.test_pause_after_register = absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
+  xds::ProvideAndRegisterService service(store->get(), registry.get(), options);
+  // Before serving: a crash may have left staged documents whose fate the registry knows.
+  size_t unresolved = service.RecoverAtStartup();
+  if (unresolved > 0) {
+    std::cerr << "xds-repository: " << unresolved
+              << " pending document(s) could not be resolved (registry unreachable); retrying in the background\n";
+  }
+
+  xds::RepositoryEndpointOptions endpoint;
+  endpoint.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
+  endpoint.retrieve.repository_unique_id = options.repository_unique_id;
+  endpoint.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
+  xds::http::ServerOptions http_options;
+  http_options.address = absl::GetFlag(FLAGS_listen_address);
+  http_options.port = absl::GetFlag(FLAGS_http_port);
+  http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  auto http_server =
+      xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&service, store->get(), endpoint));
+  if (!http_server.ok()) {
+    std::cerr << "xds-repository: " << http_server.status().message() << "\n";
+    return 1;
+  }
+
+  xds::RepositoryGrpcService grpc_service(store->get());
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),
+                           grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(&grpc_service);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (!grpc_server || grpc_port == 0) {
+    std::cerr << "xds-repository: cannot listen for gRPC on port " << absl::GetFlag(FLAGS_grpc_port) << "\n";
+    return 1;
+  }
+
+  if (!absl::GetFlag(FLAGS_port_file).empty()) {
+    std::error_code ec;
+    std::string tmp = absl::GetFlag(FLAGS_port_file) + ".tmp";
+    std::ofstream(tmp) << (*http_server)->port() << " " << grpc_port << "\n";
+    std::filesystem::rename(tmp, absl::GetFlag(FLAGS_port_file), ec);
+  }
+  std::cerr << "xds-repository: SOAP http://" << http_options.address << ":" << (*http_server)->port()
+            << "/xds/repository, registry gRPC " << absl::GetFlag(FLAGS_registry_grpc) << std::endl;
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  while (!g_stop) pause();
+  (*http_server)->Shutdown();
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}

@@ -1,0 +1,38 @@
+// The repository's view of the Document Registry: ITI-42 and the one stored query crash
+// recovery needs, over the registry's gRPC service. An interface so that the ITI-41 logic
+// can be tested against a fake registry.
+#ifndef XDS_REPOSITORY_REGISTRY_CLIENT_H_
+#define XDS_REPOSITORY_REGISTRY_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "proto/xds_metadata.pb.h"
+
+namespace xds {
+
+class RegistryClient {
+ public:
+  virtual ~RegistryClient() = default;
+
+  // ITI-42 Register Document Set-b. A RegistryResponse (Success or Failure) when the
+  // registry answered. Unavailable when it could not be reached (nothing was registered);
+  // DeadlineExceeded or another code when the outcome is unknown.
+  virtual absl::StatusOr<RegistryResponse> Register(const Submission& submission) = 0;
+
+  // GetDocuments (LeafClass) by DocumentEntry uniqueIds: every DocumentEntry the registry
+  // holds with one of these uniqueIds. Non-OK when the registry did not answer or failed.
+  virtual absl::StatusOr<std::vector<DocumentEntry>> GetDocumentsByUniqueId(
+      const std::vector<std::string>& unique_ids) = 0;
+};
+
+// A client of proto/registry_service.proto's RegistryService at `target` (host:port);
+// each call gets `timeout` as its deadline.
+std::unique_ptr<RegistryClient> MakeGrpcRegistryClient(const std::string& target, absl::Duration timeout);
+
+}  // namespace xds
+
+#endif  // XDS_REPOSITORY_REGISTRY_CLIENT_H_

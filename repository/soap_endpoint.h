@@ -1,0 +1,25 @@
+// The repository's SOAP 1.2 endpoint (/xds/repository): ITI-41 and ITI-43 by wsa:Action.
+// Requests may be MTOM or plain SOAP; responses are always MTOM/XOP (TF-41 3.41.4.2.3 and
+// TF-43: even an ITI-41 response without attachments is a multipart/related package).
+#ifndef XDS_REPOSITORY_SOAP_ENDPOINT_H_
+#define XDS_REPOSITORY_SOAP_ENDPOINT_H_
+
+#include "registry/soap/http_server.h"
+#include "registry/soap/soap_envelope.h"
+#include "repository/document_store.h"
+#include "repository/iti41_provide_and_register.h"
+#include "repository/iti43_retrieve.h"
+
+namespace xds {
+
+struct RepositoryEndpointOptions {
+  soap::Limits xml;
+  RetrieveOptions retrieve;
+};
+
+http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_register, DocumentStore* store,
+                                        RepositoryEndpointOptions options);
+
+}  // namespace xds
+
+#endif  // XDS_REPOSITORY_SOAP_ENDPOINT_H_
