@@ -6,11 +6,9 @@
 #include <map>
 #include <set>
 
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/ebrim/codec.h"
 #include "registry/ebrim/vocabulary.h"
 #include "registry/registry.h"
 
@@ -30,11 +28,6 @@ RegistryResponse FailureResponse(std::vector<RegistryError> errors) {
   response.set_status(FAILURE);
   for (auto& e : errors) *response.add_errors() = std::move(e);
   return response;
-}
-
-std::string NewUuidUrn() {
-  thread_local boost::uuids::random_generator generator;
-  return "urn:uuid:" + boost::uuids::to_string(generator());
 }
 
 std::string CurrentDtm() {
@@ -61,7 +54,7 @@ class IdAssigner {
   std::string Assign(const std::string& id) {
     if (IsUuid(id)) return id;
     auto [it, inserted] = ids_.try_emplace(id);
-    if (inserted) it->second = NewUuidUrn();
+    if (inserted) it->second = ebrim::NewUuidUrn();
     return it->second;
   }
   void Header(ObjectHeader* h) {
@@ -111,6 +104,9 @@ void AssignIds(Submission* s) {
   }
 }
 
+// A failed read of the registry's own store: the sender can only retry; details stay in the log.
+RegistryError StoreReadError() { return MakeError("XDSRegistryError", "The registry could not read its store; retry later"); }
+
 bool IsReplacement(const std::string& type) { return type == vocab::kRplc || type == vocab::kXfrmRplc; }
 
 bool IsRelationship(const std::string& type) {
@@ -123,10 +119,6 @@ bool IsRelationship(const std::string& type) {
 std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* plan) {
   std::vector<RegistryError> errors;
   Submission& s = plan->submission;
-  auto store_error = [&](const absl::Status& status) {
-    errors.push_back(MakeError("XDSRegistryError", "The registry could not read its store"));
-    (void)status;
-  };
 
   // R7: every patient id known to the patient index of the affinity domain.
   std::set<std::string> patients;
@@ -135,7 +127,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   for (const auto& fd : s.folders()) patients.insert(fd.patient_id());
   for (const std::string& pid : patients) {
     auto known = view.PatientKnown(pid);
-    if (!known.ok()) return {MakeError("XDSRegistryError", "The registry could not read its store")};
+    if (!known.ok()) return {StoreReadError()};
     if (!*known) {
       errors.push_back(MakeError("XDSUnknownPatientId",
                                  absl::StrCat("Patient id ", pid, " is not known in this affinity domain")));
@@ -165,7 +157,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   std::vector<std::string> own_ids;
   for (const auto& [id, kind] : local) own_ids.push_back(id);
   auto clashes = view.FindObjects(own_ids);
-  if (!clashes.ok()) return {MakeError("XDSRegistryError", "The registry could not read its store")};
+  if (!clashes.ok()) return {StoreReadError()};
   for (const auto& info : *clashes) {
     errors.push_back(MakeError("XDSRegistryMetadataError",
                                absl::StrCat("entryUUID ", info.entry_uuid, " is already registered"),
@@ -175,7 +167,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   // R4: a DocumentEntry uniqueId may repeat only with identical hash and size.
   for (const auto& de : s.document_entries()) {
     auto existing = view.DocumentEntriesByUniqueId(de.unique_id());
-    if (!existing.ok()) return {MakeError("XDSRegistryError", "The registry could not read its store")};
+    if (!existing.ok()) return {StoreReadError()};
     for (const auto& old : *existing) {
       if (!absl::EqualsIgnoreCase(old.hash(), de.hash())) {
         errors.push_back(MakeError("XDSNonIdenticalHash",
@@ -197,7 +189,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   auto check_package = [&](const std::string& unique_id, const std::string& what, const std::string& id) {
     auto taken = view.UniqueIdRegistered(unique_id);
     if (!taken.ok()) {
-      store_error(taken.status());
+      errors.push_back(StoreReadError());
       return;
     }
     if (*taken) {
@@ -218,7 +210,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   std::map<std::string, StoredObjectInfo> registered;
   if (!outside.empty()) {
     auto found = view.FindObjects(outside);
-    if (!found.ok()) return {MakeError("XDSRegistryError", "The registry could not read its store")};
+    if (!found.ok()) return {StoreReadError()};
     for (auto& info : *found) registered[info.entry_uuid] = info;
   }
   auto patient_of = [&](const std::string& id) -> std::string {
@@ -318,14 +310,14 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     // R13: deprecate the replaced entry and its addenda/transforms; carry folder membership.
     plan->deprecate_uuids.push_back(as.target());
     auto around = view.AssociationsOf(as.target());
-    if (!around.ok()) return {MakeError("XDSRegistryError", "The registry could not read its store")};
+    if (!around.ok()) return {StoreReadError()};
     for (const auto& old : *around) {
       if ((old.type() == vocab::kApnd || old.type() == vocab::kXfrm) && old.target() == as.target()) {
         plan->deprecate_uuids.push_back(old.source());
       }
       if (old.type() == vocab::kHasMember && old.target() == as.target()) {
         auto folder = view.FindObjects({old.source()});
-        if (!folder.ok()) return {MakeError("XDSRegistryError", "The registry could not read its store")};
+        if (!folder.ok()) return {StoreReadError()};
         if (folder->empty() || (*folder)[0].kind != ObjectKind::kFolder || (*folder)[0].status != APPROVED) continue;
         if ((*folder)[0].patient_id != patient_of(as.source())) {
           errors.push_back(MakeError("XDSPatientIdDoesNotMatch",
@@ -335,7 +327,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
           continue;
         }
         Association membership;
-        membership.mutable_header()->set_entry_uuid(NewUuidUrn());
+        membership.mutable_header()->set_entry_uuid(ebrim::NewUuidUrn());
         membership.mutable_header()->set_logical_id(membership.header().entry_uuid());
         membership.mutable_header()->set_version("1");
         membership.mutable_header()->set_status(APPROVED);
@@ -343,7 +335,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
         membership.set_source(old.source());
         membership.set_target(as.source());
         Association in_set = membership;
-        in_set.mutable_header()->set_entry_uuid(NewUuidUrn());
+        in_set.mutable_header()->set_entry_uuid(ebrim::NewUuidUrn());
         in_set.mutable_header()->set_logical_id(in_set.header().entry_uuid());
         in_set.set_source(ss_uuid);
         in_set.set_target(membership.header().entry_uuid());

@@ -49,7 +49,6 @@ class Registry {
 // Helpers shared by the registry's transactions.
 RegistryError MakeError(std::string code, std::string context, std::string location = "");
 RegistryResponse FailureResponse(std::vector<RegistryError> errors);
-std::string NewUuidUrn();
 std::string CurrentDtm();  // UTC, 14 digits
 
 }  // namespace xds

@@ -14,13 +14,14 @@
 #include "registry/ebrim/xml_util.h"
 
 namespace xds::ebrim {
-namespace internal {
 
 std::string NewUuidUrn() {
   // One generator per thread: boost's generator is not thread-safe, and seeding is costly.
   thread_local boost::uuids::random_generator generator;
   return "urn:uuid:" + boost::uuids::to_string(generator());
 }
+
+namespace internal {
 
 RegistryError MetadataError(const std::string& object_id, const std::string& context) {
   RegistryError error;
@@ -88,7 +89,7 @@ pugi::xml_node BeginObject(pugi::xml_node list, const char* local, const ObjectH
   return object;
 }
 
-std::string IdOrNew(const std::string& id) { return id.empty() ? internal::NewUuidUrn() : id; }
+std::string IdOrNew(const std::string& id) { return id.empty() ? NewUuidUrn() : id; }
 
 pugi::xml_node BeginClassification(pugi::xml_node object, const std::string& id) {
   pugi::xml_node c = Rim(object, "Classification");

@@ -22,7 +22,6 @@ void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out,
                              std::vector<RegistryError>* errors);
 
 // A fresh urn:uuid: (RFC 4122 v4, lower case) for nested objects that arrive without id.
-std::string NewUuidUrn();
 
 }  // namespace xds::ebrim::internal
 

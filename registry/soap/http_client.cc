@@ -6,11 +6,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/ebrim/codec.h"
 
 namespace xds::http {
 
@@ -102,13 +101,12 @@ absl::StatusOr<Response> Client::Post(std::string_view content_type, std::string
 }
 
 std::string SoapEnvelope(std::string_view action, std::string_view to, std::string_view body_xml) {
-  thread_local boost::uuids::random_generator generator;
   std::string a(action), t(to), b(body_xml);
   return absl::StrCat(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
       "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:a=\"http://www.w3.org/2005/08/addressing\">"
       "<s:Header><a:Action s:mustUnderstand=\"1\">", a, "</a:Action>"
-      "<a:MessageID>urn:uuid:", boost::uuids::to_string(generator()), "</a:MessageID>"
+      "<a:MessageID>", ebrim::NewUuidUrn(), "</a:MessageID>"
       "<a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo>"
       "<a:To s:mustUnderstand=\"1\">", t, "</a:To></s:Header><s:Body>", b, "</s:Body></s:Envelope>");
 }

@@ -3,23 +3,16 @@
 #include <sstream>
 #include <vector>
 
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/ebrim/codec.h"
 #include "registry/ebrim/vocabulary.h"
 
 namespace xds::soap {
 namespace {
 
 constexpr char kSoap11Ns[] = "http://schemas.xmlsoap.org/soap/envelope/";
-
-std::string NewMessageId() {
-  thread_local boost::uuids::random_generator generator;
-  return "urn:uuid:" + boost::uuids::to_string(generator());
-}
 
 bool IsTrue(std::string_view v) { return v == "1" || v == "true"; }
 
@@ -168,7 +161,7 @@ ResponseEnvelope::ResponseEnvelope(std::string_view action, std::string_view rel
   pugi::xml_node a = header.append_child("a:Action");
   a.append_attribute("s:mustUnderstand") = "1";
   a.text() = std::string(action).c_str();
-  header.append_child("a:MessageID").text() = NewMessageId().c_str();
+  header.append_child("a:MessageID").text() = ebrim::NewUuidUrn().c_str();
   if (!relates_to.empty()) header.append_child("a:RelatesTo").text() = std::string(relates_to).c_str();
   body_ = envelope.append_child("s:Body");
 }
