@@ -1,11 +1,16 @@
 #include "registry/grpc_service.h"
 
+#include <chrono>
+#include <filesystem>
+
 namespace xds {
 namespace {
 
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  auto code = absl::IsInvalidArgument(status) ? grpc::StatusCode::INVALID_ARGUMENT : grpc::StatusCode::UNAVAILABLE;
+  auto code = absl::IsInvalidArgument(status) ? grpc::StatusCode::INVALID_ARGUMENT
+              : absl::IsAlreadyExists(status) ? grpc::StatusCode::ALREADY_EXISTS
+                                              : grpc::StatusCode::UNAVAILABLE;
   return grpc::Status(code, std::string(status.message()));
 }
 
@@ -36,6 +41,47 @@ grpc::Status RegistryGrpcService::ListPatients(grpc::ServerContext*, const ListP
   auto patients = registry_->ListPatients();
   if (!patients.ok()) return ToGrpc(patients.status());
   for (const auto& id : *patients) response->add_patients()->set_id(id);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) {
+  auto stats = registry_->store().Stats();
+  if (!stats.ok()) return ToGrpc(stats.status());
+  auto fill = [](const std::vector<std::pair<std::string, int64_t>>& counts,
+                 google::protobuf::RepeatedPtrField<Count>* out) {
+    for (const auto& [key, n] : counts) {
+      Count* c = out->Add();
+      c->set_key(key);
+      c->set_count(n);
+    }
+  };
+  response->set_patients(stats->patients);
+  fill(stats->document_entries_by_status, response->mutable_document_entries_by_status());
+  fill(stats->submission_sets_by_status, response->mutable_submission_sets_by_status());
+  fill(stats->folders_by_status, response->mutable_folders_by_status());
+  response->set_associations(stats->associations);
+  fill(stats->document_entries_by_class_code, response->mutable_document_entries_by_class_code());
+  fill(stats->document_entries_by_repository, response->mutable_document_entries_by_repository());
+  response->set_store_bytes(stats->store_bytes);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::Backup(grpc::ServerContext*, const BackupRequest* request,
+                                         BackupResponse* response) {
+  std::filesystem::path path(request->path());
+  if (request->path().empty() || !path.is_absolute()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the backup path must be absolute (it is written on the registry's host)");
+  }
+  auto start = std::chrono::steady_clock::now();
+  absl::Status s = registry_->store().Backup(path.lexically_normal().string());
+  if (!s.ok()) return ToGrpc(s);
+  std::error_code ec;
+  response->set_path(path.lexically_normal().string());
+  auto size = std::filesystem::file_size(path, ec);
+  response->set_bytes(ec ? 0 : static_cast<int64_t>(size));
+  response->set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - start).count());
   return grpc::Status::OK;
 }
 

@@ -17,6 +17,10 @@ class RegistryGrpcService final : public RegistryService::Service {
                            StoredQueryResponse* response) override;
   grpc::Status AddPatient(grpc::ServerContext*, const Patient* request, AddPatientResponse* response) override;
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
+  grpc::Status Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) override;
+  // Writes the backup on the registry's host. Only absolute paths of files that do not
+  // exist yet are accepted, so that a client cannot overwrite anything.
+  grpc::Status Backup(grpc::ServerContext*, const BackupRequest* request, BackupResponse* response) override;
 
  private:
   Registry* registry_;

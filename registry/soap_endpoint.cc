@@ -48,10 +48,15 @@ http::Response StoredQuery(Registry* registry, const soap::Request& request) {
         FailureResponse({MakeError("XDSRegistryError", "RegistryStoredQuery expects a query:AdhocQueryRequest body")});
   } else {
     ebrim::ParsedQuery parsed = ebrim::ParseAdhocQueryRequest(body);
-    if (parsed.errors.empty()) {
+    // Only errors stop the query; warnings (e.g. an unknown returnType read as LeafClass)
+    // travel with the answer.
+    std::vector<RegistryError> errors, warnings;
+    for (auto& e : parsed.errors) (e.severity() == WARNING ? warnings : errors).push_back(std::move(e));
+    if (errors.empty()) {
       response = registry->StoredQuery(parsed.request);
+      for (auto& w : warnings) *response.mutable_response()->add_errors() = std::move(w);
     } else {
-      *response.mutable_response() = FailureResponse(std::move(parsed.errors));
+      *response.mutable_response() = FailureResponse(std::move(errors));
     }
   }
   ebrim::AppendAdhocQueryResponse(envelope.body(), response);

@@ -91,7 +91,19 @@ inline constexpr char kReferenceIdListSlot[] = "urn:ihe:iti:xds:2013:referenceId
 
 // Stored query ids (ITI TF-2 3.18.4.1.2.4).
 inline constexpr char kQueryFindDocuments[] = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d";
+inline constexpr char kQueryFindSubmissionSets[] = "urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9";
+inline constexpr char kQueryFindFolders[] = "urn:uuid:958f3006-baad-4929-a4de-ff1114824431";
+inline constexpr char kQueryGetAll[] = "urn:uuid:10b545ea-725c-446d-9b95-8aeb444eddf3";
 inline constexpr char kQueryGetDocuments[] = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4";
+inline constexpr char kQueryGetFolders[] = "urn:uuid:5737b14c-8a1a-4539-b659-e03a34a5e1e4";
+inline constexpr char kQueryGetAssociations[] = "urn:uuid:a7ae438b-4bc2-4642-93e9-be891f7bb155";
+inline constexpr char kQueryGetDocumentsAndAssociations[] = "urn:uuid:bab9529a-4a10-40b3-a01f-f68a615d247a";
+inline constexpr char kQueryGetSubmissionSets[] = "urn:uuid:51224314-5390-4169-9b91-b1980040715a";
+inline constexpr char kQueryGetSubmissionSetAndContents[] = "urn:uuid:e8e3cb2c-e39c-46b9-99e4-c12f57260b83";
+inline constexpr char kQueryGetFolderAndContents[] = "urn:uuid:b909a503-523d-4517-8acf-8e5834dfc4c7";
+inline constexpr char kQueryGetFoldersForDocument[] = "urn:uuid:10cae35a-c7f9-4cf5-b61e-fc3278ffb578";
+inline constexpr char kQueryGetRelatedDocuments[] = "urn:uuid:d90e5407-b356-4d91-a89f-873917b4b0e6";
+inline constexpr char kQueryFindDocumentsByReferenceId[] = "urn:uuid:12941a89-e02e-4be5-967c-ce4bfc8fe492";
 
 // SOAP actions.
 inline constexpr char kActionRegister[] = "urn:ihe:iti:2007:RegisterDocumentSet-b";

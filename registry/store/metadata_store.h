@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -73,6 +74,7 @@ struct DocumentEntryFilter {
   std::vector<std::vector<CodeRef>> event_codes_all, confidentiality_codes_all;
   std::vector<std::string> author_person_patterns;  // SQL LIKE (% and _), OR
   std::vector<std::string> reference_ids;           // exact, OR
+  std::vector<std::vector<std::string>> reference_ids_all;  // exact; OR within a group, groups ANDed
   // DTM bounds, already normalised to 14 digits; From inclusive, To exclusive. Empty = open.
   // An entry without serviceStartTime (serviceStopTime) passes the service_start_*
   // (service_stop_*) bounds; one without creationTime fails the creation_* bounds.
@@ -94,6 +96,16 @@ struct PackageFilter {
   std::vector<std::string> author_person_patterns;         // SubmissionSet, LIKE, OR
   std::string time_from, time_to;  // submissionTime (SS) / lastUpdateTime (Folder), 14 digits
   size_t limit = 0;
+};
+
+// What `xdsctl stats` shows. Keys are readable: "Approved"/"Deprecated" for statuses,
+// "code^^scheme" for classCodes, the repositoryUniqueId for repositories.
+struct StoreStats {
+  int64_t patients = 0;
+  std::vector<std::pair<std::string, int64_t>> document_entries_by_status, submission_sets_by_status,
+      folders_by_status, document_entries_by_class_code, document_entries_by_repository;
+  int64_t associations = 0;
+  int64_t store_bytes = 0;  // database file plus WAL
 };
 
 class MetadataStore {
@@ -131,6 +143,11 @@ class MetadataStore {
 
   // Counts for stats and tests.
   virtual absl::StatusOr<int64_t> CountObjects(ObjectKind kind) = 0;
+  virtual absl::StatusOr<StoreStats> Stats() = 0;
+
+  // Writes a consistent copy of the committed state to `path` (a new file, written beside
+  // it under a temporary name and renamed into place) while submissions continue.
+  virtual absl::Status Backup(const std::string& path) = 0;
 };
 
 struct SqliteOptions {

@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "registry/store/metadata_store.h"
+#include "registry/store/sqlite_admin.h"
 #include "registry/store/sqlite_connection.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
@@ -99,9 +100,10 @@ absl::Status ConfigureWriter(Connection& conn) {
 
 class SqliteMetadataStore : public MetadataStore {
  public:
-  SqliteMetadataStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
-                      size_t max_group_size)
-      : writer_conn_(std::move(writer)),
+  SqliteMetadataStore(std::string path, std::unique_ptr<Connection> writer,
+                      std::vector<std::unique_ptr<Connection>> readers, size_t max_group_size)
+      : path_(std::move(path)),
+        writer_conn_(std::move(writer)),
         readers_(std::move(readers)),
         max_group_size_(max_group_size == 0 ? 1 : max_group_size) {
     for (auto& r : readers_) free_readers_.push_back(r.get());
@@ -171,6 +173,12 @@ class SqliteMetadataStore : public MetadataStore {
     ReaderLease r(this);
     return sqlite::CountObjects(r.conn(), kind);
   }
+  absl::StatusOr<StoreStats> Stats() override {
+    ReaderLease r(this);
+    return sqlite::ReadStats(r.conn(), path_);
+  }
+  // On a connection of its own, so the reader pool stays free for queries meanwhile.
+  absl::Status Backup(const std::string& path) override { return sqlite::BackupDatabase(path_, path); }
 
  private:
   // Exclusive use of one pooled reader for the lifetime of the lease.
@@ -312,6 +320,7 @@ class SqliteMetadataStore : public MetadataStore {
     return results;
   }
 
+  const std::string path_;
   std::unique_ptr<Connection> writer_conn_;
   std::vector<std::unique_ptr<Connection>> readers_;
   const size_t max_group_size_;
@@ -351,7 +360,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
     readers.push_back(*std::move(reader));
   }
   return std::unique_ptr<MetadataStore>(
-      new SqliteMetadataStore(*std::move(writer), std::move(readers), options.max_group_size));
+      new SqliteMetadataStore(options.path, *std::move(writer), std::move(readers), options.max_group_size));
 }
 
 }  // namespace xds

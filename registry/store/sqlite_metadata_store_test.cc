@@ -414,6 +414,70 @@ TEST(SqliteMetadataStoreTest, FindDocumentsHotQueriesUseIndexes) {
   ExpectIndexedSearch(PlanOf(path, sqlite::BuildDocumentEntryQuery(window)), "de_creation");
 }
 
+// Any of the (patient_id, status, ...) composite indexes will do: SQLite picks one by its
+// own estimate, but it must search, never scan document_entries.
+void ExpectPatientStatusSearch(const std::vector<std::string>& plan) {
+  std::string all;
+  bool searched = false;
+  for (const std::string& d : plan) {
+    all += d + "\n";
+    EXPECT_NE(d.rfind("SCAN de", 0), 0u) << "full scan of document_entries:\n" << d;
+    EXPECT_EQ(d.find("SCAN r"), std::string::npos) << d;
+    EXPECT_EQ(d.find("SCAN c"), std::string::npos) << d;
+    if (d.rfind("SEARCH de USING INDEX de_", 0) == 0 && d.find("patient_id=? AND status") != std::string::npos) {
+      searched = true;
+    }
+  }
+  EXPECT_TRUE(searched) << "expected a (patient_id, status) index search in plan:\n" << all;
+  std::printf("[plan]\n%s", all.c_str());
+}
+
+// What clinicians' systems send to ITI-18 FindDocuments (the registry always adds the
+// objectType, Stable by default): every combination searches an index.
+TEST(SqliteMetadataStoreTest, FindDocumentsClinicianCombinationsUseIndexes) {
+  const std::string path = FreshDbPath("plan-combos");
+  auto store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(store->Submit(SimplePlan("c" + std::to_string(i), "1.2.c" + std::to_string(i)), AcceptAll()).ok());
+  }
+  DocumentEntryFilter base;
+  base.patient_ids = {kPatient1};
+  base.statuses = {APPROVED};
+  base.types = {STABLE};
+  base.limit = 1000;
+  std::vector<DocumentEntryFilter> filters;
+  filters.push_back(base);
+  DocumentEntryFilter f = base;
+  f.type_codes = {{"type-A", "2.1"}};
+  f.creation_from = "20240101000000";
+  f.creation_to = "20250101000000";
+  filters.push_back(f);
+  f.class_codes = {{"class-A", "1.1"}, {"class-B", "1.1"}};
+  f.practice_setting_codes = {{"ps-A", "3.1"}};
+  filters.push_back(f);
+  f.statuses = {APPROVED, DEPRECATED};
+  f.healthcare_facility_type_codes = {{"hcft-A", "4.1"}};
+  f.format_codes = {{"fmt-A", "5.1"}, {"fmt-B", ""}};
+  f.service_start_from = "20240101000000";
+  f.service_stop_to = "20250101000000";
+  filters.push_back(f);
+  f.types = {STABLE, ON_DEMAND};
+  f.confidentiality_codes_all = {{{"N", "2.16.840.1.113883.5.25"}, {"R", "2.16.840.1.113883.5.25"}}};
+  f.event_codes_all = {{{"ev-1", "5.1"}}, {{"ev-2", "5.1"}}};
+  f.author_person_patterns = {"%Welby%", "%Smith%"};
+  filters.push_back(f);
+  DocumentEntryFilter by_reference = base;  // FindDocumentsByReferenceId
+  by_reference.reference_ids_all = {{"ref-1", "ref-2"}, {"ref-3"}};
+  filters.push_back(by_reference);
+  DocumentEntryFilter patient_window = base;  // the Approved documents of the last year
+  patient_window.creation_from = "20240101000000";
+  filters.push_back(patient_window);
+  for (const DocumentEntryFilter& filter : filters) {
+    ExpectPatientStatusSearch(PlanOf(path, sqlite::BuildDocumentEntryQuery(filter)));
+  }
+}
+
 // Not a benchmark (timing is not asserted): shows that concurrent submitters share commits.
 TEST(SqliteMetadataStoreTest, ConcurrentSubmittersShareCommits) {
   auto store = OpenStore(FreshDbPath("throughput"));

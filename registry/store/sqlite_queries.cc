@@ -314,6 +314,12 @@ Query BuildDocumentEntryQuery(const DocumentEntryFilter& f) {
                        Placeholders(f.reference_ids.size()), "))"));
     for (const std::string& r : f.reference_ids) w.params().push_back(r);
   }
+  for (const std::vector<std::string>& group : f.reference_ids_all) {
+    if (group.empty()) continue;
+    w.Add(absl::StrCat("EXISTS (SELECT 1 FROM reference_ids AS r WHERE r.owner = de.entry_uuid AND r.reference_id IN (",
+                       Placeholders(group.size()), "))"));
+    for (const std::string& r : group) w.params().push_back(r);
+  }
   return w.Finish("SELECT de.blob FROM document_entries AS de", "de.rowid", f.limit);
 }
 

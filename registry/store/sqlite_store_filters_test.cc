@@ -58,6 +58,7 @@ class FiltersTest : public ::testing::Test {
     *d2.add_event_codes() = MakeCode("ev-3", "5.1");
     d2.add_authors()->set_person("^Smith^Jane");
     d2.add_reference_ids("ref-2");
+    d2.add_reference_ids("ref-x");
     *s.add_document_entries() = d2;
 
     DocumentEntry d3 = MakeDe(kD3, kPatient2, "u3");
@@ -209,6 +210,18 @@ TEST_F(FiltersTest, ReferenceIds) {
   EXPECT_EQ(Des(f), (Set{kD1, kD2}));
   f.reference_ids = {"ref-9"};
   EXPECT_EQ(Des(f), Set{});
+}
+
+TEST_F(FiltersTest, ReferenceIdGroupsAreAndOfOrs) {
+  DocumentEntryFilter f;
+  f.reference_ids_all = {{"ref-2"}, {"ref-x"}};
+  EXPECT_EQ(Des(f), Set{kD2});
+  f.reference_ids_all = {{"ref-1"}, {"ref-x"}};
+  EXPECT_EQ(Des(f), Set{});
+  f.reference_ids_all = {{"ref-1", "ref-2"}, {"ref-x"}};
+  EXPECT_EQ(Des(f), Set{kD2});
+  f.reference_ids_all = {{"ref-1", "ref-x"}};
+  EXPECT_EQ(Des(f), (Set{kD1, kD2}));
 }
 
 TEST_F(FiltersTest, CreationTimeFromInclusiveToExclusive) {

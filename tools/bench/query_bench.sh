@@ -14,7 +14,7 @@ bazel build -c opt //registry:xds-registry //tools/bench:generate_registry //too
 if [ ! -f "$DATA/registry.sqlite" ]; then
   bazel-bin/tools/bench/generate_registry "$DATA" "$PATIENTS" 10 16
 fi
-WORK="$(mktemp -d /tmp/xds-qbench.XXXXXX)"
+WORK="$(mktemp -d /tmp/xds-qbench.XXXXXX)"; chmod 755 "$WORK"  # nginx workers run as nobody
 cleanup() { kill "$REG" 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 bazel-bin/registry/xds-registry --data_dir="$DATA" --http_port=0 --grpc_port=0 --port_file="$WORK/ports" \

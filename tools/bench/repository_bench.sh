@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 SECS="${1:-10}"; CLIENTS="${2:-4}"
 bazel build -c opt //registry:xds-registry //repository:xds-repository //tools/xdsctl //tools/bench:store_ceiling \
   >/dev/null 2>&1
-WORK="$(mktemp -d /tmp/xds-rbench.XXXXXX)"
+WORK="$(mktemp -d /tmp/xds-rbench.XXXXXX)"; chmod 755 "$WORK"  # nginx workers run as nobody
 cleanup() { kill "$REG" "$REPO" 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 REPO_ID=1.3.6.1.4.1.21367.2005.3.7.200

@@ -1,0 +1,77 @@
+// The two ways xdsctl reaches a registry and a repository: this project's internal gRPC
+// services, or plain XDS.b SOAP (ITI-18, ITI-41, ITI-43) against any vendor's actors.
+//
+// Failures are absl::Status values whose code decides xdsctl's exit code:
+//   Unavailable / DeadlineExceeded  -> 3 (unreachable)
+//   NotFound                        -> 4
+//   Unimplemented                   -> 2 (not possible over this transport: a usage error)
+//   anything else                   -> 1 (refused)
+// Business refusals of XDS transactions come back as RegistryResponse values instead, so
+// that their XDS error codes can be shown.
+#ifndef XDS_TOOLS_XDSCTL_BACKEND_H_
+#define XDS_TOOLS_XDSCTL_BACKEND_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/registry_service.pb.h"
+#include "proto/xds_metadata.pb.h"
+
+namespace xds::ctl {
+
+class RegistryBackend {
+ public:
+  virtual ~RegistryBackend() = default;
+  virtual std::string Describe() const = 0;  // "the registry at ..." for messages
+  virtual absl::StatusOr<StoredQueryResponse> StoredQuery(const StoredQueryRequest& request) = 0;
+  // Administrative calls: gRPC only (XDS.b has no transaction for them).
+  virtual absl::StatusOr<bool> AddPatient(const std::string& patient_id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListPatients() = 0;
+  virtual absl::StatusOr<StatsResponse> Stats() = 0;
+  virtual absl::StatusOr<BackupResponse> Backup(const std::string& path) = 0;
+};
+
+// Receives a retrieved document as it arrives.
+class DocumentSink {
+ public:
+  virtual ~DocumentSink() = default;
+  // Called once before any data; size is -1 when unknown.
+  virtual absl::Status Begin(const std::string& mime_type, int64_t size) = 0;
+  virtual absl::Status Write(std::string_view data) = 0;
+};
+
+// A file to be sent with ITI-41: the xds:Document id and its bytes.
+struct DocumentContent {
+  std::string id;
+  std::string content;
+  std::string mime_type;
+};
+
+class RepositoryBackend {
+ public:
+  virtual ~RepositoryBackend() = default;
+  virtual std::string Describe() const = 0;
+  // ITI-43 (or the gRPC stream). Sets *refusal and returns OK when the repository answered
+  // with XDS errors.
+  virtual absl::Status Retrieve(const std::string& repository_unique_id, const std::string& document_unique_id,
+                                DocumentSink* sink, RegistryResponse* refusal) = 0;
+  // ITI-41 Provide and Register Document Set-b (SOAP only).
+  virtual absl::StatusOr<RegistryResponse> ProvideAndRegister(const Submission& submission,
+                                                              const std::vector<DocumentContent>& documents) = 0;
+};
+
+std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& address, int timeout_ms);
+std::unique_ptr<RegistryBackend> MakeSoapRegistryBackend(const std::string& url, int timeout_ms);
+// Retrieve only; ProvideAndRegister is Unimplemented.
+std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, int timeout_ms);
+std::unique_ptr<RepositoryBackend> MakeSoapRepositoryBackend(const std::string& url, int timeout_ms);
+
+}  // namespace xds::ctl
+
+#endif  // XDS_TOOLS_XDSCTL_BACKEND_H_

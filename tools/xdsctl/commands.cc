@@ -1,0 +1,1006 @@
+#include "tools/xdsctl/commands.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "registry/ebrim/vocabulary.h"
+#include "tools/xdsctl/args.h"
+#include "tools/xdsctl/backend.h"
+#include "tools/xdsctl/output.h"
+#include "tools/xdsctl/queries.h"
+#include "tools/xdsctl/restore.h"
+#include "tools/xdsctl/submission_builder.h"
+
+namespace xds::ctl {
+namespace {
+
+constexpr char kDefaultRegistryGrpc[] = "127.0.0.1:8011";
+
+const std::set<std::string> kGlobalFlags = {"registry-grpc", "registry",   "repository-grpc", "repository",
+                                            "transport",     "format",     "timeout-ms",      "data",
+                                            "help"};
+
+struct VerbSpec {
+  const char* name;
+  const char* synopsis;
+  const char* description;
+  const char* example;
+  std::set<std::string> flags;
+};
+
+const std::vector<VerbSpec>& Verbs() {
+  static const auto* verbs = new std::vector<VerbSpec>{
+      {"patient", "patient add ID | patient list | patient show ID",
+       "The registry's patient index. add admits a patient id (CX ID^^^&OID&ISO of the affinity domain);\n"
+       "list shows the admitted ids (gRPC only); show counts the patient's DocumentEntries (approved,\n"
+       "deprecated), SubmissionSets and Folders. Exit 4 when show finds an unknown patient.",
+       "xdsctl patient add 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'\n"
+       "  xdsctl patient show 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --format=json",
+       {}},
+      {"find", "find --patient ID [--status approved|deprecated|all] [--class CODE^^SCHEME]... [--type C^^S]...\n"
+               "       [--practice C^^S]... [--created-from DTM] [--created-to DTM] [--service-from DTM]\n"
+               "       [--service-to DTM] [--author PATTERN]...",
+       "FindDocuments (ITI-18): the patient's DocumentEntries. Repeated --class/--type/--practice values are\n"
+       "OR-ed. --created-from is inclusive, --created-to exclusive (creationTime). --service-from bounds\n"
+       "serviceStartTime from below, --service-to bounds serviceStopTime from above. --author matches\n"
+       "authorPerson with % (any text) and _ (one character) wildcards.",
+       "xdsctl find --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --class 'DISCHARGE^^2.999.100.1' \\\n"
+       "      --created-from 2025 --author '%Jansen%'",
+       {"patient", "status", "class", "type", "practice", "created-from", "created-to", "service-from",
+        "service-to", "author"}},
+      {"show", "show ID",
+       "Any DocumentEntry, Folder or SubmissionSet by entryUUID (urn:uuid:...) or uniqueId, with its\n"
+       "associations (GetDocuments, GetFolders, GetSubmissionSetAndContents, GetAssociations). Exit 4\n"
+       "when nothing has this id.",
+       "xdsctl show 2.25.31899872349834 --format=json", {}},
+      {"submissions", "submissions --patient ID [--status approved|deprecated|all]",
+       "FindSubmissionSets: the patient's SubmissionSets.",
+       "xdsctl submissions --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'", {"patient", "status"}},
+      {"folders", "folders --patient ID [--status approved|deprecated|all]", "FindFolders: the patient's Folders.",
+       "xdsctl folders --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'", {"patient", "status"}},
+      {"related", "related ID",
+       "GetRelatedDocuments with every relationship type (RPLC, APND, XFRM, XFRM_RPLC, signs,\n"
+       "IsSnapshotOf): the documents that replace, amend, transform or sign this one and vice versa.",
+       "xdsctl related urn:uuid:3f1c...", {}},
+      {"retrieve", "retrieve UNIQUEID -o FILE",
+       "Looks the DocumentEntry up at the registry, then fetches the document from its repository: over the\n"
+       "repository's gRPC service when --repository_grpc is given (streamed), else with ITI-43 to\n"
+       "--repository URL. The content is checked against the registry's hash and size; FILE is written\n"
+       "only when it matches ('-o -' writes to stdout). A progress bar shows on a terminal.",
+       "xdsctl retrieve 2.25.31899872349834 -o letter.pdf", {"output"}},
+      {"submit", "submit FILE... --patient ID --class CODE^^SCHEME [--type C^^S] [--mime TYPE] [--title TEXT]\n"
+                 "       [--practice C^^S] [--hcft C^^S] [--format-code C^^S] [--confidentiality C^^S]\n"
+                 "       [--content-type C^^S] [--language en-US] [--author XCN] [--source-id OID]\n"
+                 "       [--creation-time DTM]",
+       "ITI-41 Provide and Register to --repository URL (MTOM), one DocumentEntry per FILE in one\n"
+       "SubmissionSet. Defaults: typeCode and contentTypeCode = the class code; mimeType from the file\n"
+       "extension; title = the file name; formatCode urn:ihe:iti:xds:2017:mimeTypeSufficient;\n"
+       "healthcareFacilityTypeCode 22232009 and practiceSettingCode 394802001 (SNOMED CT);\n"
+       "confidentialityCode N; languageCode en-US; creationTime now; fresh 2.25 uniqueIds.\n"
+       "Prints the uniqueIds. Exit 1 with the XDS error code when the repository or registry refuses.",
+       "xdsctl submit letter.pdf --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' \\\n"
+       "      --class 'DISCHARGE^^2.999.100.1' --title 'Discharge letter'",
+       {"patient", "class", "type", "mime", "title", "practice", "hcft", "format-code", "confidentiality",
+        "content-type", "language", "author", "source-id", "creation-time"}},
+      {"stats", "stats",
+       "Counts per availabilityStatus, classCode and repositoryUniqueId, patients, associations and the\n"
+       "store's size on disk (gRPC only).",
+       "xdsctl stats --format=json", {}},
+      {"backup", "backup FILE",
+       "Online backup of the registry's store (SQLite backup API) while submissions continue. The\n"
+       "registry writes FILE on its own host; a relative FILE is made absolute against xdsctl's working\n"
+       "directory. FILE must not exist. gRPC only.",
+       "xdsctl backup /var/backups/xds/registry-$(date +%F).sqlite", {}},
+      {"restore", "restore BACKUP --data DIR [--store FILE] [--pid-file FILE]",
+       "Offline and local: checks BACKUP (integrity_check), then puts it in place of DIR/registry/registry.sqlite\n"
+       "(removing its -wal/-shm; the previous store is kept as registry.sqlite.replaced-TIMESTAMP).\n"
+       "Refuses (exit 1) while DIR/registry.pid names a running registry: stop it, restore, start it.",
+       "./xds down && xdsctl restore /var/backups/xds/registry-2025-03-01.sqlite --data var && ./xds up",
+       {"store", "pid-file"}},
+  };
+  return *verbs;
+}
+
+const VerbSpec* FindVerb(const std::string& name) {
+  for (const auto& v : Verbs())
+    if (name == v.name) return &v;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct Context {
+  Args args;
+  bool json = false;
+  int timeout_ms = 30000;
+  std::ostream* out;
+  std::ostream* err;
+};
+
+std::string Hint(const std::string& code) {
+  static const std::map<std::string, std::string> kHints = {
+      {"XDSUnknownPatientId",
+       "admit the patient first (xdsctl patient add 'ID^^^&OID&ISO') or check the assigning authority"},
+      {"XDSTooManyResults", "narrow the query down (--status, --class, --created-from/--created-to, ...)"},
+      {"XDSUnknownStoredQuery", "the registry does not support this stored query"},
+      {"XDSStoredQueryParamNumber", "a query parameter was refused; check the values given"},
+      {"XDSStoredQueryMissingParam", "a query parameter is missing; check the command line"},
+      {"XDSRegistryError", "the registry failed internally; see its log and retry"},
+      {"XDSRepositoryError", "the repository failed internally; see its log and retry"},
+      {"XDSRegistryNotAvailable", "the repository could not reach its registry; check the registry and retry"},
+      {"XDSRegistryBusy", "the registry is busy; retry later"},
+      {"XDSDocumentUniqueIdError", "the repository does not hold this document; check the id and --repository"},
+      {"XDSUnknownRepositoryId",
+       "the document lives in another repository: point --repository/--repository_grpc at the one its "
+       "repositoryUniqueId names"},
+      {"XDSRegistryMetadataError", "the metadata was refused; correct the attribute named above"},
+      {"XDSRepositoryMetadataError", "the metadata was refused; correct the attribute named above"},
+      {"XDSPatientIdDoesNotMatch", "all objects of a submission must carry the same patient id"},
+      {"XDSResultNotSinglePatient", "the objects belong to several patients; query them one by one"},
+      {"XDSDuplicateUniqueIdInRegistry", "a uniqueId is already registered; submit again with fresh ids"},
+      {"XDSRegistryDuplicateUniqueIdInMessage", "a uniqueId occurs twice in the submission"},
+      {"XDSMissingDocument", "a DocumentEntry has no document attached"},
+      {"XDSNonIdenticalHash", "the same uniqueId is registered with other content"},
+      {"XDSNonIdenticalSize", "the same uniqueId is registered with other content"},
+  };
+  auto it = kHints.find(code);
+  return it != kHints.end() ? it->second : "see ITI TF-3 Table 4.2.4.1-2 for this error code";
+}
+
+int ExitFor(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return kExitUnreachable;
+    case absl::StatusCode::kNotFound:
+      return kExitNotFound;
+    case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kInvalidArgument:
+      return kExitUsage;
+    default:
+      return kExitRefused;
+  }
+}
+
+// Prints an error in both forms (stderr text; in JSON mode also {"error":...} on stdout).
+int Fail(Context& c, int code, const std::string& message, const std::vector<RegistryError>& errors = {}) {
+  *c.err << "xdsctl: " << message << "\n";
+  std::set<std::string> hinted;
+  for (const auto& e : errors) {
+    *c.err << "  " << (e.severity() == WARNING ? "warning " : "") << e.code() << ": " << e.context()
+           << (e.location().empty() ? "" : " (" + e.location() + ")") << "\n";
+    if (hinted.insert(e.code()).second) *c.err << "    what to do: " << Hint(e.code()) << "\n";
+  }
+  if (code == kExitUnreachable) {
+    *c.err << "  what to do: check that it runs and the address is right (./xds up; ./xds ctl reads "
+              "var/endpoints.env)\n";
+  }
+  if (c.json) {
+    Json j = Json::Object();
+    j.Set("exitCode", Json::Int(code));
+    j.Set("message", Json::Str(message));
+    Json list = Json::Array();
+    for (const auto& e : errors) {
+      Json je = Json::Object();
+      je.Set("errorCode", Json::Str(e.code()));
+      je.Set("codeContext", Json::Str(e.context()));
+      je.Set("location", Json::Str(e.location()));
+      je.Set("severity", Json::Str(e.severity() == WARNING ? "Warning" : "Error"));
+      list.Push(std::move(je));
+    }
+    j.Set("registryErrors", std::move(list));
+    *c.out << Json::Object().Set("error", std::move(j)).Dump() << "\n";
+  }
+  return code;
+}
+
+int Fail(Context& c, const absl::Status& s) { return Fail(c, ExitFor(s), std::string(s.message())); }
+
+int Usage(Context& c, const std::string& message) {
+  return Fail(c, kExitUsage, message + " (see 'xdsctl --help')");
+}
+
+void Print(Context& c, const Json& j) { *c.out << j.Dump() << "\n"; }
+
+// The registry to talk to: gRPC when --registry_grpc is given (or nothing is), SOAP ITI-18
+// when only --registry URL is, or as --transport says.
+absl::StatusOr<std::unique_ptr<RegistryBackend>> Registry(Context& c) {
+  std::string transport = c.args.Get("transport", "auto");
+  bool soap = transport == "soap" || (transport == "auto" && !c.args.Has("registry-grpc") && c.args.Has("registry"));
+  if (transport != "auto" && transport != "soap" && transport != "grpc") {
+    return absl::InvalidArgumentError("--transport must be auto, grpc or soap");
+  }
+  if (soap) {
+    std::string url = c.args.Get("registry");
+    if (url.empty()) return absl::InvalidArgumentError("--transport=soap needs --registry http://HOST:PORT/xds/registry");
+    auto b = MakeSoapRegistryBackend(url, c.timeout_ms);
+    if (!b) return absl::InvalidArgumentError("--registry must be an http:// URL; got '" + url + "'");
+    return b;
+  }
+  return MakeGrpcRegistryBackend(c.args.Get("registry-grpc", kDefaultRegistryGrpc), c.timeout_ms);
+}
+
+absl::StatusOr<std::unique_ptr<RepositoryBackend>> Repository(Context& c, bool need_soap) {
+  std::string transport = c.args.Get("transport", "auto");
+  if (!need_soap && transport != "soap" && c.args.Has("repository-grpc")) {
+    return MakeGrpcRepositoryBackend(c.args.Get("repository-grpc"), c.timeout_ms);
+  }
+  std::string url = c.args.Get("repository");
+  if (url.empty()) {
+    return absl::InvalidArgumentError(need_soap ? "this needs the repository's SOAP endpoint: --repository "
+                                                  "http://HOST:PORT/xds/repository"
+                                                : "this needs a repository: --repository_grpc HOST:PORT or "
+                                                  "--repository http://HOST:PORT/xds/repository");
+  }
+  auto b = MakeSoapRepositoryBackend(url, c.timeout_ms);
+  if (!b) return absl::InvalidArgumentError("--repository must be an http:// URL; got '" + url + "'");
+  return b;
+}
+
+// Runs a stored query; a Failure answer becomes exit 1 with its error codes.
+struct QueryOutcome {
+  int exit = kExitOk;
+  StoredQueryResponse response;
+};
+QueryOutcome Query(Context& c, RegistryBackend& registry, const StoredQueryRequest& request) {
+  QueryOutcome o;
+  auto r = registry.StoredQuery(request);
+  if (!r.ok()) {
+    o.exit = Fail(c, r.status());
+    return o;
+  }
+  if (r->response().status() == FAILURE) {
+    std::vector<RegistryError> errors(r->response().errors().begin(), r->response().errors().end());
+    o.exit = Fail(c, kExitRefused, registry.Describe() + " refused the query", errors);
+    return o;
+  }
+  for (const auto& e : r->response().errors()) *c.err << "xdsctl: warning " << e.code() << ": " << e.context() << "\n";
+  o.response = std::move(*r);
+  return o;
+}
+
+std::string Join(const google::protobuf::RepeatedPtrField<Code>& codes) {
+  std::vector<std::string> parts;
+  for (const auto& code : codes) parts.push_back(CodeText(code));
+  return absl::StrJoin(parts, ", ");
+}
+
+void PrintDocumentEntries(Context& c, const google::protobuf::RepeatedPtrField<DocumentEntry>& des) {
+  if (c.json) {
+    Json list = Json::Array();
+    for (const auto& de : des) list.Push(DocumentEntryJson(de));
+    Print(c, Json::Object().Set("documentEntries", std::move(list)));
+    return;
+  }
+  Table t({"UNIQUE ID", "STATUS", "CLASS", "CREATED", "REPOSITORY", "MIME", "TITLE"});
+  for (const auto& de : des) {
+    t.AddRow({de.unique_id(), StatusName(de.header().status()), CodeText(de.class_code()), de.creation_time(),
+              de.repository_unique_id(), de.mime_type(), de.header().title()});
+  }
+  *c.out << t.Render() << des.size() << (des.size() == 1 ? " document entry\n" : " document entries\n");
+}
+
+// ---------------------------------------------------------------------------------------
+
+int Patient(Context& c) {
+  const auto& p = c.args.positional;
+  std::string sub = p.size() > 1 ? p[1] : "";
+  if (!((sub == "add" && p.size() == 3) || (sub == "list" && p.size() == 2) || (sub == "show" && p.size() == 3))) {
+    return Usage(c, "patient wants 'add ID', 'list' or 'show ID'");
+  }
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  RegistryBackend& r = **registry;
+  if (sub == "add") {
+    auto created = r.AddPatient(p[2]);
+    if (!created.ok()) {
+      if (ExitFor(created.status()) == kExitRefused) {
+        return Fail(c, kExitRefused, r.Describe() + " refused the patient id: " + std::string(created.status().message()) +
+                                         "\n  what to do: use the CX form ID^^^&OID&ISO with the affinity domain's "
+                                         "assigning authority");
+      }
+      return Fail(c, created.status());
+    }
+    if (c.json) {
+      Print(c, Json::Object().Set("patientId", Json::Str(p[2])).Set("created", Json::Bool(*created)));
+    } else {
+      *c.out << (*created ? "added " : "already known ") << p[2] << "\n";
+    }
+    return kExitOk;
+  }
+  if (sub == "list") {
+    auto patients = r.ListPatients();
+    if (!patients.ok()) return Fail(c, patients.status());
+    if (c.json) {
+      Json list = Json::Array();
+      for (const auto& id : *patients) list.Push(Json::Str(id));
+      Print(c, Json::Object().Set("patients", std::move(list)));
+    } else {
+      Table t({"PATIENT ID"});
+      for (const auto& id : *patients) t.AddRow({id});
+      *c.out << t.Render() << patients->size() << (patients->size() == 1 ? " patient\n" : " patients\n");
+    }
+    return kExitOk;
+  }
+  // show: counts with ObjectRef answers (no metadata travels, larger caps).
+  const std::string& pid = p[2];
+  bool indexed_known = false;  // the index was consulted (gRPC)
+  auto patients = r.ListPatients();
+  if (patients.ok()) {
+    indexed_known = true;
+    if (std::find(patients->begin(), patients->end(), pid) == patients->end()) {
+      return Fail(c, kExitNotFound, "no patient " + pid + " in the registry's patient index" +
+                                        "\n  what to do: admit it with 'xdsctl patient add'");
+    }
+  } else if (ExitFor(patients.status()) != kExitUsage) {
+    return Fail(c, patients.status());
+  }
+  int64_t counts[4] = {0, 0, 0, 0};
+  std::vector<StoredQueryRequest> requests;
+  FindDocumentsOptions approved;
+  approved.patient_id = pid;
+  approved.object_refs = true;
+  FindDocumentsOptions deprecated = approved;
+  deprecated.status = "deprecated";
+  requests.push_back(*FindDocumentsQuery(approved));
+  requests.push_back(*FindDocumentsQuery(deprecated));
+  requests.push_back(*FindSubmissionSetsQuery(pid, "all", true));
+  requests.push_back(*FindFoldersQuery(pid, "all", true));
+  for (int i = 0; i < 4; ++i) {
+    QueryOutcome q = Query(c, r, requests[i]);
+    if (q.exit != kExitOk) return q.exit;
+    counts[i] = q.response.object_refs_size();
+  }
+  if (!indexed_known && counts[0] + counts[1] + counts[2] + counts[3] == 0) {
+    return Fail(c, kExitNotFound, r.Describe() + " has nothing for patient " + pid);
+  }
+  if (c.json) {
+    Json j = Json::Object();
+    j.Set("patientId", Json::Str(pid));
+    j.Set("documentEntries",
+          Json::Object().Set("approved", Json::Int(counts[0])).Set("deprecated", Json::Int(counts[1])));
+    j.Set("submissionSets", Json::Int(counts[2]));
+    j.Set("folders", Json::Int(counts[3]));
+    Print(c, j);
+  } else {
+    Table t({"PATIENT ID", "DOCUMENTS", "DEPRECATED", "SUBMISSIONS", "FOLDERS"});
+    t.AddRow({pid, std::to_string(counts[0]), std::to_string(counts[1]), std::to_string(counts[2]),
+              std::to_string(counts[3])});
+    *c.out << t.Render();
+  }
+  return kExitOk;
+}
+
+int Find(Context& c) {
+  if (c.args.positional.size() != 1) return Usage(c, "find takes no positional arguments");
+  FindDocumentsOptions o;
+  o.patient_id = c.args.Get("patient");
+  o.status = c.args.Get("status", "approved");
+  o.class_codes = c.args.All("class");
+  o.type_codes = c.args.All("type");
+  o.practice_codes = c.args.All("practice");
+  o.created_from = c.args.Get("created-from");
+  o.created_to = c.args.Get("created-to");
+  o.service_from = c.args.Get("service-from");
+  o.service_to = c.args.Get("service-to");
+  o.author_patterns = c.args.All("author");
+  auto request = FindDocumentsQuery(o);
+  if (!request.ok()) return Usage(c, std::string(request.status().message()));
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  QueryOutcome q = Query(c, **registry, *request);
+  if (q.exit != kExitOk) return q.exit;
+  PrintDocumentEntries(c, q.response.document_entries());
+  return kExitOk;
+}
+
+int Packages(Context& c, bool submission_sets) {
+  if (c.args.positional.size() != 1) return Usage(c, std::string(c.args.positional[0]) + " takes no positional arguments");
+  std::string pid = c.args.Get("patient");
+  std::string status = c.args.Get("status", "approved");
+  auto request = submission_sets ? FindSubmissionSetsQuery(pid, status) : FindFoldersQuery(pid, status);
+  if (!request.ok()) return Usage(c, std::string(request.status().message()));
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  QueryOutcome q = Query(c, **registry, *request);
+  if (q.exit != kExitOk) return q.exit;
+  if (submission_sets) {
+    const auto& list = q.response.submission_sets();
+    if (c.json) {
+      Json a = Json::Array();
+      for (const auto& ss : list) a.Push(SubmissionSetJson(ss));
+      Print(c, Json::Object().Set("submissionSets", std::move(a)));
+    } else {
+      Table t({"UNIQUE ID", "STATUS", "SUBMITTED", "SOURCE ID", "CONTENT TYPE", "TITLE"});
+      for (const auto& ss : list) {
+        t.AddRow({ss.unique_id(), StatusName(ss.header().status()), ss.submission_time(), ss.source_id(),
+                  CodeText(ss.content_type_code()), ss.header().title()});
+      }
+      *c.out << t.Render() << list.size() << (list.size() == 1 ? " submission set\n" : " submission sets\n");
+    }
+  } else {
+    const auto& list = q.response.folders();
+    if (c.json) {
+      Json a = Json::Array();
+      for (const auto& fd : list) a.Push(FolderJson(fd));
+      Print(c, Json::Object().Set("folders", std::move(a)));
+    } else {
+      Table t({"UNIQUE ID", "STATUS", "LAST UPDATE", "CODES", "TITLE"});
+      for (const auto& fd : list) {
+        t.AddRow({fd.unique_id(), StatusName(fd.header().status()), fd.last_update_time(), Join(fd.codes()),
+                  fd.header().title()});
+      }
+      *c.out << t.Render() << list.size() << (list.size() == 1 ? " folder\n" : " folders\n");
+    }
+  }
+  return kExitOk;
+}
+
+void PrintAssociations(Context& c, const std::string& self,
+                       const google::protobuf::RepeatedPtrField<Association>& associations) {
+  Table t({"ASSOCIATION", "TYPE", "SOURCE", "TARGET", "STATUS"});
+  for (const auto& as : associations) {
+    t.AddRow({as.header().entry_uuid(), ShortAssociationType(as.type()), as.source() == self ? "(this)" : as.source(),
+              as.target() == self ? "(this)" : as.target(), StatusName(as.header().status())});
+  }
+  *c.out << "\n" << t.Render();
+}
+
+int Show(Context& c) {
+  if (c.args.positional.size() != 2) return Usage(c, "show wants one ID (entryUUID or uniqueId)");
+  const std::string id = c.args.positional[1];
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  RegistryBackend& r = **registry;
+
+  Json object;
+  std::string entry_uuid;
+  std::vector<std::pair<std::string, std::string>> fields;  // for the table form
+  QueryOutcome q = Query(c, r, GetDocumentsQuery(id));
+  if (q.exit != kExitOk) return q.exit;
+  if (q.response.document_entries_size() > 0) {
+    const DocumentEntry& de = q.response.document_entries(0);
+    object = DocumentEntryJson(de);
+    entry_uuid = de.header().entry_uuid();
+    fields = {{"kind", "DocumentEntry"},
+              {"entryUUID", entry_uuid},
+              {"uniqueId", de.unique_id()},
+              {"patientId", de.patient_id()},
+              {"availabilityStatus", StatusName(de.header().status())},
+              {"title", de.header().title()},
+              {"classCode", CodeText(de.class_code())},
+              {"typeCode", CodeText(de.type_code())},
+              {"formatCode", CodeText(de.format_code())},
+              {"practiceSettingCode", CodeText(de.practice_setting_code())},
+              {"healthcareFacilityTypeCode", CodeText(de.healthcare_facility_type_code())},
+              {"confidentialityCode", Join(de.confidentiality_codes())},
+              {"creationTime", de.creation_time()},
+              {"serviceStartTime", de.service_start_time()},
+              {"serviceStopTime", de.service_stop_time()},
+              {"mimeType", de.mime_type()},
+              {"size", de.has_size() ? std::to_string(de.size()) : ""},
+              {"hash", de.hash()},
+              {"repositoryUniqueId", de.repository_unique_id()},
+              {"languageCode", de.language_code()}};
+    for (const auto& a : de.authors()) fields.push_back({"author", a.person()});
+  } else {
+    q = Query(c, r, GetFoldersQuery(id));
+    if (q.exit != kExitOk) return q.exit;
+    if (q.response.folders_size() > 0) {
+      const Folder& fd = q.response.folders(0);
+      object = FolderJson(fd);
+      entry_uuid = fd.header().entry_uuid();
+      fields = {{"kind", "Folder"},
+                {"entryUUID", entry_uuid},
+                {"uniqueId", fd.unique_id()},
+                {"patientId", fd.patient_id()},
+                {"availabilityStatus", StatusName(fd.header().status())},
+                {"title", fd.header().title()},
+                {"lastUpdateTime", fd.last_update_time()},
+                {"codeList", Join(fd.codes())}};
+    } else {
+      q = Query(c, r, GetSubmissionSetAndContentsQuery(id));
+      if (q.exit != kExitOk) return q.exit;
+      if (q.response.submission_sets_size() > 0) {
+        const SubmissionSet& ss = q.response.submission_sets(0);
+        object = SubmissionSetJson(ss);
+        entry_uuid = ss.header().entry_uuid();
+        fields = {{"kind", "SubmissionSet"},
+                  {"entryUUID", entry_uuid},
+                  {"uniqueId", ss.unique_id()},
+                  {"patientId", ss.patient_id()},
+                  {"availabilityStatus", StatusName(ss.header().status())},
+                  {"title", ss.header().title()},
+                  {"sourceId", ss.source_id()},
+                  {"submissionTime", ss.submission_time()},
+                  {"contentTypeCode", CodeText(ss.content_type_code())},
+                  {"documentEntries", std::to_string(q.response.document_entries_size())},
+                  {"folders", std::to_string(q.response.folders_size())}};
+        for (const auto& a : ss.authors()) fields.push_back({"author", a.person()});
+      }
+    }
+  }
+  if (entry_uuid.empty()) {
+    return Fail(c, kExitNotFound, "no DocumentEntry, Folder or SubmissionSet has the id " + id + " at " + r.Describe());
+  }
+  QueryOutcome assoc = Query(c, r, GetAssociationsQuery({entry_uuid}));
+  if (assoc.exit != kExitOk) return assoc.exit;
+  if (c.json) {
+    Json list = Json::Array();
+    for (const auto& as : assoc.response.associations()) list.Push(AssociationJson(as));
+    Print(c, Json::Object().Set("object", std::move(object)).Set("associations", std::move(list)));
+    return kExitOk;
+  }
+  Table t({"ATTRIBUTE", "VALUE"});
+  for (auto& [k, v] : fields)
+    if (!v.empty()) t.AddRow({k, v});
+  *c.out << t.Render();
+  PrintAssociations(c, entry_uuid, assoc.response.associations());
+  return kExitOk;
+}
+
+int Related(Context& c) {
+  if (c.args.positional.size() != 2) return Usage(c, "related wants one DocumentEntry ID (entryUUID or uniqueId)");
+  const std::string id = c.args.positional[1];
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  QueryOutcome doc = Query(c, **registry, GetDocumentsQuery(id));
+  if (doc.exit != kExitOk) return doc.exit;
+  if (doc.response.document_entries_size() == 0) {
+    return Fail(c, kExitNotFound, "no DocumentEntry has the id " + id + " at " + (*registry)->Describe());
+  }
+  const DocumentEntry self = doc.response.document_entries(0);
+  QueryOutcome q = Query(c, **registry, GetRelatedDocumentsQuery(self.header().entry_uuid()));
+  if (q.exit != kExitOk) return q.exit;
+  std::map<std::string, const DocumentEntry*> by_uuid;
+  for (const auto& de : q.response.document_entries()) by_uuid[de.header().entry_uuid()] = &de;
+  if (c.json) {
+    Json related = Json::Array();
+    for (const auto& as : q.response.associations()) {
+      bool outgoing = as.source() == self.header().entry_uuid();
+      const std::string& other = outgoing ? as.target() : as.source();
+      Json j = Json::Object();
+      j.Set("associationType", Json::Str(as.type()));
+      j.Set("direction", Json::Str(outgoing ? "outgoing" : "incoming"));
+      j.Set("association", AssociationJson(as));
+      if (by_uuid.count(other)) j.Set("documentEntry", DocumentEntryJson(*by_uuid[other]));
+      related.Push(std::move(j));
+    }
+    Print(c, Json::Object().Set("documentEntry", DocumentEntryJson(self)).Set("related", std::move(related)));
+    return kExitOk;
+  }
+  Table t({"RELATION", "OTHER UNIQUE ID", "STATUS", "CREATED", "TITLE"});
+  for (const auto& as : q.response.associations()) {
+    bool outgoing = as.source() == self.header().entry_uuid();
+    const std::string& other = outgoing ? as.target() : as.source();
+    const DocumentEntry* de = by_uuid.count(other) ? by_uuid[other] : nullptr;
+    std::string relation = outgoing ? "this " + ShortAssociationType(as.type()) + " ->"
+                                    : "<- " + ShortAssociationType(as.type()) + " this";
+    t.AddRow({relation, de ? de->unique_id() : other, de ? StatusName(de->header().status()) : "",
+              de ? de->creation_time() : "", de ? de->header().title() : ""});
+  }
+  *c.out << self.unique_id() << "  " << StatusName(self.header().status()) << "  " << self.header().title() << "\n"
+         << t.Render();
+  return kExitOk;
+}
+
+// Writes the retrieved bytes to FILE.part (renamed when complete and verified) or stdout,
+// hashing as it goes, with a progress bar on a terminal.
+class FileSink : public DocumentSink {
+ public:
+  FileSink(std::string path, std::ostream* progress) : path_(std::move(path)), progress_(progress) {
+    ctx_ = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx_, EVP_sha1(), nullptr);
+  }
+  ~FileSink() override {
+    EVP_MD_CTX_free(ctx_);
+    if (file_.is_open()) {
+      file_.close();
+      std::error_code ec;
+      std::filesystem::remove(path_ + ".part", ec);
+    }
+  }
+
+  absl::Status Begin(const std::string& mime_type, int64_t size) override {
+    mime_type_ = mime_type;
+    expected_ = size;
+    if (path_ != "-") {
+      file_.open(path_ + ".part", std::ios::binary | std::ios::trunc);
+      if (!file_) return absl::PermissionDeniedError("cannot write " + path_ + ".part");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Write(std::string_view data) override {
+    EVP_DigestUpdate(ctx_, data.data(), data.size());
+    written_ += static_cast<int64_t>(data.size());
+    if (path_ == "-") {
+      std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+    } else {
+      file_.write(data.data(), static_cast<std::streamsize>(data.size()));
+      if (!file_) return absl::PermissionDeniedError("cannot write " + path_ + ".part (disk full?)");
+    }
+    ShowProgress(false);
+    return absl::OkStatus();
+  }
+
+  // Verifies against the registry's hash/size; then renames FILE.part to FILE.
+  absl::Status Finish(const DocumentEntry& de) {
+    ShowProgress(true);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &len);
+    static const char* kHex = "0123456789abcdef";
+    for (unsigned int i = 0; i < len; ++i) {
+      hash_ += kHex[digest[i] >> 4];
+      hash_ += kHex[digest[i] & 15];
+    }
+    if (de.has_size() && de.size() != written_) {
+      return absl::DataLossError(absl::StrCat("the repository sent ", written_, " bytes; the registry says ", de.size()));
+    }
+    if (!de.hash().empty() && !absl::EqualsIgnoreCase(de.hash(), hash_)) {
+      return absl::DataLossError("the content's SHA-1 " + hash_ + " differs from the registry's " + de.hash());
+    }
+    if (path_ == "-") {
+      std::cout.flush();
+      return absl::OkStatus();
+    }
+    file_.close();
+    if (!file_) return absl::PermissionDeniedError("cannot write " + path_);
+    std::error_code ec;
+    std::filesystem::rename(path_ + ".part", path_, ec);
+    if (ec) return absl::PermissionDeniedError("cannot create " + path_ + ": " + ec.message());
+    return absl::OkStatus();
+  }
+
+  int64_t written() const { return written_; }
+  const std::string& hash() const { return hash_; }
+  const std::string& mime_type() const { return mime_type_; }
+
+ private:
+  void ShowProgress(bool done) {
+    if (!progress_ || !isatty(STDERR_FILENO)) return;
+    constexpr int64_t kMiB = 1 << 20;
+    int64_t total = expected_ > 0 ? expected_ : 0;
+    if (std::max(total, written_) < 4 * kMiB) return;  // small files finish before anyone looks
+    if (!done && written_ - last_shown_ < kMiB / 2) return;
+    last_shown_ = written_;
+    char line[128];
+    if (total > 0) {
+      int width = 30;
+      int filled = static_cast<int>(width * std::min<int64_t>(written_, total) / total);
+      std::snprintf(line, sizeof(line), "\r[%s%s] %3d%% %.1f/%.1f MiB", std::string(filled, '#').c_str(),
+                    std::string(width - filled, ' ').c_str(), static_cast<int>(100 * written_ / total),
+                    written_ / double(kMiB), total / double(kMiB));
+    } else {
+      std::snprintf(line, sizeof(line), "\r%.1f MiB", written_ / double(kMiB));
+    }
+    *progress_ << line << (done ? "\n" : "") << std::flush;
+  }
+
+  std::string path_;
+  std::ostream* progress_;
+  std::ofstream file_;
+  EVP_MD_CTX* ctx_;
+  std::string mime_type_, hash_;
+  int64_t expected_ = -1, written_ = 0, last_shown_ = 0;
+};
+
+int Retrieve(Context& c) {
+  if (c.args.positional.size() != 2) return Usage(c, "retrieve wants one document uniqueId");
+  std::string output = c.args.Get("output");
+  if (output.empty()) return Usage(c, "retrieve needs -o FILE (or -o - for stdout)");
+  const std::string id = c.args.positional[1];
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  QueryOutcome q = Query(c, **registry, GetDocumentsQuery(id));
+  if (q.exit != kExitOk) return q.exit;
+  if (q.response.document_entries_size() == 0) {
+    return Fail(c, kExitNotFound, "the registry knows no DocumentEntry " + id);
+  }
+  const DocumentEntry de = q.response.document_entries(0);
+  auto repository = Repository(c, false);
+  if (!repository.ok()) return Fail(c, repository.status());
+  FileSink sink(output, c.err);
+  RegistryResponse refusal;
+  absl::Status s = (*repository)->Retrieve(de.repository_unique_id(), de.unique_id(), &sink, &refusal);
+  if (!s.ok()) {
+    if (absl::IsNotFound(s)) {
+      return Fail(c, kExitNotFound, std::string(s.message()) + "; the registry says repository " +
+                                        de.repository_unique_id() + " holds it\n  what to do: point --repository_grpc/"
+                                        "--repository at that repository");
+    }
+    return Fail(c, s);
+  }
+  if (refusal.status() == FAILURE) {
+    std::vector<RegistryError> errors(refusal.errors().begin(), refusal.errors().end());
+    return Fail(c, kExitRefused, (*repository)->Describe() + " refused to return " + id, errors);
+  }
+  if (absl::Status f = sink.Finish(de); !f.ok()) return Fail(c, kExitRefused, std::string(f.message()));
+  if (output == "-") return kExitOk;
+  if (c.json) {
+    Print(c, Json::Object()
+                 .Set("uniqueId", Json::Str(de.unique_id()))
+                 .Set("repositoryUniqueId", Json::Str(de.repository_unique_id()))
+                 .Set("mimeType", Json::Str(sink.mime_type().empty() ? de.mime_type() : sink.mime_type()))
+                 .Set("size", Json::Int(sink.written()))
+                 .Set("hash", Json::Str(sink.hash()))
+                 .Set("file", Json::Str(output)));
+  } else {
+    *c.out << "retrieved " << de.unique_id() << " (" << sink.written() << " bytes, "
+           << (sink.mime_type().empty() ? de.mime_type() : sink.mime_type()) << ") from repository "
+           << de.repository_unique_id() << " to " << output << "\n";
+  }
+  return kExitOk;
+}
+
+int Submit(Context& c) {
+  std::vector<std::string> files(c.args.positional.begin() + 1, c.args.positional.end());
+  SubmitOptions o;
+  o.patient_id = c.args.Get("patient");
+  o.class_code = c.args.Get("class");
+  o.type_code = c.args.Get("type");
+  o.mime_type = c.args.Get("mime");
+  o.title = c.args.Get("title");
+  if (c.args.Has("practice")) o.practice_setting_code = c.args.Get("practice");
+  if (c.args.Has("hcft")) o.healthcare_facility_type_code = c.args.Get("hcft");
+  if (c.args.Has("format-code")) o.format_code = c.args.Get("format-code");
+  if (c.args.Has("confidentiality")) o.confidentiality_code = c.args.Get("confidentiality");
+  if (c.args.Has("content-type")) o.content_type_code = c.args.Get("content-type");
+  if (c.args.Has("language")) o.language_code = c.args.Get("language");
+  if (c.args.Has("source-id")) o.source_id = c.args.Get("source-id");
+  o.author_person = c.args.Get("author");
+  o.creation_time = c.args.Get("creation-time");
+  auto built = BuildSubmission(files, o);
+  if (!built.ok()) return Usage(c, std::string(built.status().message()));
+  auto repository = Repository(c, true);
+  if (!repository.ok()) return Fail(c, repository.status());
+  auto response = (*repository)->ProvideAndRegister(built->submission, built->documents);
+  if (!response.ok()) return Fail(c, response.status());
+  if (response->status() != SUCCESS) {
+    std::vector<RegistryError> errors(response->errors().begin(), response->errors().end());
+    return Fail(c, kExitRefused, (*repository)->Describe() + " refused the submission", errors);
+  }
+  const Submission& sub = built->submission;
+  if (c.json) {
+    Json docs = Json::Array();
+    for (int i = 0; i < sub.document_entries_size(); ++i) {
+      docs.Push(Json::Object()
+                    .Set("file", Json::Str(built->files[i]))
+                    .Set("uniqueId", Json::Str(sub.document_entries(i).unique_id()))
+                    .Set("mimeType", Json::Str(sub.document_entries(i).mime_type()))
+                    .Set("size", Json::Int(static_cast<int64_t>(built->documents[i].content.size()))));
+    }
+    Print(c, Json::Object()
+                 .Set("submissionSet", Json::Object().Set("uniqueId", Json::Str(sub.submission_sets(0).unique_id())))
+                 .Set("documentEntries", std::move(docs)));
+  } else {
+    Table t({"FILE", "UNIQUE ID", "MIME", "SIZE"});
+    for (int i = 0; i < sub.document_entries_size(); ++i) {
+      t.AddRow({built->files[i], sub.document_entries(i).unique_id(), sub.document_entries(i).mime_type(),
+                std::to_string(built->documents[i].content.size())});
+    }
+    *c.out << t.Render() << "submission set " << sub.submission_sets(0).unique_id() << "\n";
+  }
+  return kExitOk;
+}
+
+int Stats(Context& c) {
+  if (c.args.positional.size() != 1) return Usage(c, "stats takes no arguments");
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  auto stats = (*registry)->Stats();
+  if (!stats.ok()) return Fail(c, stats.status());
+  auto counts = [](const google::protobuf::RepeatedPtrField<Count>& list) {
+    Json j = Json::Object();
+    for (const auto& n : list) j.Set(n.key(), Json::Int(n.count()));
+    return j;
+  };
+  if (c.json) {
+    Json j = Json::Object();
+    j.Set("patients", Json::Int(stats->patients()));
+    j.Set("documentEntriesByStatus", counts(stats->document_entries_by_status()));
+    j.Set("submissionSetsByStatus", counts(stats->submission_sets_by_status()));
+    j.Set("foldersByStatus", counts(stats->folders_by_status()));
+    j.Set("associations", Json::Int(stats->associations()));
+    j.Set("documentEntriesByClassCode", counts(stats->document_entries_by_class_code()));
+    j.Set("documentEntriesByRepositoryUniqueId", counts(stats->document_entries_by_repository()));
+    j.Set("storeBytes", Json::Int(stats->store_bytes()));
+    Print(c, j);
+    return kExitOk;
+  }
+  Table t({"WHAT", "KEY", "COUNT"});
+  t.AddRow({"patients", "", std::to_string(stats->patients())});
+  for (const auto& n : stats->document_entries_by_status()) t.AddRow({"documentEntries", n.key(), std::to_string(n.count())});
+  for (const auto& n : stats->submission_sets_by_status()) t.AddRow({"submissionSets", n.key(), std::to_string(n.count())});
+  for (const auto& n : stats->folders_by_status()) t.AddRow({"folders", n.key(), std::to_string(n.count())});
+  t.AddRow({"associations", "", std::to_string(stats->associations())});
+  for (const auto& n : stats->document_entries_by_class_code()) t.AddRow({"classCode", n.key(), std::to_string(n.count())});
+  for (const auto& n : stats->document_entries_by_repository()) {
+    t.AddRow({"repositoryUniqueId", n.key(), std::to_string(n.count())});
+  }
+  t.AddRow({"storeBytes", "", std::to_string(stats->store_bytes())});
+  *c.out << t.Render();
+  return kExitOk;
+}
+
+int Backup(Context& c) {
+  if (c.args.positional.size() != 2) return Usage(c, "backup wants one FILE");
+  std::filesystem::path path(c.args.positional[1]);
+  if (path.is_relative()) path = std::filesystem::current_path() / path;
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  auto r = (*registry)->Backup(path.lexically_normal().string());
+  if (!r.ok()) {
+    if (absl::IsAlreadyExists(r.status())) {
+      return Fail(c, kExitRefused, std::string(r.status().message()) + "\n  what to do: choose a new file name");
+    }
+    return Fail(c, r.status());
+  }
+  if (c.json) {
+    Print(c, Json::Object()
+                 .Set("file", Json::Str(r->path()))
+                 .Set("bytes", Json::Int(r->bytes()))
+                 .Set("durationMs", Json::Int(r->duration_ms())));
+  } else {
+    *c.out << "backup written to " << r->path() << " on the registry's host (" << r->bytes() << " bytes, "
+           << r->duration_ms() << " ms)\n";
+  }
+  return kExitOk;
+}
+
+int RestoreVerb(Context& c) {
+  if (c.args.positional.size() != 2) return Usage(c, "restore wants one BACKUP file");
+  RestoreOptions o;
+  o.backup = c.args.positional[1];
+  o.data_dir = c.args.Get("data");
+  o.store = c.args.Get("store");
+  o.pid_file = c.args.Get("pid-file");
+  auto r = Restore(o);
+  if (!r.ok()) {
+    int code = absl::IsNotFound(r.status())                                ? kExitNotFound
+               : absl::IsInvalidArgument(r.status()) && o.data_dir.empty() ? kExitUsage
+                                                                           : kExitRefused;
+    return Fail(c, code, std::string(r.status().message()));
+  }
+  if (c.json) {
+    Print(c, Json::Object().Set("store", Json::Str(r->store)).Set("replaced", Json::Str(r->replaced)));
+  } else {
+    *c.out << "restored " << o.backup << " to " << r->store << "\n";
+    if (!r->replaced.empty()) *c.out << "the previous store is kept as " << r->replaced << "\n";
+    *c.out << "start the registry again (./xds up, or systemctl start xds-registry)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string HelpText() {
+  std::string s =
+      "xdsctl: the administrators' tool of the XDS.b registry and repositories.\n\n"
+      "usage: xdsctl [GLOBAL OPTIONS] VERB [ARGS] [OPTIONS]     xdsctl VERB --help\n\n"
+      "Verbs:\n";
+  for (const auto& v : Verbs()) {
+    s += absl::StrCat("  ", v.synopsis, "\n      e.g. ", v.example, "\n");
+  }
+  s +=
+      "\nGlobal options:\n"
+      "  --registry_grpc HOST:PORT    the registry's gRPC service (default 127.0.0.1:8011)\n"
+      "  --registry URL               any XDS.b registry's SOAP endpoint (ITI-18); used when\n"
+      "                               --registry_grpc is not given, or with --transport=soap\n"
+      "  --repository_grpc HOST:PORT  the repository's gRPC service (retrieve)\n"
+      "  --repository URL             any XDS.b repository's SOAP endpoint (ITI-41 submit, ITI-43 retrieve)\n"
+      "  --transport auto|grpc|soap   force one way (default auto: gRPC when its address is given)\n"
+      "  --format table|json          output (default table)\n"
+      "  --timeout_ms N               deadline of each call (default 30000)\n"
+      "  --data DIR                   restore: the data directory of ./xds up (default: none)\n"
+      "  ./xds ctl [--data DIR] ... fills in all four endpoints from DIR/endpoints.env.\n\n"
+      "JSON output (--format=json; one object per line on stdout; field names are the ITI TF-3\n"
+      "attribute names in camelCase):\n"
+      "  find          {\"documentEntries\":[DE...]}\n"
+      "  submissions   {\"submissionSets\":[SS...]}      folders {\"folders\":[FD...]}\n"
+      "  show          {\"object\":DE|SS|FD,\"associations\":[AS...]}\n"
+      "  related       {\"documentEntry\":DE,\"related\":[{\"associationType\",\"direction\":\"outgoing\"|\"incoming\",\n"
+      "                 \"association\":AS,\"documentEntry\":DE}]}\n"
+      "  patient add   {\"patientId\",\"created\":bool}    patient list {\"patients\":[ID...]}\n"
+      "  patient show  {\"patientId\",\"documentEntries\":{\"approved\",\"deprecated\"},\"submissionSets\",\"folders\"}\n"
+      "  retrieve      {\"uniqueId\",\"repositoryUniqueId\",\"mimeType\",\"size\",\"hash\",\"file\"}\n"
+      "  submit        {\"submissionSet\":{\"uniqueId\"},\"documentEntries\":[{\"file\",\"uniqueId\",\"mimeType\",\"size\"}]}\n"
+      "  stats         {\"patients\",\"documentEntriesByStatus\":{\"Approved\":n,...},\"submissionSetsByStatus\",\n"
+      "                 \"foldersByStatus\",\"associations\",\"documentEntriesByClassCode\":{\"CODE^^SCHEME\":n},\n"
+      "                 \"documentEntriesByRepositoryUniqueId\":{OID:n},\"storeBytes\"}\n"
+      "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
+      "  DE = {\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
+      "        \"comments\",\"uniqueId\",\"patientId\",\"objectType\",\"mimeType\",\"classCode\",\"typeCode\",\"formatCode\",\n"
+      "        \"healthcareFacilityTypeCode\",\"practiceSettingCode\",\"confidentialityCode\":[..],\"eventCodeList\":[..],\n"
+      "        \"author\":[{\"authorPerson\",\"authorInstitution\":[..],\"authorRole\":[..],\"authorSpecialty\":[..],\n"
+      "        \"authorTelecommunication\":[..]}],\"creationTime\",\"serviceStartTime\",\"serviceStopTime\",\"languageCode\",\n"
+      "        \"sourcePatientId\",\"legalAuthenticator\",\"hash\",\"size\",\"repositoryUniqueId\",\"URI\",\"referenceIdList\"}\n"
+      "  SS = {\"objectKind\":\"SubmissionSet\",header...,\"uniqueId\",\"patientId\",\"sourceId\",\"submissionTime\",\n"
+      "        \"contentTypeCode\",\"author\":[..],\"intendedRecipient\":[..]}\n"
+      "  FD = {\"objectKind\":\"Folder\",header...,\"uniqueId\",\"patientId\",\"lastUpdateTime\",\"codeList\":[..]}\n"
+      "  AS = {\"entryUUID\",\"associationType\",\"sourceObject\",\"targetObject\",\"availabilityStatus\",\n"
+      "        \"submissionSetStatus\"}     codes are {\"code\",\"codingScheme\",\"displayName\"}.\n"
+      "  Empty optional attributes are left out. On failure: {\"error\":{\"exitCode\",\"message\",\n"
+      "  \"registryErrors\":[{\"errorCode\",\"codeContext\",\"location\",\"severity\"}]}}.\n\n"
+      "Exit codes: 0 ok; 1 refused by the registry/repository (the XDS error code and what to do are\n"
+      "printed); 2 usage error (or not possible over SOAP); 3 registry/repository unreachable; 4 not found.\n";
+  return s;
+}
+
+std::string VerbHelp(const std::string& verb) {
+  const VerbSpec* v = FindVerb(verb);
+  if (!v) return "";
+  return absl::StrCat("usage: xdsctl ", v->synopsis, "\n\n", v->description, "\n\nExample:\n  ", v->example,
+                      "\n\nGlobal options and the JSON format: xdsctl --help\n");
+}
+
+int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  std::set<std::string> known = kGlobalFlags;
+  for (const auto& v : Verbs()) known.insert(v.flags.begin(), v.flags.end());
+  Context c;
+  c.out = &out;
+  c.err = &err;
+  auto args = ParseArgs(argv, known, {"help"});
+  if (!args.ok()) {
+    err << "xdsctl: " << args.status().message() << " (see 'xdsctl --help')\n";
+    return kExitUsage;
+  }
+  c.args = std::move(*args);
+  std::string format = c.args.Get("format", "table");
+  if (format != "table" && format != "json") return Usage(c, "--format must be table or json");
+  c.json = format == "json";
+  if (c.args.Has("timeout-ms")) {
+    try {
+      c.timeout_ms = std::stoi(c.args.Get("timeout-ms"));
+    } catch (...) {
+      return Usage(c, "--timeout_ms wants a number of milliseconds");
+    }
+  }
+  const auto& pos = c.args.positional;
+  if (pos.empty() || pos[0] == "help") {
+    if (pos.size() > 1 && !VerbHelp(pos[1]).empty()) {
+      out << VerbHelp(pos[1]);
+      return kExitOk;
+    }
+    out << HelpText();
+    return c.args.Has("help") || !pos.empty() ? kExitOk : kExitUsage;
+  }
+  const VerbSpec* verb = FindVerb(pos[0]);
+  if (!verb) return Usage(c, "unknown verb '" + pos[0] + "'");
+  if (c.args.Get("help") == "true") {
+    out << VerbHelp(verb->name);
+    return kExitOk;
+  }
+  for (const auto& [name, values] : c.args.flags) {
+    if (!kGlobalFlags.count(name) && !verb->flags.count(name)) {
+      return Usage(c, "--" + name + " does not apply to " + verb->name);
+    }
+  }
+  std::string name = verb->name;
+  if (name == "patient") return Patient(c);
+  if (name == "find") return Find(c);
+  if (name == "show") return Show(c);
+  if (name == "submissions") return Packages(c, true);
+  if (name == "folders") return Packages(c, false);
+  if (name == "related") return Related(c);
+  if (name == "retrieve") return Retrieve(c);
+  if (name == "submit") return Submit(c);
+  if (name == "stats") return Stats(c);
+  if (name == "backup") return Backup(c);
+  if (name == "restore") return RestoreVerb(c);
+  return Usage(c, "unknown verb '" + name + "'");
+}
+
+}  // namespace xds::ctl
