@@ -95,7 +95,7 @@ absl::Status ConfigureWriter(Connection& conn) {
   }
   return conn.Exec(absl::StrCat("PRAGMA synchronous = FULL; PRAGMA busy_timeout = ", kBusyTimeoutMs,
                                 "; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
-                                " PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;"));
+                                " PRAGMA cache_size = -65536; PRAGMA mmap_size = 2147418112;"));
 }
 
 class SqliteMetadataStore : public MetadataStore {
@@ -353,7 +353,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
     if (!reader.ok()) return reader.status();
     // Reads through a memory map: index pages are not copied out of the page cache per lookup.
     if (absl::Status s = (*reader)->Exec(absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs,
-                                                      "; PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -16384"));
+                                                      "; PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -262144"));
         !s.ok()) {
       return s;
     }

@@ -379,5 +379,20 @@ TEST_F(RegistryTest, IheExampleRegisterRequest) {
   EXPECT_EQ(CountObjects("SELF-5^^^&1.3.6.1.4.1.21367.2005.3.7&ISO"), 3);
 }
 
+TEST_F(RegistryTest, IheExampleRegisterRequestAsPublishedWithSourceColumn) {
+  std::string shared = SharedDir();
+  if (shared.empty()) GTEST_SKIP() << "../shared/conformance is absent; the IHE example is not available";
+  // A registry configured with the Document Source column of TF-3 Table 4.3.1-3
+  // (--require_repository_attributes=false) takes the example exactly as published.
+  registry_->Stop();
+  Start({"--patient_authority=1.3.6.1.4.1.21367.2005.3.7", "--require_repository_attributes=false"});
+  AddPatient("SELF-5^^^&1.3.6.1.4.1.21367.2005.3.7&ISO");
+  std::string body =
+      BodyElement(ReadFile(shared + "/conformance/other/ihe-iti-info/examples/XDS.b/RegisterDocumentSet-bRequest_SOAP.xml"));
+  RegistryResult accepted = Register(body);
+  EXPECT_EQ(accepted.status, "Success") << accepted.body;
+  EXPECT_EQ(CountObjects("SELF-5^^^&1.3.6.1.4.1.21367.2005.3.7&ISO"), 3);
+}
+
 }  // namespace
 }  // namespace xds::testing
