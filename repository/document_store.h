@@ -3,9 +3,11 @@
 // then Commit once the registry accepted the metadata, or Abort when it did not.
 //
 // Contents are files named by their SHA-1 under DIR/documents/ab/abcdef... (identical
-// contents share one file); an SQLite index (WAL, synchronous=FULL) maps each document
-// uniqueId to its hash, size, mimeType and state (pending | committed). Every method is
-// thread-safe.
+// contents share one file); an SQLite index (WAL) maps each document uniqueId to its hash,
+// size, mimeType and state (pending | committed). Every method is thread-safe. Index
+// writes of concurrent callers are group-committed by one writer thread (one fsync for
+// all Stage rows that arrived meanwhile); Commit/Abort are not fsynced, crash recovery
+// covers them (see document_store.cc).
 #ifndef XDS_REPOSITORY_DOCUMENT_STORE_H_
 #define XDS_REPOSITORY_DOCUMENT_STORE_H_
 

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 namespace xds {
 namespace {
@@ -119,6 +121,77 @@ TEST(DocumentStore, EmptyDocument) {
   auto content = (*store)->Read(**(*store)->Lookup("e"));
   ASSERT_TRUE(content.ok());
   EXPECT_EQ((*content)->data(), "");
+}
+
+
+// Concurrent Stages share group commits; each still gets its own answer, conflicts on one
+// uniqueId are decided once, and identical contents share one file.
+TEST(DocumentStore, ConcurrentStagesCommitAndConflictCorrectly) {
+  std::string dir = FreshDir();
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok());
+  constexpr int kThreads = 8, kPerThread = 20;
+  std::vector<std::thread> threads;
+  std::vector<int> staged(kThreads, 0), busy(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string content = "doc " + std::to_string(i % 5);  // 5 distinct contents
+        std::string uid = "u." + std::to_string(t) + "." + std::to_string(i);
+        if ((*store)->Stage({uid, "text/plain", content, ""}).ok()) ++staged[t];
+        // Every thread also races for one shared uniqueId per round: exactly one wins.
+        auto shared = (*store)->Stage({"shared." + std::to_string(i), "text/plain", "shared", ""});
+        if (shared.ok()) ++staged[t];
+        else if (shared.status().code() == absl::StatusCode::kFailedPrecondition) ++busy[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int total = 0, total_busy = 0;
+  for (int t = 0; t < kThreads; ++t) total += staged[t], total_busy += busy[t];
+  EXPECT_EQ(total, kThreads * kPerThread + kPerThread);
+  EXPECT_EQ(total_busy, (kThreads - 1) * kPerThread);
+  EXPECT_EQ(CountFiles(dir), 6);
+  ASSERT_EQ((*(*store)->Pending()).size(), static_cast<size_t>(total));
+  std::vector<std::string> commit, abort;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      (t % 2 ? abort : commit).push_back("u." + std::to_string(t) + "." + std::to_string(i));
+    }
+  }
+  for (int i = 0; i < kPerThread; ++i) abort.push_back("shared." + std::to_string(i));
+  std::thread committer([&] { EXPECT_TRUE((*store)->Commit(commit).ok()); });
+  std::thread aborter([&] { EXPECT_TRUE((*store)->Abort(abort).ok()); });
+  committer.join();
+  aborter.join();
+  EXPECT_TRUE((*(*store)->Pending()).empty());
+  EXPECT_EQ(CountFiles(dir), 5);  // "shared" had no committed row left
+  auto found = (*store)->Lookup("u.0.3");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*(*store)->Read(**found))->data(), "doc 3");
+  EXPECT_FALSE((*(*store)->Lookup("u.1.3")).has_value());
+}
+
+// A Stage that finds its content file already present must keep it even when an Abort
+// of the last row referring to that content runs at the same time.
+TEST(DocumentStore, StageAndAbortOfSameContentRace) {
+  std::string dir = FreshDir();
+  auto store = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(store.ok());
+  for (int round = 0; round < 50; ++round) {
+    std::string a = "a" + std::to_string(round), b = "b" + std::to_string(round);
+    ASSERT_TRUE((*store)->Stage({a, "text/plain", "contended", ""}).ok());
+    std::thread aborter([&] { EXPECT_TRUE((*store)->Abort({a}).ok()); });
+    ASSERT_TRUE((*store)->Stage({b, "text/plain", "contended", ""}).ok());
+    aborter.join();
+    ASSERT_TRUE((*store)->Commit({b}).ok());
+    auto found = (*store)->Lookup(b);
+    ASSERT_TRUE(found.ok() && found->has_value());
+    auto content = (*store)->Read(**found);
+    ASSERT_TRUE(content.ok()) << "round " << round << ": " << content.status();
+    EXPECT_EQ((*content)->data(), "contended");
+    ASSERT_TRUE((*store)->Abort({b}).ok());  // committed: stays
+  }
 }
 
 }  // namespace
