@@ -71,6 +71,14 @@ pugi::xml_node AppendElement(pugi::xml_node parent, const char* prefix, const ch
                              const char* local) {
   std::string qname = std::string(prefix) + ":" + local;
   pugi::xml_node element = parent.append_child(qname.c_str());
+  // Fast path (LeafClass answers append thousands of elements): the emitter binds each
+  // prefix to one namespace only, so a parent named with the same prefix has it in scope.
+  std::string_view parent_name = parent.name();
+  size_t prefix_len = std::strlen(prefix);
+  if (parent_name.size() > prefix_len && parent_name[prefix_len] == ':' &&
+      parent_name.compare(0, prefix_len, prefix) == 0) {
+    return element;
+  }
   std::string decl = std::string("xmlns:") + prefix;
   pugi::xml_attribute bound = FindDeclaration(parent, decl);
   if (!bound || std::strcmp(bound.value(), ns) != 0) {
