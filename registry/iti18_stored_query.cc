@@ -53,7 +53,7 @@ class Answer {
 // that the query code can stay a straight sequence of lookups.
 class Run {
  public:
-  Run(MetadataStore& store, size_t cap) : store_(store), cap_(cap) {}
+  Run(MetadataStore& store, size_t cap, bool object_refs) : store_(store), cap_(cap), object_refs(object_refs) {}
 
   std::vector<DocumentEntry> Documents(DocumentEntryFilter f) {
     f.limit = cap_;
@@ -87,6 +87,7 @@ class Run {
 
   bool store_failed = false;
   bool too_many = false;
+  const bool object_refs;  // an ObjectRef answer: lookups that end the query may fetch ids only
 
  private:
   template <typename T>
@@ -123,6 +124,7 @@ void FindDocuments(Run& run, Params& p, bool by_reference_id, Answer* answer) {
   f.service_stop_from = p.Time("$XDSDocumentEntryServiceStopTimeFrom");
   f.service_stop_to = p.Time("$XDSDocumentEntryServiceStopTimeTo");
   if (by_reference_id) f.reference_ids_all = p.Groups("$XDSDocumentEntryReferenceIdList");
+  f.ids_only = run.object_refs;
   if (!p.errors().empty()) return;
 
   const bool on_demand = std::count(f.types.begin(), f.types.end(), ON_DEMAND) > 0;
@@ -341,7 +343,7 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
 
   const bool leaf = request.return_type() == LEAF_CLASS;
   const size_t cap = leaf ? options_.max_leaf_class_results : options_.max_object_ref_results;
-  Run run(*store_, cap);
+  Run run(*store_, cap, /*object_refs=*/!leaf);
   Answer answer;
   switch (spec->kind) {
     case QueryKind::kFindDocuments:

@@ -84,6 +84,9 @@ struct DocumentEntryFilter {
   std::vector<std::string> unique_ids;   // exact, OR
   std::vector<std::string> logical_ids;  // exact, OR
   size_t limit = 0;                      // 0 = unlimited; otherwise at most limit+1 rows
+  // ObjectRef answers need only ids: fill header.entry_uuid and patient_id, skip the
+  // stored objects (no blob read or parse).
+  bool ids_only = false;
 };
 
 // SubmissionSets and Folders. Fields marked for one kind are ignored by the other's Find.

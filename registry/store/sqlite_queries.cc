@@ -320,7 +320,9 @@ Query BuildDocumentEntryQuery(const DocumentEntryFilter& f) {
                        Placeholders(group.size()), "))"));
     for (const std::string& r : group) w.params().push_back(r);
   }
-  return w.Finish("SELECT de.blob FROM document_entries AS de", "de.rowid", f.limit);
+  return w.Finish(f.ids_only ? "SELECT de.entry_uuid, de.patient_id FROM document_entries AS de"
+                             : "SELECT de.blob FROM document_entries AS de",
+                  "de.rowid", f.limit);
 }
 
 Query BuildSubmissionSetQuery(const PackageFilter& f) {
@@ -350,7 +352,21 @@ Query BuildFolderQuery(const PackageFilter& f) {
 }
 
 absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(Connection& conn, const DocumentEntryFilter& f) {
-  return RunBlobQuery<DocumentEntry>(conn, BuildDocumentEntryQuery(f));
+  if (!f.ids_only) return RunBlobQuery<DocumentEntry>(conn, BuildDocumentEntryQuery(f));
+  Query q = BuildDocumentEntryQuery(f);
+  absl::StatusOr<Statement> stmt = conn.Prepare(q.sql);
+  if (!stmt.ok()) return stmt.status();
+  if (absl::Status s = stmt->BindAll(q.params); !s.ok()) return s;
+  std::vector<DocumentEntry> out;
+  for (;;) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    DocumentEntry& de = out.emplace_back();
+    de.mutable_header()->set_entry_uuid(std::string(stmt->ColumnText(0)));
+    de.set_patient_id(std::string(stmt->ColumnText(1)));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<SubmissionSet>> FindSubmissionSets(Connection& conn, const PackageFilter& f) {
