@@ -63,4 +63,7 @@ for c in 1 8 32; do
   row "ceiling: nginx, same LeafClass bytes ($(stat -c %s "$WORK/www/answer.xml") B), $c clients" \
     "$(wrk -t"$t" -c"$c" -d"${SECS}s" -s tools/bench/get.lua "http://127.0.0.1:$NGX_PORT/answer.xml" | grep RESULT)"
 done
-echo "registry store: $(du -sh "$DATA" | cut -f1) on disk; registry RSS after the run: $(( $(ps -o rss= -p "$REG") / 1024 )) MiB"
+# RSS counts the memory-mapped database once per SQLite connection; RssAnon is the heap.
+echo "registry store: $(du -sh "$DATA" | cut -f1) on disk; registry after the run:" \
+  "RssAnon $(( $(awk '/RssAnon/ {print $2}' /proc/$REG/status) / 1024 )) MiB," \
+  "RSS $(( $(ps -o rss= -p "$REG") / 1024 )) MiB (file pages of the mapped store included)"
