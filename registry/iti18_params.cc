@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "registry/ebrim/codec.h"
 #include "registry/ebrim/vocabulary.h"
 #include "registry/registry.h"
 #include "registry/validation/metadata_validator.h"

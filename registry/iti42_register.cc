@@ -14,22 +14,6 @@
 
 namespace xds {
 
-RegistryError MakeError(std::string code, std::string context, std::string location) {
-  RegistryError error;
-  error.set_code(std::move(code));
-  error.set_context(std::move(context));
-  error.set_location(std::move(location));
-  error.set_severity(ERROR);
-  return error;
-}
-
-RegistryResponse FailureResponse(std::vector<RegistryError> errors) {
-  RegistryResponse response;
-  response.set_status(FAILURE);
-  for (auto& e : errors) *response.add_errors() = std::move(e);
-  return response;
-}
-
 std::string CurrentDtm() {
   std::time_t now = std::time(nullptr);
   std::tm utc;

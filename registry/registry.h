@@ -46,9 +46,7 @@ class Registry {
   RegistryOptions options_;
 };
 
-// Helpers shared by the registry's transactions.
-RegistryError MakeError(std::string code, std::string context, std::string location = "");
-RegistryResponse FailureResponse(std::vector<RegistryError> errors);
+// The registry's clock for lastUpdateTime.
 std::string CurrentDtm();  // UTC, 14 digits
 
 }  // namespace xds

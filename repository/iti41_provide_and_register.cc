@@ -14,22 +14,6 @@
 namespace xds {
 namespace {
 
-RegistryError Error(std::string code, std::string context, std::string location = "") {
-  RegistryError error;
-  error.set_code(std::move(code));
-  error.set_context(std::move(context));
-  error.set_location(std::move(location));
-  error.set_severity(ERROR);
-  return error;
-}
-
-RegistryResponse Failure(std::vector<RegistryError> errors) {
-  RegistryResponse response;
-  response.set_status(FAILURE);
-  for (auto& e : errors) *response.add_errors() = std::move(e);
-  return response;
-}
-
 bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
   return node.type() == pugi::node_element && soap::LocalName(node) == local && soap::NamespaceOf(node) == ns;
 }
@@ -43,13 +27,13 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
                                                          const mime::Multipart& multipart) {
   ProvideAndRegisterRequest out;
   if (!IsElement(body, vocab::kXdsNs, "ProvideAndRegisterDocumentSetRequest")) {
-    out.errors.push_back(Error("XDSRepositoryMetadataError",
+    out.errors.push_back(MakeError("XDSRepositoryMetadataError",
                                "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
     return out;
   }
   pugi::xml_node submit = soap::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
   if (!submit) {
-    out.errors.push_back(Error("XDSRepositoryMetadataError",
+    out.errors.push_back(MakeError("XDSRepositoryMetadataError",
                                "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(submit);
@@ -66,11 +50,11 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     if (!IsElement(document, vocab::kXdsNs, "Document")) continue;
     std::string id = std::string(absl::StripAsciiWhitespace(document.attribute("id").value()));
     if (id.empty()) {
-      out.errors.push_back(Error("XDSRepositoryMetadataError", "An xds:Document has no id attribute"));
+      out.errors.push_back(MakeError("XDSRepositoryMetadataError", "An xds:Document has no id attribute"));
       continue;
     }
     if (out.documents.count(id) || out.unusable_documents.count(id)) {
-      out.errors.push_back(Error("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
+      out.errors.push_back(MakeError("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
       out.documents.erase(id);
       out.unusable_documents.insert(id);
       continue;
@@ -83,7 +67,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
       std::string href = include.attribute("href").value();
       const mime::Part* part = multipart.parts.empty() ? nullptr : mime::FindByCid(multipart, href);
       if (part == nullptr) {
-        out.errors.push_back(Error("XDSMissingDocument",
+        out.errors.push_back(MakeError("XDSMissingDocument",
                                    absl::StrCat("xds:Document ", id, " refers to ", href,
                                                 ", which is not a part of this message"), id));
         out.unusable_documents.insert(id);
@@ -95,7 +79,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     }
     auto decoded = DecodeBase64(document.child_value());
     if (!decoded.ok()) {
-      out.errors.push_back(Error("XDSRepositoryMetadataError",
+      out.errors.push_back(MakeError("XDSRepositoryMetadataError",
                                  absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()),
                                  id));
       out.unusable_documents.insert(id);
@@ -107,7 +91,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
   // P4 for MIME parts: an attachment no xds:Document refers to has no metadata either.
   for (size_t i = 0; i < multipart.parts.size(); ++i) {
     if (i == multipart.root_index || referenced_parts.count(&multipart.parts[i])) continue;
-    out.errors.push_back(Error("XDSMissingDocumentMetadata",
+    out.errors.push_back(MakeError("XDSMissingDocumentMetadata",
                                absl::StrCat("MIME part <", multipart.parts[i].content_id,
                                             "> is not referenced by any xds:Document")));
   }
@@ -145,13 +129,13 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     const std::string& uid = de.unique_id();
     entry_ids.insert(id);
     if (!uid.empty() && !unique_ids.insert(uid).second) {  // P5
-      errors.push_back(Error("XDSRepositoryDuplicateUniqueIdInMessage",
+      errors.push_back(MakeError("XDSRepositoryDuplicateUniqueIdInMessage",
                              absl::StrCat("Two DocumentEntries have the uniqueId ", uid), uid));
     }
     auto document = request.documents.find(id);
     if (document == request.documents.end()) {  // P3
       if (!request.unusable_documents.count(id)) {
-        errors.push_back(Error("XDSMissingDocument",
+        errors.push_back(MakeError("XDSMissingDocument",
                                absl::StrCat("DocumentEntry ", id, " (uniqueId ", uid, ") has no xds:Document"), uid));
       }
       continue;
@@ -160,13 +144,13 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     std::string sha1 = Sha1Hex(content);
     bool metadata_ok = true;
     if (!de.hash().empty() && !absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(de.hash()), sha1)) {  // P2
-      errors.push_back(Error("XDSRepositoryMetadataError",
+      errors.push_back(MakeError("XDSRepositoryMetadataError",
                              absl::StrCat("DocumentEntry ", id, " hash ", de.hash(),
                                           " does not match the document's SHA-1 ", sha1), uid));
       metadata_ok = false;
     }
     if (de.has_size() && de.size() != static_cast<int64_t>(content.size())) {
-      errors.push_back(Error("XDSRepositoryMetadataError",
+      errors.push_back(MakeError("XDSRepositoryMetadataError",
                              absl::StrCat("DocumentEntry ", id, " size ", de.size(), " does not match the document's ",
                                           content.size(), " octets"), uid));
       metadata_ok = false;
@@ -174,15 +158,15 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     if (metadata_ok && !uid.empty()) {  // P7
       auto existing = store_->Find(uid);
       if (!existing.ok()) {
-        errors.push_back(Error("XDSRepositoryError", "The repository could not read its document index", uid));
+        errors.push_back(MakeError("XDSRepositoryError", "The repository could not read its document index", uid));
       } else if (*existing && (*existing)->committed && (*existing)->hash != sha1) {
-        errors.push_back(Error("XDSNonIdenticalHash",
+        errors.push_back(MakeError("XDSNonIdenticalHash",
                                absl::StrCat(uid, " is already stored with another hash"), uid));
       } else if (*existing && (*existing)->committed && (*existing)->size != static_cast<int64_t>(content.size())) {
-        errors.push_back(Error("XDSNonIdenticalSize",
+        errors.push_back(MakeError("XDSNonIdenticalSize",
                                absl::StrCat(uid, " is already stored with another size"), uid));
       } else if (*existing && !(*existing)->committed) {
-        errors.push_back(Error("XDSRepositoryBusy",
+        errors.push_back(MakeError("XDSRepositoryBusy",
                                absl::StrCat(uid, " is part of another submission still in progress"), uid));
       }
     }
@@ -190,11 +174,11 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   }
   for (const auto& [id, content] : request.documents) {  // P4
     if (!entry_ids.count(id)) {
-      errors.push_back(Error("XDSMissingDocumentMetadata",
+      errors.push_back(MakeError("XDSMissingDocumentMetadata",
                              absl::StrCat("xds:Document ", id, " has no DocumentEntry (ExtrinsicObject) with that id")));
     }
   }
-  if (!errors.empty()) return Failure(std::move(errors));
+  if (!errors.empty()) return FailureResponse(std::move(errors));
 
   // P8: what the registry gets describes the bytes we hold.
   for (Checked& c : checked) {
@@ -214,14 +198,14 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       std::string message(result.status().message());
       switch (result.status().code()) {
         case absl::StatusCode::kAlreadyExists:
-          return Failure({Error(absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize",
+          return FailureResponse({MakeError(absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize",
                                 message, uid)});
         case absl::StatusCode::kFailedPrecondition:
-          return Failure({Error("XDSRepositoryBusy", message, uid)});
+          return FailureResponse({MakeError("XDSRepositoryBusy", message, uid)});
         case absl::StatusCode::kResourceExhausted:
-          return Failure({Error("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
+          return FailureResponse({MakeError("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
         default:
-          return Failure({Error("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
+          return FailureResponse({MakeError("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
       }
     }
     if (!result->already_committed) staged.push_back(c.entry->unique_id());
@@ -240,13 +224,13 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     RegistryResponse response = std::move(*registered);
     response.set_status(FAILURE);
     if (response.errors_size() == 0) {
-      *response.add_errors() = Error("XDSRegistryError", "The registry refused the submission without saying why");
+      *response.add_errors() = MakeError("XDSRegistryError", "The registry refused the submission without saying why");
     }
     return response;
   }
   if (registered.status().code() == absl::StatusCode::kUnavailable) {  // never reached the registry
     store_->Abort(staged).IgnoreError();
-    return Failure({Error("XDSRegistryNotAvailable",
+    return FailureResponse({MakeError("XDSRegistryNotAvailable",
                           absl::StrCat("The document registry could not be reached: ", registered.status().message()))});
   }
   // Deadline or another transport error: the registry may have registered. Ask it.
@@ -261,7 +245,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   } else {
     Reconcile(undecided);
   }
-  return Failure({Error("XDSRegistryNotAvailable",
+  return FailureResponse({MakeError("XDSRegistryNotAvailable",
                         absl::StrCat("The document registry did not answer: ", registered.status().message()))});
 }
 

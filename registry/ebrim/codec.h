@@ -61,4 +61,13 @@ std::string NormalizeAssociationType(const std::string& type);
 
 }  // namespace xds::ebrim
 
+namespace xds {
+
+// A RegistryError of severity Error, and a Failure RegistryResponse carrying `errors`: how
+// registry and repository report what they refuse (ITI TF-3 4.2.4).
+RegistryError MakeError(std::string code, std::string context, std::string location = "");
+RegistryResponse FailureResponse(std::vector<RegistryError> errors);
+
+}  // namespace xds
+
 #endif  // XDS_REGISTRY_EBRIM_CODEC_H_
