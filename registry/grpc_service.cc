@@ -73,10 +73,17 @@ grpc::Status RegistryGrpcService::Backup(grpc::ServerContext*, const BackupReque
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "the backup path must be absolute (it is written on the registry's host)");
   }
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::weakly_canonical(path, ec);
+  std::filesystem::path dir = std::filesystem::weakly_canonical(backup_dir_, ec);
+  auto [dir_end, target_it] = std::mismatch(dir.begin(), dir.end(), target.begin(), target.end());
+  if (ec || backup_dir_.empty() || dir_end != dir.end() || target_it == target.end()) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "backups are written only inside the registry's --backup_dir (" + backup_dir_ + ")");
+  }
   auto start = std::chrono::steady_clock::now();
   absl::Status s = registry_->store().Backup(path.lexically_normal().string());
   if (!s.ok()) return ToGrpc(s);
-  std::error_code ec;
   response->set_path(path.lexically_normal().string());
   auto size = std::filesystem::file_size(path, ec);
   response->set_bytes(ec ? 0 : static_cast<int64_t>(size));

@@ -10,7 +10,9 @@ namespace xds {
 
 class RegistryGrpcService final : public RegistryService::Service {
  public:
-  explicit RegistryGrpcService(Registry* registry) : registry_(registry) {}
+  // Backups are written only under `backup_dir` (an absolute directory on this host).
+  RegistryGrpcService(Registry* registry, std::string backup_dir)
+      : registry_(registry), backup_dir_(std::move(backup_dir)) {}
 
   grpc::Status Register(grpc::ServerContext*, const RegisterRequest* request, RegistryResponse* response) override;
   grpc::Status StoredQuery(grpc::ServerContext*, const StoredQueryRequest* request,
@@ -18,12 +20,14 @@ class RegistryGrpcService final : public RegistryService::Service {
   grpc::Status AddPatient(grpc::ServerContext*, const Patient* request, AddPatientResponse* response) override;
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
   grpc::Status Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) override;
-  // Writes the backup on the registry's host. Only absolute paths of files that do not
-  // exist yet are accepted, so that a client cannot overwrite anything.
+  // Writes the backup on the registry's host. Only absolute paths inside the backup
+  // directory, of files that do not exist yet, are accepted: a client can neither write
+  // elsewhere nor overwrite anything.
   grpc::Status Backup(grpc::ServerContext*, const BackupRequest* request, BackupResponse* response) override;
 
  private:
   Registry* registry_;
+  std::string backup_dir_;
 };
 
 }  // namespace xds

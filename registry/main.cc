@@ -18,6 +18,8 @@
 #include "registry/soap/http_server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/registry", "Directory of the registry's SQLite store (created when absent)");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Directory that online backups (xdsctl backup) may be written to; default DATA_DIR/backups");
 ABSL_FLAG(std::string, listen_address, "127.0.0.1", "Address the SOAP and gRPC servers listen on");
 ABSL_FLAG(int, http_port, 8010, "SOAP endpoint port (0 = any free port, see --port_file)");
 ABSL_FLAG(int, grpc_port, 8011, "Internal gRPC port (0 = any free port)");
@@ -61,7 +63,10 @@ int main(int argc, char** argv) {
   options.validation.require_repository_attributes = absl::GetFlag(FLAGS_require_repository_attributes);
   xds::Registry registry(std::move(*store), options);
 
-  xds::RegistryGrpcService grpc_service(&registry);
+  std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (backup_dir.empty()) backup_dir = absl::GetFlag(FLAGS_data_dir) + "/backups";
+  std::filesystem::create_directories(backup_dir, ec);
+  xds::RegistryGrpcService grpc_service(&registry, std::filesystem::absolute(backup_dir).lexically_normal().string());
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),

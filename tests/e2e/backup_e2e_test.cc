@@ -75,7 +75,7 @@ StoredQueryRequest Query(const char* id, std::vector<std::pair<std::string, std:
 TEST(BackupTest, BackupDuringSubmissionsRestoresToAConsistentRegistry) {
   std::string data = TempDir();
   Process registry("registry/xds-registry",
-                   {"--data_dir=" + data + "/registry", "--http_port=0", "--grpc_port=0",
+                   {"--data_dir=" + data + "/registry", "--http_port=0", "--grpc_port=0", "--backup_dir=" + data,
                     std::string("--patient_authority=") + kAuthority},
                    data + "/ports");
   ASSERT_GT(registry.http_port(), 0);
@@ -112,6 +112,11 @@ TEST(BackupTest, BackupDuringSubmissionsRestoresToAConsistentRegistry) {
   EXPECT_EQ(refused, 0);
   // A second backup to the same file is refused (never overwrites).
   EXPECT_EQ(Xdsctl({"--registry_grpc=" + grpc_address, "backup", backup}), 1);
+  // Nothing is written outside --backup_dir, whatever path a client names.
+  const std::string outside = TempDir() + "/elsewhere.sqlite";
+  EXPECT_NE(Xdsctl({"--registry_grpc=" + grpc_address, "backup", outside}), 0);
+  EXPECT_NE(Xdsctl({"--registry_grpc=" + grpc_address, "backup", data + "/../escape.sqlite"}), 0);
+  EXPECT_FALSE(std::filesystem::exists(outside));
 
   // Restore into a fresh data directory: refused while its pid file names a live process.
   std::string restored = TempDir();

@@ -42,7 +42,8 @@ class XdsctlTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         cls.registry, rh, rg = start("registry/xds-registry",
                                      ["--data_dir=" + cls.tmp + "/registry", "--http_port=0", "--grpc_port=0",
-                                      "--patient_authority=" + AUTHORITY], cls.tmp + "/registry.ports")
+                                      "--backup_dir=" + cls.tmp, "--patient_authority=" + AUTHORITY],
+                                     cls.tmp + "/registry.ports")
         cls.registry_url = "http://127.0.0.1:%d/xds/registry" % rh
         cls.registry_grpc = "127.0.0.1:%d" % rg
         cls.repository, ph, pg = start("repository/xds-repository",
