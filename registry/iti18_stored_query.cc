@@ -425,6 +425,7 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
     for (const auto& ss : out.submission_sets()) refs.add_object_refs(ss.header().entry_uuid());
     for (const auto& fd : out.folders()) refs.add_object_refs(fd.header().entry_uuid());
     for (const auto& as : out.associations()) refs.add_object_refs(as.header().entry_uuid());
+    refs.set_object_refs_home(options_.home_community_id);
     out = std::move(refs);
   } else if (!options_.home_community_id.empty()) {
     for (auto& de : *out.mutable_document_entries()) de.mutable_header()->set_home(options_.home_community_id);

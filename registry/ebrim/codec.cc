@@ -48,8 +48,10 @@ void ParseErrorList(const pugi::xml_node& response, RegistryResponse* out) {
   }
 }
 
-void AppendObjectRef(pugi::xml_node list, const std::string& id) {
-  xml::AppendElement(list, "rim", vocab::kRimNs, "ObjectRef").append_attribute("id") = id.c_str();
+void AppendObjectRef(pugi::xml_node list, const std::string& id, const std::string& home = "") {
+  pugi::xml_node ref = xml::AppendElement(list, "rim", vocab::kRimNs, "ObjectRef");
+  ref.append_attribute("id") = id.c_str();
+  if (!home.empty()) ref.append_attribute("home") = home.c_str();
 }
 
 }  // namespace
@@ -249,7 +251,7 @@ void AppendAdhocQueryResponse(pugi::xml_node parent, const StoredQueryResponse& 
   for (const SubmissionSet& set : response.submission_sets()) AppendSubmissionSet(list, set);
   for (const Folder& folder : response.folders()) AppendFolder(list, folder);
   for (const Association& a : response.associations()) AppendAssociation(list, a);
-  for (const std::string& id : response.object_refs()) AppendObjectRef(list, id);
+  for (const std::string& id : response.object_refs()) AppendObjectRef(list, id, response.object_refs_home());
 }
 
 void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submission) {

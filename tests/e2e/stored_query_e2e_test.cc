@@ -324,7 +324,9 @@ class StoredQueryTest : public ::testing::Test {
       if (name == "RegistryPackage") a.packages.insert(id);
       if (name == "Association") a.associations.insert(id);
       if (name == "ObjectRef") a.refs.insert(id);
-      if (name == "ExtrinsicObject" || name == "RegistryPackage") a.homes.push_back(n.node().attribute("home").value());
+      if (name == "ExtrinsicObject" || name == "RegistryPackage" || name == "ObjectRef") {
+        a.homes.push_back(n.node().attribute("home").value());
+      }
     }
     return a;
   }
@@ -536,6 +538,8 @@ TEST_F(StoredQueryTest, FindDocumentsLeafClassAndObjectRef) {
   EXPECT_EQ(refs.status, "Success");
   EXPECT_TRUE(refs.documents.empty());
   EXPECT_EQ(refs.refs, (Ids{d.d1, d.d3, d.d4, d.d5, d.d7}));
+  // ObjectRefs carry the configured homeCommunityId too.
+  EXPECT_EQ(refs.homes, std::vector<std::string>(5, kHome));
 }
 
 TEST_F(StoredQueryTest, FindDocumentsSingleValuedCodes) {
