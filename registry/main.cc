@@ -72,6 +72,11 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),
                            grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(&grpc_service);
+  // Registrations block in the group commit, so each concurrent one holds a gRPC thread.
+  // The sync server's defaults (1..2 pollers) create and destroy a thread per such call;
+  // keep enough of them alive.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (!grpc_server || grpc_port == 0) {
     std::cerr << "xds-registry: cannot listen for gRPC on port " << absl::GetFlag(FLAGS_grpc_port) << "\n";
