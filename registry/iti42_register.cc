@@ -238,10 +238,11 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
           }
         }
         if (patient_of(as.source()) != patient_of(as.target())) {
+          // Never name the patient of a registered object: it may be another patient's id.
           errors.push_back(MakeError("XDSPatientIdDoesNotMatch",
-                                     absl::StrCat("Folder ", as.source(), " (patient ", patient_of(as.source()),
-                                                  ") cannot hold DocumentEntry ", as.target(), " (patient ",
-                                                  patient_of(as.target()), ")"),
+                                     absl::StrCat("Folder ", as.source(), " and DocumentEntry ", as.target(),
+                                                  " belong to different patients; a Folder holds documents of "
+                                                  "its own patient only"),
                                      id));
         }
         folders_getting_members.insert(as.source());
@@ -276,8 +277,8 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     }
     if (patient_of(as.source()) != patient_of(as.target())) {  // R9
       errors.push_back(MakeError("XDSPatientIdDoesNotMatch",
-                                 absl::StrCat("Association ", id, " links DocumentEntries of different patients (",
-                                              patient_of(as.source()), ", ", patient_of(as.target()), ")"),
+                                 absl::StrCat("Association ", id, " links DocumentEntry ", as.source(), " to ",
+                                              as.target(), ", which belongs to a different patient"),
                                  id));
       continue;
     }

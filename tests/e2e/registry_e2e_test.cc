@@ -279,6 +279,50 @@ TEST_F(RegistryTest, AssociationToUnknownObjectIsRefused) {
   EXPECT_EQ(CountObjects(pid), 0);
 }
 
+TEST_F(RegistryTest, FolderOfAnotherPatientIsRefusedWithoutNamingThatPatient) {
+  std::string a = Patient("LEAK-A"), b = Patient("LEAK-B");
+  AddPatient(a);
+  AddPatient(b);
+  ASSERT_EQ(Register(Freshen(Fixture(), a)).status, "Success");
+  // Patient A's Folder, found by FindFolders.
+  std::string query = std::string(
+      "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+      "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+      "<query:ResponseOption returnType=\"ObjectRef\"/>"
+      "<rim:AdhocQuery id=\"urn:uuid:958f3006-baad-4929-a4de-ff1114824431\">"
+      "<rim:Slot name=\"$XDSFolderPatientId\"><rim:ValueList><rim:Value>'") + a + "'</rim:Value></rim:ValueList></rim:Slot>"
+      "<rim:Slot name=\"$XDSFolderStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
+      "</rim:AdhocQuery></query:AdhocQueryRequest>";
+  pugi::xml_document answer;
+  answer.load_string(BodyElement(Post(vocab::kActionStoredQuery, query).body).c_str());
+  std::string folder = answer.select_node("//*[local-name()='ObjectRef']").node().attribute("id").value();
+  ASSERT_FALSE(folder.empty());
+  // Patient B's submission also files B's first document into A's Folder.
+  pugi::xml_document doc;
+  doc.load_string(Freshen(Fixture(), b).c_str());
+  pugi::xml_node list = doc.select_node("//*[local-name()='RegistryObjectList']").node();
+  std::string document = doc.select_node("//*[local-name()='ExtrinsicObject']").node().attribute("id").value();
+  std::string set = doc.select_node("//*[local-name()='RegistryPackage']").node().attribute("id").value();
+  std::string prefix = std::string(list.name()).substr(0, std::string(list.name()).find(':') + 1);
+  pugi::xml_node member = list.append_child((prefix + "Association").c_str());
+  member.append_attribute("id") = "IntoForeignFolder";
+  member.append_attribute("associationType") = vocab::kHasMember;
+  member.append_attribute("sourceObject") = folder.c_str();
+  member.append_attribute("targetObject") = document.c_str();
+  pugi::xml_node recorded = list.append_child((prefix + "Association").c_str());
+  recorded.append_attribute("id") = "RecordedInSet";
+  recorded.append_attribute("associationType") = vocab::kHasMember;
+  recorded.append_attribute("sourceObject") = set.c_str();
+  recorded.append_attribute("targetObject") = "IntoForeignFolder";
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw);
+  RegistryResult r = Register(out.str());
+  EXPECT_EQ(r.status, "Failure");
+  EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "XDSPatientIdDoesNotMatch"), r.codes.end()) << r.body;
+  EXPECT_EQ(r.body.find("LEAK-A"), std::string::npos) << "another patient's id leaked: " << r.body;
+  EXPECT_EQ(CountObjects(b), 0);
+}
+
 TEST_F(RegistryTest, MissingRepositoryAttributesAreAllReported) {
   std::string pid = Patient("MISSING1");
   AddPatient(pid);
