@@ -100,8 +100,9 @@ const std::vector<VerbSpec>& Verbs() {
       {"backup", "backup FILE",
        "Online backup of the registry's store (SQLite backup API) while submissions continue. The\n"
        "registry writes FILE on its own host; a relative FILE is made absolute against xdsctl's working\n"
-       "directory. FILE must not exist. gRPC only.",
-       "xdsctl backup /var/backups/xds/registry-$(date +%F).sqlite", {}},
+       "directory. FILE must not exist and must lie inside the registry's --backup_dir (default\n"
+       "DATA_DIR/backups). gRPC only.",
+       "xdsctl backup /var/lib/xds/registry/backups/registry-$(date +%F).sqlite", {}},
       {"restore", "restore BACKUP --data DIR [--store FILE] [--pid-file FILE]",
        "Offline and local: checks BACKUP (integrity_check), then puts it in place of DIR/registry/registry.sqlite\n"
        "(removing its -wal/-shm; the previous store is kept as registry.sqlite.replaced-TIMESTAMP).\n"
