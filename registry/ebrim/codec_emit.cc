@@ -5,7 +5,6 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid.hpp>
 #include <boost/uuid/uuid_io.hpp>
-#include <initializer_list>
 #include <string>
 
 #include "registry/ebrim/codec.h"
@@ -42,16 +41,21 @@ pugi::xml_node Rim(pugi::xml_node parent, const char* local) {
   return xml::AppendElement(parent, "rim", vocab::kRimNs, local);
 }
 
+// Returns the Slot's ValueList.
+pugi::xml_node BeginSlot(pugi::xml_node object, const char* name) {
+  pugi::xml_node slot = Rim(object, "Slot");
+  slot.append_attribute("name") = name;
+  return Rim(slot, "ValueList");
+}
+
 template <typename Values>
 void AppendSlot(pugi::xml_node object, const std::string& name, const Values& values) {
-  pugi::xml_node slot = Rim(object, "Slot");
-  slot.append_attribute("name") = name.c_str();
-  pugi::xml_node list = Rim(slot, "ValueList");
+  pugi::xml_node list = BeginSlot(object, name.c_str());
   for (const std::string& value : values) Rim(list, "Value").text().set(value.c_str());
 }
 
 void AppendSingleSlot(pugi::xml_node object, const char* name, const std::string& value) {
-  if (!value.empty()) AppendSlot(object, name, std::initializer_list<std::string>{value});
+  if (!value.empty()) Rim(BeginSlot(object, name), "Value").text().set(value.c_str());
 }
 
 void AppendMultiSlot(pugi::xml_node object, const char* name,
@@ -89,11 +93,13 @@ pugi::xml_node BeginObject(pugi::xml_node list, const char* local, const ObjectH
   return object;
 }
 
-std::string IdOrNew(const std::string& id) { return id.empty() ? NewUuidUrn() : id; }
+void SetIdOrNew(pugi::xml_node object, const std::string& id) {
+  object.append_attribute("id") = id.empty() ? NewUuidUrn().c_str() : id.c_str();
+}
 
 pugi::xml_node BeginClassification(pugi::xml_node object, const std::string& id) {
   pugi::xml_node c = Rim(object, "Classification");
-  c.append_attribute("id") = IdOrNew(id).c_str();
+  SetIdOrNew(c, id);
   c.append_attribute("objectType") = vocab::kClassificationType;
   return c;
 }
@@ -140,7 +146,7 @@ void AppendExternalIdentifier(pugi::xml_node object, const char* scheme, const c
                               const std::string& id) {
   if (value.empty()) return;  // @value is required; an absent attribute stays absent.
   pugi::xml_node e = Rim(object, "ExternalIdentifier");
-  e.append_attribute("id") = IdOrNew(id).c_str();
+  SetIdOrNew(e, id);
   e.append_attribute("objectType") = vocab::kExternalIdentifierType;
   e.append_attribute("registryObject") = owner_id.c_str();
   e.append_attribute("identificationScheme") = scheme;

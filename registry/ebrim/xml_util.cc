@@ -1,5 +1,6 @@
 #include "registry/ebrim/xml_util.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -69,14 +70,19 @@ std::string Text(const pugi::xml_node& node) {
 
 pugi::xml_node AppendElement(pugi::xml_node parent, const char* prefix, const char* ns,
                              const char* local) {
-  std::string qname = std::string(prefix) + ":" + local;
-  pugi::xml_node element = parent.append_child(qname.c_str());
+  // Names are the emitter's own short constants; a stack buffer spares a malloc per element.
+  char qname[64];
+  size_t prefix_size = std::strlen(prefix), local_size = std::strlen(local);
+  if (prefix_size + local_size + 2 > sizeof(qname)) std::abort();
+  std::memcpy(qname, prefix, prefix_size);
+  qname[prefix_size] = ':';
+  std::memcpy(qname + prefix_size + 1, local, local_size + 1);
+  pugi::xml_node element = parent.append_child(qname);
   // Fast path (LeafClass answers append thousands of elements): the emitter binds each
   // prefix to one namespace only, so a parent named with the same prefix has it in scope.
   std::string_view parent_name = parent.name();
-  size_t prefix_len = std::strlen(prefix);
-  if (parent_name.size() > prefix_len && parent_name[prefix_len] == ':' &&
-      parent_name.compare(0, prefix_len, prefix) == 0) {
+  if (parent_name.size() > prefix_size && parent_name[prefix_size] == ':' &&
+      parent_name.compare(0, prefix_size, prefix) == 0) {
     return element;
   }
   std::string decl = std::string("xmlns:") + prefix;
