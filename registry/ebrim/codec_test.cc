@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <pugixml.hpp>
 #include <sstream>
@@ -450,7 +451,7 @@ TEST(Emit, MissingNestedIdsGetFreshUuids) {
   for (size_t i = 0; i < ids.size(); ++i) {
     EXPECT_EQ(ids[i].rfind("urn:uuid:", 0), 0u) << ids[i];
     EXPECT_EQ(ids[i].size(), 45u) << ids[i];
-    EXPECT_EQ(ids[i][23], '4') << "version 4: " << ids[i];
+    EXPECT_EQ(ids[i][23], '7') << "version 7: " << ids[i];
     for (size_t j = 0; j < i; ++j) EXPECT_NE(ids[i], ids[j]);
   }
 }
@@ -887,3 +888,16 @@ TEST(SchemaValidation, SubmitObjectsRequestAndAdhocQueryRequest) {
 
 }  // namespace
 }  // namespace xds::ebrim
+
+TEST(NewUuidUrn, IsVersion7AndSortsByCreationTime) {
+  std::string first = xds::ebrim::NewUuidUrn();
+  ASSERT_EQ(first.size(), 45u);  // urn:uuid: + 36
+  EXPECT_EQ(first.substr(0, 9), "urn:uuid:");
+  EXPECT_EQ(first[9 + 14], '7');                                 // version nibble
+  EXPECT_NE(std::string("89ab").find(first[9 + 19]), std::string::npos);  // RFC variant
+  struct timespec pause = {0, 3 * 1000 * 1000};
+  nanosleep(&pause, nullptr);
+  std::string second = xds::ebrim::NewUuidUrn();
+  EXPECT_LT(first, second);  // a later millisecond sorts after
+  EXPECT_NE(first, second);
+}
