@@ -9,6 +9,9 @@
 #   DATA_DIR holds registry.sqlite; when absent it is generated with PATIENTS x 10 entries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { echo "$0 needs $tool: sudo apt-get install wrk nginx-light sqlite3" >&2; exit 2; }
+done
 DATA="$1"; PATIENTS="$2"; SECS="${3:-10}"
 bazel build -c opt //registry:xds-registry //tools/bench:generate_registry //tools/bench:query_ceiling >/dev/null 2>&1
 if [ ! -f "$DATA/registry.sqlite" ]; then

@@ -7,6 +7,9 @@
 # usage: tools/bench/register_bench.sh [SECONDS]     (default 10 s per row)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+for tool in wrk sqlite3; do
+  command -v "$tool" >/dev/null || { echo "$0 needs $tool: sudo apt-get install wrk nginx-light sqlite3" >&2; exit 2; }
+done
 SECONDS_PER_RUN="${1:-10}"
 bazel build -c opt //registry:xds-registry //tools/xdsctl //tools/bench:sqlite_ceiling >/dev/null 2>&1
 WORK="$(mktemp -d /tmp/xds-bench.XXXXXX)"

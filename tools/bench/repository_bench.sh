@@ -8,6 +8,9 @@
 # usage: tools/bench/repository_bench.sh [SECONDS] [CLIENTS]     (defaults 10 s, 4 clients)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { echo "$0 needs $tool: sudo apt-get install wrk nginx-light sqlite3" >&2; exit 2; }
+done
 SECS="${1:-10}"; CLIENTS="${2:-4}"
 bazel build -c opt //registry:xds-registry //repository:xds-repository //tools/xdsctl //tools/bench:store_ceiling \
   >/dev/null 2>&1
