@@ -343,13 +343,23 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
 }  // namespace
 
 RegistryResponse Registry::Register(Submission submission) {
-  std::vector<RegistryError> errors = ValidateSubmission(submission, options_.validation);
-  if (!errors.empty()) return FailureResponse(std::move(errors));
+  std::vector<RegistryError> invalid = ValidateSubmission(submission, options_.validation);
   AssignIds(&submission);
   WritePlan plan;
   plan.submission = std::move(submission);
   plan.last_update_time = CurrentDtm();
-  auto result = store_->Submit(std::move(plan), CheckAgainstRegistry);
+  // A submission that fails the checks of its own content is still checked against the
+  // registry, so that the sender learns every error at once (e.g. a malformed slot and an
+  // unknown patient); the returned errors are then never empty and nothing is written.
+  SubmissionCheck check = CheckAgainstRegistry;
+  if (!invalid.empty()) {
+    check = [&invalid](RegistryView& view, WritePlan* p) {
+      std::vector<RegistryError> errors = std::move(invalid);
+      for (RegistryError& e : CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
+      return errors;
+    };
+  }
+  auto result = store_->Submit(std::move(plan), check);
   if (!result.ok()) {
     // Never leak store details (paths, SQL) to the sender.
     return FailureResponse({MakeError("XDSRegistryError", "The registry could not store the submission; retry later")});

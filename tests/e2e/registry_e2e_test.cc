@@ -341,6 +341,21 @@ TEST_F(RegistryTest, MissingRepositoryAttributesAreAllReported) {
   EXPECT_EQ(CountObjects(pid), 0);
 }
 
+TEST_F(RegistryTest, ContentAndRegistryErrorsAreReportedTogether) {
+  std::string pid = Patient("NOBODY2");  // not admitted: XDSUnknownPatientId
+  pugi::xml_document doc;
+  doc.load_string(Freshen(Fixture(), pid).c_str());
+  for (auto n : doc.select_nodes("//*[local-name()='Slot'][@name='hash']")) n.node().parent().remove_child(n.node());
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw);
+  RegistryResult r = Register(out.str());
+  EXPECT_EQ(r.status, "Failure");
+  EXPECT_GE(std::count(r.codes.begin(), r.codes.end(), "XDSRegistryMetadataError"), 2) << r.body;
+  EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "XDSUnknownPatientId"), r.codes.end()) << r.body;
+  AddPatient(pid);
+  EXPECT_EQ(CountObjects(pid), 0);
+}
+
 TEST_F(RegistryTest, MalformedXmlGetsFaultAndServiceKeepsServing) {
   auto r = client_->Post("application/soap+xml", "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>");
   ASSERT_TRUE(r.ok());
