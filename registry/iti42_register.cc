@@ -283,7 +283,9 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
       continue;
     }
     if (as.type() == vocab::kIsSnapshotOf) {  // R14
-      if (local_docs.at(as.source())->type() != STABLE || reg->second.document_type != ON_DEMAND) {
+      auto source_doc = local_docs.find(as.source());
+      if (source_doc == local_docs.end() || source_doc->second->type() != STABLE ||
+          reg->second.document_type != ON_DEMAND) {
         errors.push_back(MakeError("XDSRegistryMetadataError",
                                    absl::StrCat("IsSnapshotOf association ", id,
                                                 " must go from a Stable to an On-Demand DocumentEntry"),
