@@ -51,7 +51,7 @@ RegistryResponse ParseRegistryResponse(const pugi::xml_node& registry_response);
 StoredQueryResponse ParseAdhocQueryResponse(const pugi::xml_node& adhoc_query_response);
 
 // Helpers shared by the codec's users.
-// A fresh entryUUID / MessageID: "urn:uuid:" + a random (version 4) UUID, lower-case hex.
+// A fresh entryUUID / MessageID: "urn:uuid:" + a time-ordered (version 7) UUID, lower-case hex.
 std::string NewUuidUrn();
 std::string StatusUrn(AvailabilityStatus status);
 std::string ResponseStatusUrn(ResponseStatus status);
