@@ -6,7 +6,6 @@
 #include <sys/time.h>
 
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -32,36 +31,6 @@ constexpr char kTooLargeFault[] =
     "<s:Code><s:Value>s:Sender</s:Value></s:Code>"
     "<s:Reason><s:Text xml:lang=\"en\">Request body exceeds the configured limit of %s bytes</s:Text></s:Reason>"
     "</s:Fault></s:Body></s:Envelope>";
-
-// EXPERIMENT
-class FairSemaphore {
- public:
-  explicit FairSemaphore(int n) : free_(n) {}
-  void Acquire() {
-    std::unique_lock<std::mutex> l(mu_);
-    if (free_ > 0 && waiters_.empty()) { --free_; return; }
-    Waiter w;
-    waiters_.push_back(&w);
-    w.cv.wait(l, [&] { return w.granted; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> l(mu_);
-    if (waiters_.empty()) { ++free_; return; }
-    Waiter* w = waiters_.front();
-    waiters_.pop_front();
-    w->granted = true;
-    w->cv.notify_one();
-  }
- private:
-  struct Waiter { std::condition_variable cv; bool granted = false; };
-  std::mutex mu_;
-  std::deque<Waiter*> waiters_;
-  int free_;
-};
-FairSemaphore* Gate() {
-  static FairSemaphore* g = new FairSemaphore(getenv("XDS_GATE") ? atoi(getenv("XDS_GATE")) : 1000);
-  return g;
-}
 
 class ServerImpl : public Server {
  public:
@@ -161,9 +130,7 @@ class ServerImpl : public Server {
       request.target = std::string(req.target());
       request.content_type = std::string(req[bhttp::field::content_type]);
       request.body = std::move(req.body());
-      Gate()->Acquire();
       Response response = handler_(request);
-      Gate()->Release();
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), req.version()};
       res.set(bhttp::field::server, "xds");
       if (!response.content_type.empty()) res.set(bhttp::field::content_type, response.content_type);
