@@ -353,14 +353,11 @@ RegistryResponse Registry::Register(Submission submission) {
   // A submission that fails the checks of its own content is still checked against the
   // registry, so that the sender learns every error at once (e.g. a malformed slot and an
   // unknown patient); the returned errors are then never empty and nothing is written.
-  SubmissionCheck check = CheckAgainstRegistry;
-  if (!invalid.empty()) {
-    check = [&invalid](RegistryView& view, WritePlan* p) {
-      std::vector<RegistryError> errors = invalid;  // a copy: never empty, however often called
-      for (RegistryError& e : CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
-      return errors;
-    };
-  }
+  auto check = [&invalid](RegistryView& view, WritePlan* p) {
+    std::vector<RegistryError> errors = invalid;  // a copy: the same answer however often called
+    for (RegistryError& e : CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
+    return errors;
+  };
   auto result = store_->Submit(std::move(plan), check);
   if (!result.ok()) {
     // Never leak store details (paths, SQL) to the sender.

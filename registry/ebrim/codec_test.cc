@@ -886,18 +886,18 @@ TEST(SchemaValidation, SubmitObjectsRequestAndAdhocQueryRequest) {
   EXPECT_EQ(ValidateWithXmllint(Serialize(query_doc), "query.xsd", "aqreq"), 0);
 }
 
-}  // namespace
-}  // namespace xds::ebrim
-
 TEST(NewUuidUrn, IsVersion7AndSortsByCreationTime) {
-  std::string first = xds::ebrim::NewUuidUrn();
+  std::string first = NewUuidUrn();
   ASSERT_EQ(first.size(), 45u);  // urn:uuid: + 36
   EXPECT_EQ(first.substr(0, 9), "urn:uuid:");
   EXPECT_EQ(first[9 + 14], '7');                                 // version nibble
   EXPECT_NE(std::string("89ab").find(first[9 + 19]), std::string::npos);  // RFC variant
   struct timespec pause = {0, 3 * 1000 * 1000};
   nanosleep(&pause, nullptr);
-  std::string second = xds::ebrim::NewUuidUrn();
+  std::string second = NewUuidUrn();
   EXPECT_LT(first, second);  // a later millisecond sorts after
   EXPECT_NE(first, second);
 }
+
+}  // namespace
+}  // namespace xds::ebrim
