@@ -1,6 +1,7 @@
 // ITI-18 parameter tables and value decoding (ITI TF-2 3.18.4.1.2.3).
 #include "registry/iti18_params.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -332,14 +333,15 @@ std::string Params::Time(const std::string& name) {
 
 Params DecodeParams(const StoredQueryRequest& request, const QuerySpec& spec) {
   Params p;
-  std::map<std::string, const ParamSpec*> known;
-  for (const ParamSpec& ps : spec.params) known[ps.name] = &ps;
   std::map<std::string, bool> reported;  // one XDSStoredQueryParamNumber per parameter
   std::set<std::string> malformed;       // already reported: not also "missing"
   for (const QueryParameter& qp : request.parameters()) {
-    auto it = known.find(qp.name());
-    if (it == known.end()) continue;  // parameters of other queries or options are ignored
-    const ParamSpec& ps = *it->second;
+    // A linear search: a query has at most ~25 parameters, and a map built per request cost
+    // more than the search.
+    auto it = std::find_if(spec.params.begin(), spec.params.end(),
+                           [&](const ParamSpec& ps) { return ps.name == qp.name(); });
+    if (it == spec.params.end()) continue;  // parameters of other queries or options are ignored
+    const ParamSpec& ps = *it;
     std::vector<std::string> values;
     for (const std::string& raw : qp.values()) {
       if (!DecodeValue(raw, &values)) {

@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   xds::EndpointLimits limits;
   limits.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   limits.max_registry_objects = absl::GetFlag(FLAGS_max_registry_objects);
+  xds::http::RetainFreedMemory();
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);

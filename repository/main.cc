@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   endpoint.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   endpoint.retrieve.repository_unique_id = options.repository_unique_id;
   endpoint.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
+  xds::http::RetainFreedMemory();
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);

@@ -1,5 +1,6 @@
 #include "registry/soap/http_server.h"
 
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -164,6 +165,11 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options
   absl::Status status = server->Listen();
   if (!status.ok()) return status;
   return std::unique_ptr<Server>(std::move(server));
+}
+
+void RetainFreedMemory() {
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);  // keep up to 256 MiB free at the top of each heap
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);   // bodies and documents below 32 MiB come from the heaps
 }
 
 }  // namespace xds::http

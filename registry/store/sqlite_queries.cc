@@ -104,11 +104,13 @@ class Where {
     Bound(column, "<", dtm, missing_matches);
   }
 
-  Query Finish(const std::string& select, const std::string& order, size_t limit) {
+  // `columns` are selected with `rowid` last. No ORDER BY: the caller sorts on that last
+  // column (RunBlobQuery). With an IN-list on an index, an ORDER BY rowid made SQLite sort
+  // through a temporary B-tree, 3x the cost of the whole lookup at 100 k entries.
+  Query Finish(const std::string& columns, const std::string& rowid, const std::string& from, size_t limit) {
     Query q;
-    q.sql = select;
+    q.sql = absl::StrCat("SELECT ", columns, ", ", rowid, " FROM ", from);
     if (!clauses_.empty()) absl::StrAppend(&q.sql, " WHERE ", absl::StrJoin(clauses_, " AND "));
-    absl::StrAppend(&q.sql, " ORDER BY ", order);
     q.params = std::move(params_);
     if (limit > 0) {
       // One row more than asked, so that the caller can tell "exactly limit" from "too many".
@@ -133,23 +135,39 @@ class Where {
   std::vector<SqlValue> params_;
 };
 
-template <typename Proto>
-absl::StatusOr<std::vector<Proto>> RunBlobQuery(Connection& conn, const Query& q) {
+// Runs `q`, whose last column is the rowid, and returns what `read_row` makes of each row in
+// rowid (registration) order.
+template <typename T, typename ReadRow>
+absl::StatusOr<std::vector<T>> RunInRowidOrder(Connection& conn, const Query& q, int rowid_column, ReadRow read_row) {
   absl::StatusOr<Statement> stmt = conn.Prepare(q.sql);
   if (!stmt.ok()) return stmt.status();
   if (absl::Status s = stmt->BindAll(q.params); !s.ok()) return s;
-  std::vector<Proto> out;
+  std::vector<std::pair<int64_t, T>> rows;
   for (;;) {
     absl::StatusOr<bool> row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    absl::string_view blob = stmt->ColumnBlob(0);
-    Proto& p = out.emplace_back();
+    auto& [rowid, value] = rows.emplace_back();
+    rowid = stmt->ColumnInt64(rowid_column);
+    if (absl::Status s = read_row(*stmt, value); !s.ok()) return s;
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (auto& [rowid, value] : rows) out.push_back(std::move(value));
+  return out;
+}
+
+// `q` selects (blob, rowid).
+template <typename Proto>
+absl::StatusOr<std::vector<Proto>> RunBlobQuery(Connection& conn, const Query& q) {
+  return RunInRowidOrder<Proto>(conn, q, 1, [](Statement& stmt, Proto& p) {
+    absl::string_view blob = stmt.ColumnBlob(0);
     if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
       return absl::DataLossError("stored registry object cannot be parsed");
     }
-  }
-  return out;
+    return absl::OkStatus();
+  });
 }
 
 absl::Status InsertCodes(Connection& conn, const std::string& owner, CodeKind kind,
@@ -280,7 +298,7 @@ absl::Status InsertAssociation(Connection& conn, const Association& as) {
 // Reads one blob by primary key; NotFound when absent.
 template <typename Proto>
 absl::StatusOr<Proto> LoadByUuid(Connection& conn, const std::string& table, const std::string& uuid) {
-  Query q{absl::StrCat("SELECT blob FROM ", table, " WHERE entry_uuid = ?"), {uuid}};
+  Query q{absl::StrCat("SELECT blob, rowid FROM ", table, " WHERE entry_uuid = ?"), {uuid}};
   absl::StatusOr<std::vector<Proto>> rows = RunBlobQuery<Proto>(conn, q);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("no such object");
@@ -322,9 +340,8 @@ Query BuildDocumentEntryQuery(const DocumentEntryFilter& f) {
                        Placeholders(group.size()), "))"));
     for (const std::string& r : group) w.params().push_back(r);
   }
-  return w.Finish(f.ids_only ? "SELECT de.entry_uuid, de.patient_id FROM document_entries AS de"
-                             : "SELECT de.blob FROM document_entries AS de",
-                  "de.rowid", f.limit);
+  return w.Finish(f.ids_only ? "de.entry_uuid, de.patient_id" : "de.blob", "de.rowid", "document_entries AS de",
+                  f.limit);
 }
 
 Query BuildSubmissionSetQuery(const PackageFilter& f) {
@@ -338,7 +355,7 @@ Query BuildSubmissionSetQuery(const PackageFilter& f) {
   w.Authors("ss.entry_uuid", f.author_person_patterns);
   w.AtLeast("ss.submission_time", f.time_from, false);
   w.Before("ss.submission_time", f.time_to, false);
-  return w.Finish("SELECT ss.blob FROM submission_sets AS ss", "ss.rowid", f.limit);
+  return w.Finish("ss.blob", "ss.rowid", "submission_sets AS ss", f.limit);
 }
 
 Query BuildFolderQuery(const PackageFilter& f) {
@@ -350,25 +367,16 @@ Query BuildFolderQuery(const PackageFilter& f) {
   w.MultiCodes("fd.entry_uuid", kFolderCode, f.folder_codes_all);
   w.AtLeast("fd.last_update_time", f.time_from, false);
   w.Before("fd.last_update_time", f.time_to, false);
-  return w.Finish("SELECT fd.blob FROM folders AS fd", "fd.rowid", f.limit);
+  return w.Finish("fd.blob", "fd.rowid", "folders AS fd", f.limit);
 }
 
 absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(Connection& conn, const DocumentEntryFilter& f) {
   if (!f.ids_only) return RunBlobQuery<DocumentEntry>(conn, BuildDocumentEntryQuery(f));
-  Query q = BuildDocumentEntryQuery(f);
-  absl::StatusOr<Statement> stmt = conn.Prepare(q.sql);
-  if (!stmt.ok()) return stmt.status();
-  if (absl::Status s = stmt->BindAll(q.params); !s.ok()) return s;
-  std::vector<DocumentEntry> out;
-  for (;;) {
-    absl::StatusOr<bool> row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    DocumentEntry& de = out.emplace_back();
-    de.mutable_header()->set_entry_uuid(std::string(stmt->ColumnText(0)));
-    de.set_patient_id(std::string(stmt->ColumnText(1)));
-  }
-  return out;
+  return RunInRowidOrder<DocumentEntry>(conn, BuildDocumentEntryQuery(f), 2, [](Statement& stmt, DocumentEntry& de) {
+    de.mutable_header()->set_entry_uuid(std::string(stmt.ColumnText(0)));
+    de.set_patient_id(std::string(stmt.ColumnText(1)));
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::vector<SubmissionSet>> FindSubmissionSets(Connection& conn, const PackageFilter& f) {
@@ -391,10 +399,10 @@ absl::StatusOr<std::vector<Association>> FindAssociations(Connection& conn, cons
     if (!types.empty()) type_clause = absl::StrCat(" AND type IN (", Placeholders(types.size()), ")");
     // Two index searches (source, target) rather than one OR that could fall back to a scan.
     Query q;
-    q.sql = absl::StrCat("SELECT blob FROM associations WHERE rowid IN (SELECT rowid FROM associations WHERE source IN (",
+    q.sql = absl::StrCat("SELECT blob, rowid FROM associations WHERE rowid IN (SELECT rowid FROM associations WHERE source IN (",
                          Placeholders(n), ")", type_clause,
                          " UNION SELECT rowid FROM associations WHERE target IN (", Placeholders(n), ")",
-                         type_clause, ") ORDER BY rowid");
+                         type_clause, ")");
     for (int side = 0; side < 2; ++side) {
       for (const std::string& u : chunk) q.params.push_back(u);
       for (const std::string& t : types) q.params.push_back(t);
@@ -448,7 +456,7 @@ absl::StatusOr<std::vector<StoredObjectInfo>> FindObjects(Connection& conn, cons
 
 absl::StatusOr<std::vector<DocumentEntry>> DocumentEntriesByUniqueId(Connection& conn, const std::string& unique_id) {
   return RunBlobQuery<DocumentEntry>(
-      conn, Query{"SELECT blob FROM document_entries WHERE unique_id = ? ORDER BY rowid", {unique_id}});
+      conn, Query{"SELECT blob, rowid FROM document_entries WHERE unique_id = ?", {unique_id}});
 }
 
 absl::StatusOr<bool> UniqueIdRegistered(Connection& conn, const std::string& unique_id) {
