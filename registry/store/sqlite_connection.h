@@ -45,6 +45,7 @@ class Statement {
   // Steps to completion, for statements that return no rows.
   absl::Status Run();
 
+  int ColumnCount() const { return sqlite3_column_count(stmt_); }
   int64_t ColumnInt64(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string ColumnText(int col) const;

@@ -104,9 +104,9 @@ class Where {
     Bound(column, "<", dtm, missing_matches);
   }
 
-  // `columns` are selected with `rowid` last. No ORDER BY: the caller sorts on that last
-  // column (RunBlobQuery). With an IN-list on an index, an ORDER BY rowid made SQLite sort
-  // through a temporary B-tree, 3x the cost of the whole lookup at 100 k entries.
+  // `columns` are selected with `rowid` last. No ORDER BY: RunInRowidOrder sorts on that last
+  // column. With an IN-list on an index, an ORDER BY rowid made SQLite sort through a
+  // temporary B-tree: 3x the cost of the SELECT alone at 100 k entries.
   Query Finish(const std::string& columns, const std::string& rowid, const std::string& from, size_t limit) {
     Query q;
     q.sql = absl::StrCat("SELECT ", columns, ", ", rowid, " FROM ", from);
@@ -138,10 +138,11 @@ class Where {
 // Runs `q`, whose last column is the rowid, and returns what `read_row` makes of each row in
 // rowid (registration) order.
 template <typename T, typename ReadRow>
-absl::StatusOr<std::vector<T>> RunInRowidOrder(Connection& conn, const Query& q, int rowid_column, ReadRow read_row) {
+absl::StatusOr<std::vector<T>> RunInRowidOrder(Connection& conn, const Query& q, ReadRow read_row) {
   absl::StatusOr<Statement> stmt = conn.Prepare(q.sql);
   if (!stmt.ok()) return stmt.status();
   if (absl::Status s = stmt->BindAll(q.params); !s.ok()) return s;
+  const int rowid_column = stmt->ColumnCount() - 1;
   std::vector<std::pair<int64_t, T>> rows;
   for (;;) {
     absl::StatusOr<bool> row = stmt->Step();
@@ -161,7 +162,7 @@ absl::StatusOr<std::vector<T>> RunInRowidOrder(Connection& conn, const Query& q,
 // `q` selects (blob, rowid).
 template <typename Proto>
 absl::StatusOr<std::vector<Proto>> RunBlobQuery(Connection& conn, const Query& q) {
-  return RunInRowidOrder<Proto>(conn, q, 1, [](Statement& stmt, Proto& p) {
+  return RunInRowidOrder<Proto>(conn, q, [](Statement& stmt, Proto& p) {
     absl::string_view blob = stmt.ColumnBlob(0);
     if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
       return absl::DataLossError("stored registry object cannot be parsed");
@@ -372,7 +373,7 @@ Query BuildFolderQuery(const PackageFilter& f) {
 
 absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(Connection& conn, const DocumentEntryFilter& f) {
   if (!f.ids_only) return RunBlobQuery<DocumentEntry>(conn, BuildDocumentEntryQuery(f));
-  return RunInRowidOrder<DocumentEntry>(conn, BuildDocumentEntryQuery(f), 2, [](Statement& stmt, DocumentEntry& de) {
+  return RunInRowidOrder<DocumentEntry>(conn, BuildDocumentEntryQuery(f), [](Statement& stmt, DocumentEntry& de) {
     de.mutable_header()->set_entry_uuid(std::string(stmt.ColumnText(0)));
     de.set_patient_id(std::string(stmt.ColumnText(1)));
     return absl::OkStatus();
