@@ -364,7 +364,9 @@ std::vector<std::string> PlanOf(const std::string& path, const sqlite::Query& q)
   return details;
 }
 
-void ExpectIndexedSearch(const std::vector<std::string>& plan, const std::string& index) {
+// `covering`: the index alone answers (ObjectRef lookups, which need only ids).
+void ExpectIndexedSearch(const std::vector<std::string>& plan, const std::string& index, bool covering = false) {
+  const std::string search = std::string("SEARCH de USING ") + (covering ? "COVERING " : "") + "INDEX " + index + " ";
   std::string all;
   bool uses_index = false;
   for (const std::string& d : plan) {
@@ -372,9 +374,9 @@ void ExpectIndexedSearch(const std::vector<std::string>& plan, const std::string
     EXPECT_NE(d.rfind("SCAN de", 0), 0u) << "full scan of document_entries:\n" << d;
     // Rows are sorted in C++; a temporary B-tree per query made the SELECT alone 3x slower.
     EXPECT_EQ(d.find("TEMP B-TREE"), std::string::npos) << d;
-    if (d.rfind("SEARCH de USING INDEX " + index, 0) == 0) uses_index = true;
+    if (d.rfind(search, 0) == 0) uses_index = true;
   }
-  EXPECT_TRUE(uses_index) << "expected " << index << " in plan:\n" << all;
+  EXPECT_TRUE(uses_index) << "expected " << search << "in plan:\n" << all;
   std::printf("[plan]\n%s", all.c_str());
 }
 
@@ -390,6 +392,10 @@ TEST(SqliteMetadataStoreTest, FindDocumentsHotQueriesUseIndexes) {
   f.statuses = {APPROVED};
   f.class_codes = {{"class-A", "1.1"}};
   ExpectIndexedSearch(PlanOf(path, sqlite::BuildDocumentEntryQuery(f)), "de_class");
+  f.types = {STABLE};  // what ITI-18 adds by default
+  f.ids_only = true;   // ObjectRef
+  ExpectIndexedSearch(PlanOf(path, sqlite::BuildDocumentEntryQuery(f)), "de_class", /*covering=*/true);
+  f.ids_only = false;
   f.statuses = {APPROVED, DEPRECATED};
   f.class_codes = {{"class-A", "1.1"}, {"class-B", "1.1"}};
   f.limit = 100;
@@ -414,6 +420,49 @@ TEST(SqliteMetadataStoreTest, FindDocumentsHotQueriesUseIndexes) {
   window.statuses = {APPROVED, DEPRECATED};
   window.limit = 10;
   ExpectIndexedSearch(PlanOf(path, sqlite::BuildDocumentEntryQuery(window)), "de_creation");
+  window.types = {STABLE, ON_DEMAND};
+  window.ids_only = true;
+  ExpectIndexedSearch(PlanOf(path, sqlite::BuildDocumentEntryQuery(window)), "de_creation", /*covering=*/true);
+}
+
+// A store left at schema version 1 (an earlier build's file, here made by applying only the
+// first migration to a populated store's data) opens with every later migration applied and
+// its data intact.
+TEST(SqliteMetadataStoreTest, VersionOneStoreIsUpgraded) {
+  const std::string path = FreshDbPath("upgrade");
+  const std::string v1_path = FreshDbPath("upgrade-v1");
+  {
+    auto store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Submit(SimplePlan("g", "1.2.g"), AcceptAll()).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(v1_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, sqlite::Migrations()[0].c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  const std::string copy = "ATTACH '" + path + "' AS src;"
+      "INSERT INTO patients SELECT * FROM src.patients;"
+      "INSERT INTO document_entries SELECT * FROM src.document_entries;"
+      "INSERT INTO object_codes SELECT * FROM src.object_codes;"
+      "INSERT INTO author_persons SELECT * FROM src.author_persons;"
+      "INSERT INTO reference_ids SELECT * FROM src.reference_ids;"
+      "INSERT INTO submission_sets SELECT * FROM src.submission_sets;"
+      "INSERT INTO folders SELECT * FROM src.folders;"
+      "INSERT INTO associations SELECT * FROM src.associations;"
+      "DETACH src; PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, copy.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto store = OpenStore(v1_path);
+  ASSERT_NE(store, nullptr);
+  DocumentEntryFilter f;
+  f.patient_ids = {kPatient1};
+  f.statuses = {APPROVED};
+  f.class_codes = {{"class-A", "1.1"}};
+  f.types = {STABLE};
+  f.ids_only = true;
+  EXPECT_EQ(UuidsOf(store->FindDocumentEntries(f)), (std::set<std::string>{"urn:uuid:g-de"}));
+  EXPECT_EQ(Count(*store, ObjectKind::kAssociation), 1);
+  ExpectIndexedSearch(PlanOf(v1_path, sqlite::BuildDocumentEntryQuery(f)), "de_class", /*covering=*/true);
 }
 
 // Any of the (patient_id, status, ...) composite indexes will do: SQLite picks one by its
