@@ -42,6 +42,7 @@ void OnSignal(int) { g_stop = 1; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  xds::http::TuneMalloc(argv);
   absl::SetProgramUsageMessage("xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
   absl::ParseCommandLine(argc, argv);
 
@@ -86,7 +87,6 @@ int main(int argc, char** argv) {
   xds::EndpointLimits limits;
   limits.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   limits.max_registry_objects = absl::GetFlag(FLAGS_max_registry_objects);
-  xds::http::RetainFreedMemory();
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);

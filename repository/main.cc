@@ -45,6 +45,7 @@ void OnSignal(int) { g_stop = 1; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  xds::http::TuneMalloc(argv);
   absl::SetProgramUsageMessage("xds-repository: IHE XDS.b Document Repository (ITI-41, ITI-43)");
   absl::ParseCommandLine(argc, argv);
 
@@ -72,7 +73,6 @@ int main(int argc, char** argv) {
   endpoint.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   endpoint.retrieve.repository_unique_id = options.repository_unique_id;
   endpoint.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
-  xds::http::RetainFreedMemory();
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);

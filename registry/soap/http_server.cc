@@ -1,12 +1,15 @@
 #include "registry/soap/http_server.h"
 
 #include <malloc.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -167,7 +170,14 @@ absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options
   return std::unique_ptr<Server>(std::move(server));
 }
 
-void RetainFreedMemory() {
+void TuneMalloc(char** argv) {
+  constexpr char kTcache[] = "glibc.malloc.tcache_count=1000";
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables == nullptr || std::strstr(tunables, "glibc.malloc.tcache_count=") == nullptr) {
+    std::string value = tunables == nullptr ? kTcache : absl::StrCat(tunables, ":", kTcache);
+    setenv("GLIBC_TUNABLES", value.c_str(), 1);
+    execv("/proc/self/exe", argv);  // returns only when it failed: run with glibc's default
+  }
   mallopt(M_TRIM_THRESHOLD, 256 << 20);  // keep up to 256 MiB free at the top of each heap
   mallopt(M_MMAP_THRESHOLD, 32 << 20);   // bodies and documents below 32 MiB come from the heaps
 }

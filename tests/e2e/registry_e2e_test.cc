@@ -119,6 +119,14 @@ TEST_F(RegistryTest, AcceptsSubmissionSetTwoDocumentsAndFolder) {
   EXPECT_GE(CountObjects(pid), 4 + 3);
 }
 
+// The service re-executes itself once at startup to give glibc its malloc tunables (see
+// http::TuneMalloc); the process serving here must be that one, with the same pid.
+TEST_F(RegistryTest, ServesWithItsMallocTunables) {
+  std::string env = ReadFile("/proc/" + std::to_string(registry_->pid()) + "/environ");
+  EXPECT_NE(env.find(std::string("GLIBC_TUNABLES=glibc.malloc.tcache_count=1000") + '\0'), std::string::npos);
+  EXPECT_GE(CountObjects(Patient("TUNED")), 0);
+}
+
 TEST_F(RegistryTest, UnknownPatientIsRefusedAndNothingStored) {
   std::string pid = Patient("NOBODY");
   RegistryResult r = Register(Freshen(Fixture(), pid));

@@ -26,6 +26,7 @@ class Process {
   bool Running();
   int http_port() const { return http_port_; }
   int grpc_port() const { return grpc_port_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
