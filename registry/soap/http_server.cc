@@ -1,11 +1,11 @@
 #include "registry/soap/http_server.h"
 
 #include <malloc.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <cstdlib>
