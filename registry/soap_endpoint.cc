@@ -59,7 +59,7 @@ http::Response StoredQuery(Registry* registry, const soap::Request& request) {
       *response.mutable_response() = FailureResponse(std::move(errors));
     }
   }
-  ebrim::AppendAdhocQueryResponse(envelope.body(), response);
+  envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
   return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);
 }
 

@@ -48,11 +48,33 @@ void ParseErrorList(const pugi::xml_node& response, RegistryResponse* out) {
   }
 }
 
-void AppendObjectRef(pugi::xml_node list, const std::string& id, const std::string& home = "") {
-  pugi::xml_node ref = xml::AppendElement(list, "rim", vocab::kRimNs, "ObjectRef");
-  ref.append_attribute("id") = id.c_str();
-  if (!home.empty()) ref.append_attribute("home") = home.c_str();
+void WriteObjectRef(xml::XmlWriter& w, const std::string& id, const std::string& home = "") {
+  w.Open("rim:ObjectRef");
+  w.Attr("id", id);
+  w.AttrIfPresent("home", home);
+  w.Close();
 }
+
+// `declare_rs`: the list is the fragment's root, so it declares its own prefix.
+template <typename Errors>
+void WriteRegistryErrorList(xml::XmlWriter& w, const Errors& errors, bool declare_rs) {
+  if (errors.empty()) return;  // The schema wants at least one RegistryError in a list.
+  w.Open("rs:RegistryErrorList");
+  if (declare_rs) w.Attr("xmlns:rs", vocab::kRsNs);
+  bool any_error = false;
+  for (const RegistryError& e : errors) any_error = any_error || e.severity() == ERROR;
+  w.Attr("highestSeverity", any_error ? vocab::kSeverityError : vocab::kSeverityWarning);
+  for (const RegistryError& e : errors) {
+    w.Open("rs:RegistryError");
+    w.Attr("errorCode", e.code());
+    w.Attr("codeContext", e.context());
+    w.AttrIfPresent("location", e.location());
+    w.Attr("severity", e.severity() == WARNING ? vocab::kSeverityWarning : vocab::kSeverityError);
+    w.Close();
+  }
+  w.Close();
+}
+
 
 }  // namespace
 
@@ -216,76 +238,84 @@ StoredQueryResponse ParseAdhocQueryResponse(const pugi::xml_node& adhoc_query_re
 // Emitting
 
 void AppendRegistryErrorList(pugi::xml_node parent, const std::vector<RegistryError>& errors) {
-  if (errors.empty()) return;  // The schema wants at least one RegistryError in a list.
-  pugi::xml_node list = xml::AppendElement(parent, "rs", vocab::kRsNs, "RegistryErrorList");
-  bool any_error = false;
-  for (const RegistryError& e : errors) any_error = any_error || e.severity() == ERROR;
-  list.append_attribute("highestSeverity") =
-      any_error ? vocab::kSeverityError : vocab::kSeverityWarning;
-  for (const RegistryError& e : errors) {
-    pugi::xml_node error = xml::AppendElement(list, "rs", vocab::kRsNs, "RegistryError");
-    error.append_attribute("errorCode") = e.code().c_str();
-    error.append_attribute("codeContext") = e.context().c_str();
-    xml::SetAttrIfPresent(error, "location", e.location());
-    error.append_attribute("severity") =
-        e.severity() == WARNING ? vocab::kSeverityWarning : vocab::kSeverityError;
-  }
+  if (errors.empty()) return;
+  xml::AppendWritten(parent, [&](xml::XmlWriter& w) { WriteRegistryErrorList(w, errors, /*declare_rs=*/true); });
 }
 
 void AppendRegistryResponse(pugi::xml_node parent, const RegistryResponse& response) {
-  pugi::xml_node root = xml::AppendElement(parent, "rs", vocab::kRsNs, "RegistryResponse");
-  root.append_attribute("status") = ResponseStatusUrn(response.status()).c_str();
-  AppendRegistryErrorList(
-      root, std::vector<RegistryError>(response.errors().begin(), response.errors().end()));
+  xml::AppendWritten(parent, [&](xml::XmlWriter& w) {
+    w.Open("rs:RegistryResponse");
+    w.Attr("xmlns:rs", vocab::kRsNs);
+    w.Attr("status", ResponseStatusUrn(response.status()));
+    WriteRegistryErrorList(w, response.errors(), /*declare_rs=*/false);
+    w.Close();
+  });
+}
+
+std::string AdhocQueryResponseXml(const StoredQueryResponse& response) {
+  std::string out;
+  xml::XmlWriter w(&out);
+  w.Open("query:AdhocQueryResponse");
+  w.Attr("xmlns:query", vocab::kQueryNs);
+  w.Attr("xmlns:rim", vocab::kRimNs);
+  w.Attr("xmlns:rs", vocab::kRsNs);
+  w.Attr("status", ResponseStatusUrn(response.response().status()));
+  WriteRegistryErrorList(w, response.response().errors(), /*declare_rs=*/false);
+  w.Open("rim:RegistryObjectList");
+  for (const DocumentEntry& entry : response.document_entries()) internal::WriteDocumentEntry(w, entry);
+  for (const SubmissionSet& set : response.submission_sets()) internal::WriteSubmissionSet(w, set);
+  for (const Folder& folder : response.folders()) internal::WriteFolder(w, folder);
+  for (const Association& a : response.associations()) internal::WriteAssociation(w, a);
+  for (const std::string& id : response.object_refs()) WriteObjectRef(w, id, response.object_refs_home());
+  w.Close();
+  w.Close();
+  return out;
 }
 
 void AppendAdhocQueryResponse(pugi::xml_node parent, const StoredQueryResponse& response) {
-  pugi::xml_node root = xml::AppendElement(parent, "query", vocab::kQueryNs, "AdhocQueryResponse");
-  root.append_attribute("xmlns:rim") = vocab::kRimNs;
-  root.append_attribute("xmlns:rs") = vocab::kRsNs;
-  root.append_attribute("status") = ResponseStatusUrn(response.response().status()).c_str();
-  const auto& errors = response.response().errors();
-  AppendRegistryErrorList(root, std::vector<RegistryError>(errors.begin(), errors.end()));
-  pugi::xml_node list = xml::AppendElement(root, "rim", vocab::kRimNs, "RegistryObjectList");
-  for (const DocumentEntry& entry : response.document_entries()) AppendDocumentEntry(list, entry);
-  for (const SubmissionSet& set : response.submission_sets()) AppendSubmissionSet(list, set);
-  for (const Folder& folder : response.folders()) AppendFolder(list, folder);
-  for (const Association& a : response.associations()) AppendAssociation(list, a);
-  for (const std::string& id : response.object_refs()) AppendObjectRef(list, id, response.object_refs_home());
+  xml::AppendFragment(parent, AdhocQueryResponseXml(response));
 }
 
 void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submission) {
-  pugi::xml_node root = xml::AppendElement(parent, "lcm", vocab::kLcmNs, "SubmitObjectsRequest");
-  root.append_attribute("xmlns:rim") = vocab::kRimNs;
-  pugi::xml_node list = xml::AppendElement(root, "rim", vocab::kRimNs, "RegistryObjectList");
-  for (const SubmissionSet& set : submission.submission_sets()) AppendSubmissionSet(list, set);
-  for (const Folder& folder : submission.folders()) AppendFolder(list, folder);
-  for (const DocumentEntry& entry : submission.document_entries()) {
-    AppendDocumentEntry(list, entry);
-  }
-  for (const Association& a : submission.associations()) AppendAssociation(list, a);
-  for (const std::string& id : submission.object_refs()) AppendObjectRef(list, id);
+  xml::AppendWritten(parent, [&](xml::XmlWriter& w) {
+    w.Open("lcm:SubmitObjectsRequest");
+    w.Attr("xmlns:lcm", vocab::kLcmNs);
+    w.Attr("xmlns:rim", vocab::kRimNs);
+    w.Open("rim:RegistryObjectList");
+    for (const SubmissionSet& set : submission.submission_sets()) internal::WriteSubmissionSet(w, set);
+    for (const Folder& folder : submission.folders()) internal::WriteFolder(w, folder);
+    for (const DocumentEntry& entry : submission.document_entries()) internal::WriteDocumentEntry(w, entry);
+    for (const Association& a : submission.associations()) internal::WriteAssociation(w, a);
+    for (const std::string& id : submission.object_refs()) WriteObjectRef(w, id);
+    w.Close();
+    w.Close();
+  });
 }
 
 void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& request) {
-  pugi::xml_node root = xml::AppendElement(parent, "query", vocab::kQueryNs, "AdhocQueryRequest");
-  root.append_attribute("xmlns:rim") = vocab::kRimNs;
-  pugi::xml_node option = xml::AppendElement(root, "query", vocab::kQueryNs, "ResponseOption");
-  option.append_attribute("returnType") = request.return_type() == OBJECT_REF
-                                              ? vocab::kReturnTypeObjectRef
-                                              : vocab::kReturnTypeLeafClass;
-  option.append_attribute("returnComposedObjects") = "true";
-  pugi::xml_node query = xml::AppendElement(root, "rim", vocab::kRimNs, "AdhocQuery");
-  query.append_attribute("id") = request.query_id().c_str();
-  xml::SetAttrIfPresent(query, "home", request.home());
-  for (const QueryParameter& parameter : request.parameters()) {
-    pugi::xml_node slot = xml::AppendElement(query, "rim", vocab::kRimNs, "Slot");
-    slot.append_attribute("name") = parameter.name().c_str();
-    pugi::xml_node list = xml::AppendElement(slot, "rim", vocab::kRimNs, "ValueList");
-    for (const std::string& value : parameter.values()) {
-      xml::AppendElement(list, "rim", vocab::kRimNs, "Value").text().set(value.c_str());
+  xml::AppendWritten(parent, [&](xml::XmlWriter& w) {
+    w.Open("query:AdhocQueryRequest");
+    w.Attr("xmlns:query", vocab::kQueryNs);
+    w.Attr("xmlns:rim", vocab::kRimNs);
+    w.Open("query:ResponseOption");
+    w.Attr("returnType",
+           request.return_type() == OBJECT_REF ? vocab::kReturnTypeObjectRef : vocab::kReturnTypeLeafClass);
+    w.Attr("returnComposedObjects", "true");
+    w.Close();
+    w.Open("rim:AdhocQuery");
+    w.Attr("id", request.query_id());
+    w.AttrIfPresent("home", request.home());
+    for (const QueryParameter& parameter : request.parameters()) {
+      w.Open("rim:Slot");
+      w.Attr("name", parameter.name());
+      w.Open("rim:ValueList");
+      for (const std::string& value : parameter.values()) w.TextElement("rim:Value", value);
+      w.Close();
+      w.Close();
     }
-  }
+    w.Close();
+    w.Close();
+  });
 }
 
 }  // namespace xds::ebrim

@@ -37,6 +37,9 @@ ParsedQuery ParseAdhocQueryRequest(const pugi::xml_node& adhoc_query_request);
 void AppendRegistryResponse(pugi::xml_node parent, const RegistryResponse& response);
 void AppendRegistryErrorList(pugi::xml_node parent, const std::vector<RegistryError>& errors);
 void AppendAdhocQueryResponse(pugi::xml_node parent, const StoredQueryResponse& response);
+// The same AdhocQueryResponse element as XML text, written without building a tree (the
+// registry's ITI-18 answers; see ResponseEnvelope::SetBodyXml).
+std::string AdhocQueryResponseXml(const StoredQueryResponse& response);
 void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submission);
 void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& request);
 

@@ -47,122 +47,134 @@ RegistryError MetadataError(const std::string& object_id, const std::string& con
 namespace {
 
 using google::protobuf::RepeatedPtrField;
+using xml::XmlWriter;
 
-pugi::xml_node Rim(pugi::xml_node parent, const char* local) {
-  return xml::AppendElement(parent, "rim", vocab::kRimNs, local);
+// Opens a Slot and its ValueList; the caller writes the Values and calls EndSlot.
+void BeginSlot(XmlWriter& w, std::string_view name) {
+  w.Open("rim:Slot");
+  w.Attr("name", name);
+  w.Open("rim:ValueList");
 }
 
-// Returns the Slot's ValueList.
-pugi::xml_node BeginSlot(pugi::xml_node object, const char* name) {
-  pugi::xml_node slot = Rim(object, "Slot");
-  slot.append_attribute("name") = name;
-  return Rim(slot, "ValueList");
+void EndSlot(XmlWriter& w) {
+  w.Close();  // ValueList
+  w.Close();  // Slot
 }
 
 template <typename Values>
-void AppendSlot(pugi::xml_node object, const std::string& name, const Values& values) {
-  pugi::xml_node list = BeginSlot(object, name.c_str());
-  for (const std::string& value : values) Rim(list, "Value").text().set(value.c_str());
+void WriteSlot(XmlWriter& w, std::string_view name, const Values& values) {
+  BeginSlot(w, name);
+  for (const std::string& value : values) w.TextElement("rim:Value", value);
+  EndSlot(w);
 }
 
-void AppendSingleSlot(pugi::xml_node object, const char* name, const std::string& value) {
-  if (!value.empty()) Rim(BeginSlot(object, name), "Value").text().set(value.c_str());
+void WriteSingleSlot(XmlWriter& w, std::string_view name, const std::string& value) {
+  if (value.empty()) return;
+  BeginSlot(w, name);
+  w.TextElement("rim:Value", value);
+  EndSlot(w);
 }
 
-void AppendMultiSlot(pugi::xml_node object, const char* name,
-                     const RepeatedPtrField<std::string>& values) {
-  if (!values.empty()) AppendSlot(object, name, values);
+void WriteMultiSlot(XmlWriter& w, std::string_view name, const RepeatedPtrField<std::string>& values) {
+  if (!values.empty()) WriteSlot(w, name, values);
 }
 
-void AppendExtraSlots(pugi::xml_node object, const ObjectHeader& header) {
-  for (const Slot& slot : header.extra_slots()) AppendSlot(object, slot.name(), slot.values());
+void WriteExtraSlots(XmlWriter& w, const ObjectHeader& header) {
+  for (const Slot& slot : header.extra_slots()) WriteSlot(w, slot.name(), slot.values());
 }
 
-void AppendLocalized(pugi::xml_node object, const char* local, const std::string& text) {
+void WriteLocalized(XmlWriter& w, std::string_view qname, std::string_view text) {
   if (text.empty()) return;
-  Rim(Rim(object, local), "LocalizedString").append_attribute("value") = text.c_str();
+  w.Open(qname);
+  w.Open("rim:LocalizedString");
+  w.Attr("value", text);
+  w.Close();
+  w.Close();
 }
 
 // Name?, Description?, VersionInfo? — the part of the header that follows the Slots.
-void AppendHeaderElements(pugi::xml_node object, const ObjectHeader& header) {
-  AppendLocalized(object, "Name", header.title());
-  AppendLocalized(object, "Description", header.comments());
+void WriteHeaderElements(XmlWriter& w, const ObjectHeader& header) {
+  WriteLocalized(w, "rim:Name", header.title());
+  WriteLocalized(w, "rim:Description", header.comments());
   if (!header.version().empty()) {
-    Rim(object, "VersionInfo").append_attribute("versionName") = header.version().c_str();
+    w.Open("rim:VersionInfo");
+    w.Attr("versionName", header.version());
+    w.Close();
   }
 }
 
-// The element with the RegistryObject attributes (id, lid, objectType, status, home).
-pugi::xml_node BeginObject(pugi::xml_node list, const char* local, const ObjectHeader& header,
-                           const std::string& object_type) {
-  pugi::xml_node object = Rim(list, local);
-  object.append_attribute("id") = header.entry_uuid().c_str();
-  xml::SetAttrIfPresent(object, "lid", header.logical_id());
-  xml::SetAttrIfPresent(object, "objectType", object_type);
-  xml::SetAttrIfPresent(object, "status", StatusUrn(header.status()));
-  xml::SetAttrIfPresent(object, "home", header.home());
-  return object;
+// Opens the element with the RegistryObject attributes (id, lid, objectType, status, home).
+void BeginObject(XmlWriter& w, std::string_view qname, const ObjectHeader& header, std::string_view object_type) {
+  w.Open(qname);
+  w.Attr("id", header.entry_uuid());
+  w.AttrIfPresent("lid", header.logical_id());
+  w.AttrIfPresent("objectType", object_type);
+  w.AttrIfPresent("status", StatusUrn(header.status()));
+  w.AttrIfPresent("home", header.home());
 }
 
-void SetIdOrNew(pugi::xml_node object, const std::string& id) {
-  object.append_attribute("id") = id.empty() ? NewUuidUrn().c_str() : id.c_str();
+void IdOrNew(XmlWriter& w, const std::string& id) {
+  if (id.empty()) {
+    w.Attr("id", NewUuidUrn());
+  } else {
+    w.Attr("id", id);
+  }
 }
 
-pugi::xml_node BeginClassification(pugi::xml_node object, const std::string& id) {
-  pugi::xml_node c = Rim(object, "Classification");
-  SetIdOrNew(c, id);
-  c.append_attribute("objectType") = vocab::kClassificationType;
-  return c;
+void BeginClassification(XmlWriter& w, const std::string& id) {
+  w.Open("rim:Classification");
+  IdOrNew(w, id);
+  w.Attr("objectType", vocab::kClassificationType);
 }
 
-void AppendCode(pugi::xml_node object, const char* scheme, const std::string& owner_id,
-                const Code& code) {
-  pugi::xml_node c = BeginClassification(object, code.id());
-  c.append_attribute("classificationScheme") = scheme;
-  c.append_attribute("classifiedObject") = owner_id.c_str();
-  c.append_attribute("nodeRepresentation") = code.code().c_str();
-  AppendSingleSlot(c, "codingScheme", code.scheme());
-  AppendLocalized(c, "Name", code.display_name());
+void WriteCode(XmlWriter& w, std::string_view scheme, const std::string& owner_id, const Code& code) {
+  BeginClassification(w, code.id());
+  w.Attr("classificationScheme", scheme);
+  w.Attr("classifiedObject", owner_id);
+  w.Attr("nodeRepresentation", code.code());
+  WriteSingleSlot(w, "codingScheme", code.scheme());
+  WriteLocalized(w, "rim:Name", code.display_name());
+  w.Close();
 }
 
-void AppendCodes(pugi::xml_node object, const char* scheme, const std::string& owner_id,
-                 const RepeatedPtrField<Code>& codes) {
-  for (const Code& code : codes) AppendCode(object, scheme, owner_id, code);
+void WriteCodes(XmlWriter& w, std::string_view scheme, const std::string& owner_id, const RepeatedPtrField<Code>& codes) {
+  for (const Code& code : codes) WriteCode(w, scheme, owner_id, code);
 }
 
-void AppendAuthors(pugi::xml_node object, const char* scheme, const std::string& owner_id,
-                   const RepeatedPtrField<Author>& authors) {
+void WriteAuthors(XmlWriter& w, std::string_view scheme, const std::string& owner_id,
+                  const RepeatedPtrField<Author>& authors) {
   for (const Author& author : authors) {
-    pugi::xml_node c = BeginClassification(object, author.id());
-    c.append_attribute("classificationScheme") = scheme;
-    c.append_attribute("classifiedObject") = owner_id.c_str();
-    c.append_attribute("nodeRepresentation") = "";  // TF-3 4.2.3.1.4: empty for authors.
-    AppendSingleSlot(c, "authorPerson", author.person());
-    AppendMultiSlot(c, "authorInstitution", author.institutions());
-    AppendMultiSlot(c, "authorRole", author.roles());
-    AppendMultiSlot(c, "authorSpecialty", author.specialties());
-    AppendMultiSlot(c, "authorTelecommunication", author.telecommunications());
+    BeginClassification(w, author.id());
+    w.Attr("classificationScheme", scheme);
+    w.Attr("classifiedObject", owner_id);
+    w.Attr("nodeRepresentation", "");  // TF-3 4.2.3.1.4: empty for authors.
+    WriteSingleSlot(w, "authorPerson", author.person());
+    WriteMultiSlot(w, "authorInstitution", author.institutions());
+    WriteMultiSlot(w, "authorRole", author.roles());
+    WriteMultiSlot(w, "authorSpecialty", author.specialties());
+    WriteMultiSlot(w, "authorTelecommunication", author.telecommunications());
+    w.Close();
   }
 }
 
-void AppendNodeClassification(pugi::xml_node object, const char* node, const std::string& id,
-                              const std::string& owner_id) {
-  pugi::xml_node c = BeginClassification(object, id);
-  c.append_attribute("classifiedObject") = owner_id.c_str();
-  c.append_attribute("classificationNode") = node;
+void WriteNodeClassification(XmlWriter& w, std::string_view node, const std::string& id, const std::string& owner_id) {
+  BeginClassification(w, id);
+  w.Attr("classifiedObject", owner_id);
+  w.Attr("classificationNode", node);
+  w.Close();
 }
 
-void AppendExternalIdentifier(pugi::xml_node object, const char* scheme, const char* name,
-                              const std::string& owner_id, const std::string& value,
-                              const std::string& id) {
+void WriteExternalIdentifier(XmlWriter& w, std::string_view scheme, std::string_view name,
+                             const std::string& owner_id, const std::string& value, const std::string& id) {
   if (value.empty()) return;  // @value is required; an absent attribute stays absent.
-  pugi::xml_node e = Rim(object, "ExternalIdentifier");
-  SetIdOrNew(e, id);
-  e.append_attribute("objectType") = vocab::kExternalIdentifierType;
-  e.append_attribute("registryObject") = owner_id.c_str();
-  e.append_attribute("identificationScheme") = scheme;
-  e.append_attribute("value") = value.c_str();
-  AppendLocalized(e, "Name", name);
+  w.Open("rim:ExternalIdentifier");
+  IdOrNew(w, id);
+  w.Attr("objectType", vocab::kExternalIdentifierType);
+  w.Attr("registryObject", owner_id);
+  w.Attr("identificationScheme", scheme);
+  w.Attr("value", value);
+  WriteLocalized(w, "rim:Name", name);
+  w.Close();
 }
 
 const char* DocumentEntryTypeUrn(DocumentEntryType type) {
@@ -178,109 +190,131 @@ const char* DocumentEntryTypeUrn(DocumentEntryType type) {
 
 }  // namespace
 
-void AppendDocumentEntry(pugi::xml_node list, const DocumentEntry& entry) {
+namespace internal {
+
+void WriteDocumentEntry(XmlWriter& w, const DocumentEntry& entry) {
   const ObjectHeader& h = entry.header();
   const std::string& id = h.entry_uuid();
-  pugi::xml_node eo = BeginObject(list, "ExtrinsicObject", h, DocumentEntryTypeUrn(entry.type()));
-  xml::SetAttrIfPresent(eo, "mimeType", entry.mime_type());
+  BeginObject(w, "rim:ExtrinsicObject", h, DocumentEntryTypeUrn(entry.type()));
+  w.AttrIfPresent("mimeType", entry.mime_type());
 
-  AppendSingleSlot(eo, "creationTime", entry.creation_time());
-  AppendSingleSlot(eo, "hash", entry.hash());
-  AppendSingleSlot(eo, "languageCode", entry.language_code());
-  AppendSingleSlot(eo, "legalAuthenticator", entry.legal_authenticator());
-  AppendSingleSlot(eo, "repositoryUniqueId", entry.repository_unique_id());
-  AppendSingleSlot(eo, "serviceStartTime", entry.service_start_time());
-  AppendSingleSlot(eo, "serviceStopTime", entry.service_stop_time());
-  if (entry.has_size()) AppendSingleSlot(eo, "size", std::to_string(entry.size()));
-  AppendSingleSlot(eo, "sourcePatientId", entry.source_patient_id());
-  AppendMultiSlot(eo, "sourcePatientInfo", entry.source_patient_info());
-  AppendSingleSlot(eo, "URI", entry.uri());
-  AppendSingleSlot(eo, "documentAvailability", entry.document_availability());
-  AppendMultiSlot(eo, vocab::kReferenceIdListSlot, entry.reference_ids());
-  AppendExtraSlots(eo, h);
-  AppendHeaderElements(eo, h);
+  WriteSingleSlot(w, "creationTime", entry.creation_time());
+  WriteSingleSlot(w, "hash", entry.hash());
+  WriteSingleSlot(w, "languageCode", entry.language_code());
+  WriteSingleSlot(w, "legalAuthenticator", entry.legal_authenticator());
+  WriteSingleSlot(w, "repositoryUniqueId", entry.repository_unique_id());
+  WriteSingleSlot(w, "serviceStartTime", entry.service_start_time());
+  WriteSingleSlot(w, "serviceStopTime", entry.service_stop_time());
+  if (entry.has_size()) WriteSingleSlot(w, "size", std::to_string(entry.size()));
+  WriteSingleSlot(w, "sourcePatientId", entry.source_patient_id());
+  WriteMultiSlot(w, "sourcePatientInfo", entry.source_patient_info());
+  WriteSingleSlot(w, "URI", entry.uri());
+  WriteSingleSlot(w, "documentAvailability", entry.document_availability());
+  WriteMultiSlot(w, vocab::kReferenceIdListSlot, entry.reference_ids());
+  WriteExtraSlots(w, h);
+  WriteHeaderElements(w, h);
 
-  AppendAuthors(eo, vocab::kDeAuthor, id, entry.authors());
-  if (entry.has_class_code()) AppendCode(eo, vocab::kDeClassCode, id, entry.class_code());
-  AppendCodes(eo, vocab::kDeConfidentialityCode, id, entry.confidentiality_codes());
-  AppendCodes(eo, vocab::kDeEventCode, id, entry.event_codes());
-  if (entry.has_format_code()) AppendCode(eo, vocab::kDeFormatCode, id, entry.format_code());
+  WriteAuthors(w, vocab::kDeAuthor, id, entry.authors());
+  if (entry.has_class_code()) WriteCode(w, vocab::kDeClassCode, id, entry.class_code());
+  WriteCodes(w, vocab::kDeConfidentialityCode, id, entry.confidentiality_codes());
+  WriteCodes(w, vocab::kDeEventCode, id, entry.event_codes());
+  if (entry.has_format_code()) WriteCode(w, vocab::kDeFormatCode, id, entry.format_code());
   if (entry.has_healthcare_facility_type_code()) {
-    AppendCode(eo, vocab::kDeHealthcareFacilityTypeCode, id, entry.healthcare_facility_type_code());
+    WriteCode(w, vocab::kDeHealthcareFacilityTypeCode, id, entry.healthcare_facility_type_code());
   }
   if (entry.has_practice_setting_code()) {
-    AppendCode(eo, vocab::kDePracticeSettingCode, id, entry.practice_setting_code());
+    WriteCode(w, vocab::kDePracticeSettingCode, id, entry.practice_setting_code());
   }
-  if (entry.has_type_code()) AppendCode(eo, vocab::kDeTypeCode, id, entry.type_code());
+  if (entry.has_type_code()) WriteCode(w, vocab::kDeTypeCode, id, entry.type_code());
   if (entry.limited_metadata()) {
-    AppendNodeClassification(eo, vocab::kLimitedMetadataDocumentEntry, "", id);
+    WriteNodeClassification(w, vocab::kLimitedMetadataDocumentEntry, "", id);
   }
 
   const NestedIds& nested = h.nested_ids();
-  AppendExternalIdentifier(eo, vocab::kDePatientId, "XDSDocumentEntry.patientId", id,
-                           entry.patient_id(), nested.patient_id());
-  AppendExternalIdentifier(eo, vocab::kDeUniqueId, "XDSDocumentEntry.uniqueId", id,
-                           entry.unique_id(), nested.unique_id());
+  WriteExternalIdentifier(w, vocab::kDePatientId, "XDSDocumentEntry.patientId", id, entry.patient_id(),
+                          nested.patient_id());
+  WriteExternalIdentifier(w, vocab::kDeUniqueId, "XDSDocumentEntry.uniqueId", id, entry.unique_id(),
+                          nested.unique_id());
+  w.Close();
+}
+
+void WriteSubmissionSet(XmlWriter& w, const SubmissionSet& set) {
+  const ObjectHeader& h = set.header();
+  const std::string& id = h.entry_uuid();
+  BeginObject(w, "rim:RegistryPackage", h, vocab::kRegistryPackageType);
+  WriteSingleSlot(w, "submissionTime", set.submission_time());
+  WriteMultiSlot(w, "intendedRecipient", set.intended_recipients());
+  WriteExtraSlots(w, h);
+  WriteHeaderElements(w, h);
+
+  WriteAuthors(w, vocab::kSsAuthor, id, set.authors());
+  if (set.has_content_type_code()) WriteCode(w, vocab::kSsContentTypeCode, id, set.content_type_code());
+  if (set.limited_metadata()) {
+    WriteNodeClassification(w, vocab::kLimitedMetadataSubmissionSet, "", id);
+  }
+  const NestedIds& nested = h.nested_ids();
+  WriteNodeClassification(w, vocab::kSubmissionSetNode, nested.type_classification(), id);
+
+  WriteExternalIdentifier(w, vocab::kSsPatientId, "XDSSubmissionSet.patientId", id, set.patient_id(),
+                          nested.patient_id());
+  WriteExternalIdentifier(w, vocab::kSsSourceId, "XDSSubmissionSet.sourceId", id, set.source_id(),
+                          nested.source_id());
+  WriteExternalIdentifier(w, vocab::kSsUniqueId, "XDSSubmissionSet.uniqueId", id, set.unique_id(),
+                          nested.unique_id());
+  w.Close();
+}
+
+void WriteFolder(XmlWriter& w, const Folder& folder) {
+  const ObjectHeader& h = folder.header();
+  const std::string& id = h.entry_uuid();
+  BeginObject(w, "rim:RegistryPackage", h, vocab::kRegistryPackageType);
+  WriteSingleSlot(w, "lastUpdateTime", folder.last_update_time());
+  WriteExtraSlots(w, h);
+  WriteHeaderElements(w, h);
+
+  WriteCodes(w, vocab::kFdCodeList, id, folder.codes());
+  if (folder.limited_metadata()) {
+    WriteNodeClassification(w, vocab::kLimitedMetadataFolder, "", id);
+  }
+  const NestedIds& nested = h.nested_ids();
+  WriteNodeClassification(w, vocab::kFolderNode, nested.type_classification(), id);
+
+  WriteExternalIdentifier(w, vocab::kFdPatientId, "XDSFolder.patientId", id, folder.patient_id(),
+                          nested.patient_id());
+  WriteExternalIdentifier(w, vocab::kFdUniqueId, "XDSFolder.uniqueId", id, folder.unique_id(),
+                          nested.unique_id());
+  w.Close();
+}
+
+void WriteAssociation(XmlWriter& w, const Association& association) {
+  const ObjectHeader& h = association.header();
+  BeginObject(w, "rim:Association", h, vocab::kAssociationType);
+  w.Attr("associationType", association.type());
+  w.Attr("sourceObject", association.source());
+  w.Attr("targetObject", association.target());
+  WriteSingleSlot(w, "SubmissionSetStatus", association.submission_set_status());
+  WriteExtraSlots(w, h);
+  WriteHeaderElements(w, h);
+  WriteCodes(w, vocab::kAssociationDocumentation, h.entry_uuid(), association.documentation());
+  w.Close();
+}
+
+}  // namespace internal
+
+void AppendDocumentEntry(pugi::xml_node list, const DocumentEntry& entry) {
+  xml::AppendWritten(list, [&](XmlWriter& w) { internal::WriteDocumentEntry(w, entry); });
 }
 
 void AppendSubmissionSet(pugi::xml_node list, const SubmissionSet& set) {
-  const ObjectHeader& h = set.header();
-  const std::string& id = h.entry_uuid();
-  pugi::xml_node rp = BeginObject(list, "RegistryPackage", h, vocab::kRegistryPackageType);
-  AppendSingleSlot(rp, "submissionTime", set.submission_time());
-  AppendMultiSlot(rp, "intendedRecipient", set.intended_recipients());
-  AppendExtraSlots(rp, h);
-  AppendHeaderElements(rp, h);
-
-  AppendAuthors(rp, vocab::kSsAuthor, id, set.authors());
-  if (set.has_content_type_code()) {
-    AppendCode(rp, vocab::kSsContentTypeCode, id, set.content_type_code());
-  }
-  if (set.limited_metadata()) {
-    AppendNodeClassification(rp, vocab::kLimitedMetadataSubmissionSet, "", id);
-  }
-  const NestedIds& nested = h.nested_ids();
-  AppendNodeClassification(rp, vocab::kSubmissionSetNode, nested.type_classification(), id);
-
-  AppendExternalIdentifier(rp, vocab::kSsPatientId, "XDSSubmissionSet.patientId", id,
-                           set.patient_id(), nested.patient_id());
-  AppendExternalIdentifier(rp, vocab::kSsSourceId, "XDSSubmissionSet.sourceId", id, set.source_id(),
-                           nested.source_id());
-  AppendExternalIdentifier(rp, vocab::kSsUniqueId, "XDSSubmissionSet.uniqueId", id, set.unique_id(),
-                           nested.unique_id());
+  xml::AppendWritten(list, [&](XmlWriter& w) { internal::WriteSubmissionSet(w, set); });
 }
 
 void AppendFolder(pugi::xml_node list, const Folder& folder) {
-  const ObjectHeader& h = folder.header();
-  const std::string& id = h.entry_uuid();
-  pugi::xml_node rp = BeginObject(list, "RegistryPackage", h, vocab::kRegistryPackageType);
-  AppendSingleSlot(rp, "lastUpdateTime", folder.last_update_time());
-  AppendExtraSlots(rp, h);
-  AppendHeaderElements(rp, h);
-
-  AppendCodes(rp, vocab::kFdCodeList, id, folder.codes());
-  if (folder.limited_metadata()) {
-    AppendNodeClassification(rp, vocab::kLimitedMetadataFolder, "", id);
-  }
-  const NestedIds& nested = h.nested_ids();
-  AppendNodeClassification(rp, vocab::kFolderNode, nested.type_classification(), id);
-
-  AppendExternalIdentifier(rp, vocab::kFdPatientId, "XDSFolder.patientId", id, folder.patient_id(),
-                           nested.patient_id());
-  AppendExternalIdentifier(rp, vocab::kFdUniqueId, "XDSFolder.uniqueId", id, folder.unique_id(),
-                           nested.unique_id());
+  xml::AppendWritten(list, [&](XmlWriter& w) { internal::WriteFolder(w, folder); });
 }
 
 void AppendAssociation(pugi::xml_node list, const Association& association) {
-  const ObjectHeader& h = association.header();
-  pugi::xml_node a = BeginObject(list, "Association", h, vocab::kAssociationType);
-  a.append_attribute("associationType") = association.type().c_str();
-  a.append_attribute("sourceObject") = association.source().c_str();
-  a.append_attribute("targetObject") = association.target().c_str();
-  AppendSingleSlot(a, "SubmissionSetStatus", association.submission_set_status());
-  AppendExtraSlots(a, h);
-  AppendHeaderElements(a, h);
-  AppendCodes(a, vocab::kAssociationDocumentation, h.entry_uuid(), association.documentation());
+  xml::AppendWritten(list, [&](XmlWriter& w) { internal::WriteAssociation(w, association); });
 }
 
 }  // namespace xds::ebrim

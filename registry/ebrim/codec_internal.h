@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proto/xds_metadata.pb.h"
+#include "registry/ebrim/xml_util.h"
 
 namespace xds::ebrim::internal {
 
@@ -21,7 +22,12 @@ RegistryError MetadataError(const std::string& object_id, const std::string& con
 void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out,
                              std::vector<RegistryError>* errors);
 
-// A fresh urn:uuid: (RFC 4122 v4, lower case) for nested objects that arrive without id.
+// Single objects as rim: elements (LeafClass form), written where a rim:RegistryObjectList
+// is open; the rim prefix must be declared by an enclosing element.
+void WriteDocumentEntry(xml::XmlWriter& w, const DocumentEntry& entry);
+void WriteSubmissionSet(xml::XmlWriter& w, const SubmissionSet& set);
+void WriteFolder(xml::XmlWriter& w, const Folder& folder);
+void WriteAssociation(xml::XmlWriter& w, const Association& association);
 
 }  // namespace xds::ebrim::internal
 

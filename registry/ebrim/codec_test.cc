@@ -399,6 +399,31 @@ TEST(RoundTrip, SubmissionSetFolderAssociationAndObjectRef) {
   ExpectEqualProto(submission, parsed.submission);
 }
 
+// Values are written as text by the codec's own writer: markup characters, quotes, tabs,
+// line ends and other control characters inside attribute values and element text must come
+// back unchanged (as the character references XML 1.0 allows for them).
+TEST(Emit, EscapesAttributeValuesAndText) {
+  const std::string tricky = "A & B <c> \"d\" 'e'\nline\ttab\rcr]]>end";
+  StoredQueryResponse response;
+  response.mutable_response()->set_status(SUCCESS);
+  DocumentEntry* de = response.add_document_entries();
+  *de = FullDocumentEntry();
+  de->mutable_header()->set_title(tricky);       // attribute (LocalizedString@value)
+  de->mutable_header()->set_comments("x\x01y");  // control character
+  de->set_legal_authenticator(tricky);           // element text (Slot Value)
+  const std::string xml = AdhocQueryResponseXml(response);
+  EXPECT_NE(xml.find("value=\"A &amp; B &lt;c&gt; &quot;d&quot; 'e'&#10;line&#9;tab&#13;cr]]&gt;end\""),
+            std::string::npos) << xml;
+  EXPECT_NE(xml.find(">A &amp; B &lt;c&gt; \"d\" 'e'\nline\ttab&#13;cr]]&gt;end<"), std::string::npos) << xml;
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str()));
+  StoredQueryResponse parsed = ParseAdhocQueryResponse(doc.document_element());
+  ASSERT_EQ(parsed.document_entries_size(), 1);
+  EXPECT_EQ(parsed.document_entries(0).header().title(), tricky);
+  EXPECT_EQ(parsed.document_entries(0).header().comments(), "x\x01y");
+  EXPECT_EQ(parsed.document_entries(0).legal_authenticator(), tricky);
+}
+
 TEST(Emit, SchemaOrderAndAttributes) {
   pugi::xml_document doc;
   pugi::xml_node list = doc.append_child("rim:RegistryObjectList");

@@ -1,7 +1,6 @@
 #include "registry/ebrim/xml_util.h"
 
 #include <cstdlib>
-#include <cstring>
 
 #include "absl/strings/ascii.h"
 
@@ -68,33 +67,85 @@ std::string Text(const pugi::xml_node& node) {
   return std::string(absl::StripAsciiWhitespace(node.text().get()));
 }
 
-pugi::xml_node AppendElement(pugi::xml_node parent, const char* prefix, const char* ns,
-                             const char* local) {
-  // Names are the emitter's own short constants; a stack buffer spares a malloc per element.
-  char qname[64];
-  size_t prefix_size = std::strlen(prefix), local_size = std::strlen(local);
-  if (prefix_size + local_size + 2 > sizeof(qname)) std::abort();
-  std::memcpy(qname, prefix, prefix_size);
-  qname[prefix_size] = ':';
-  std::memcpy(qname + prefix_size + 1, local, local_size + 1);
-  pugi::xml_node element = parent.append_child(qname);
-  // Fast path (LeafClass answers append thousands of elements): the emitter binds each
-  // prefix to one namespace only, so a parent named with the same prefix has it in scope.
-  std::string_view parent_name = parent.name();
-  if (parent_name.size() > prefix_size && parent_name[prefix_size] == ':' &&
-      parent_name.compare(0, prefix_size, prefix) == 0) {
-    return element;
+namespace {
+
+// What replaces each byte in text (attribute = false) or in a double-quoted attribute
+// value; nullptr when the byte stands for itself. Control characters other than tab, LF and
+// CR are not allowed in XML 1.0; they are written as character references, like pugixml
+// does, rather than dropped. CR (and in attributes tab and LF) are references so that they
+// survive the reader's end-of-line and attribute-value normalisation.
+const char* Replacement(unsigned char c, bool attribute) {
+  static const char* const kControl[32] = {
+      "&#0;",  "&#1;",  "&#2;",  "&#3;",  "&#4;",  "&#5;",  "&#6;",  "&#7;",
+      "&#8;",  "&#9;",  "&#10;", "&#11;", "&#12;", "&#13;", "&#14;", "&#15;",
+      "&#16;", "&#17;", "&#18;", "&#19;", "&#20;", "&#21;", "&#22;", "&#23;",
+      "&#24;", "&#25;", "&#26;", "&#27;", "&#28;", "&#29;", "&#30;", "&#31;"};
+  switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return attribute ? "&quot;" : nullptr;
+    case '\t':
+    case '\n': return attribute ? kControl[c] : nullptr;
+    default: return c < 32 ? kControl[c] : nullptr;
   }
-  std::string decl = std::string("xmlns:") + prefix;
-  pugi::xml_attribute bound = FindDeclaration(parent, decl);
-  if (!bound || std::strcmp(bound.value(), ns) != 0) {
-    element.append_attribute(decl.c_str()) = ns;
-  }
-  return element;
 }
 
-void SetAttrIfPresent(pugi::xml_node node, const char* name, const std::string& value) {
-  if (!value.empty()) node.append_attribute(name) = value.c_str();
+void AppendEscaped(std::string* out, std::string_view value, bool attribute) {
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char* replacement = Replacement(static_cast<unsigned char>(value[i]), attribute);
+    if (replacement == nullptr) continue;
+    out->append(value.data() + run, i - run);
+    out->append(replacement);
+    run = i + 1;
+  }
+  out->append(value.data() + run, value.size() - run);
+}
+
+}  // namespace
+
+void XmlWriter::Open(std::string_view qname) {
+  FinishStartTag();
+  out_->push_back('<');
+  out_->append(qname);
+  open_.push_back(qname);
+  start_tag_open_ = true;
+}
+
+void XmlWriter::Attr(std::string_view name, std::string_view value) {
+  out_->push_back(' ');
+  out_->append(name);
+  out_->append("=\"");
+  AppendEscaped(out_, value, /*attribute=*/true);
+  out_->push_back('"');
+}
+
+void XmlWriter::Text(std::string_view text) {
+  FinishStartTag();
+  AppendEscaped(out_, text, /*attribute=*/false);
+}
+
+void XmlWriter::Close() {
+  if (start_tag_open_) {
+    out_->append("/>");
+    start_tag_open_ = false;
+  } else {
+    out_->append("</");
+    out_->append(open_.back());
+    out_->push_back('>');
+  }
+  open_.pop_back();
+}
+
+void XmlWriter::FinishStartTag() {
+  if (!start_tag_open_) return;
+  out_->push_back('>');
+  start_tag_open_ = false;
+}
+
+void AppendFragment(pugi::xml_node parent, const std::string& xml) {
+  if (!parent.append_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8)) std::abort();
 }
 
 }  // namespace xds::ebrim::xml

@@ -1,7 +1,9 @@
 #include "registry/soap/soap_envelope.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -191,6 +193,15 @@ std::string ResponseEnvelope::Serialize() const {
   xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
   StringWriter writer(&xml);
   document_.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
+  if (!body_xml_.empty()) {
+    // The tree's Body is empty and last: its serialised end is where the text goes.
+    constexpr std::string_view kEmptyBodyEnd = "<s:Body/></s:Envelope>";
+    const bool empty_body_last = xml.size() >= kEmptyBodyEnd.size() &&
+                                 std::string_view(xml).substr(xml.size() - kEmptyBodyEnd.size()) == kEmptyBodyEnd;
+    if (body_.first_child() || !empty_body_last) std::abort();
+    xml.resize(xml.size() - kEmptyBodyEnd.size());
+    absl::StrAppend(&xml, "<s:Body>", body_xml_, "</s:Body></s:Envelope>");
+  }
   last_size = std::min<size_t>(xml.size(), 16 << 20);
   return xml;
 }

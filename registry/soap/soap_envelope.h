@@ -53,11 +53,15 @@ class ResponseEnvelope {
  public:
   ResponseEnvelope(std::string_view action, std::string_view relates_to);
   pugi::xml_node body() { return body_; }
+  // The Body's content as XML text instead of elements under body() (which must then stay
+  // empty): large answers are written as text, never built as a tree.
+  void SetBodyXml(std::string xml) { body_xml_ = std::move(xml); }
   std::string Serialize() const;
 
  private:
   pugi::xml_document document_;
   pugi::xml_node body_;
+  std::string body_xml_;
   std::string action_;
 };
 
