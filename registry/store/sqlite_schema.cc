@@ -146,6 +146,7 @@ const std::vector<std::string>& Migrations() {
 
 absl::Status Migrate(Connection& conn) {
   const std::vector<std::string>& migrations = Migrations();
+  int64_t opened_at = -1;  // the version the file had; 0 for a new store
   for (;;) {
     // BEGIN IMMEDIATE first, then read the version: two processes opening the same new file
     // must not both apply migration 0.
@@ -158,7 +159,8 @@ absl::Status Migrate(Connection& conn) {
                                                      migrations.size(), ")"));
     }
     if (s.ok() && *version == static_cast<int64_t>(migrations.size())) return conn.Exec("COMMIT");
-    if (s.ok() && *version > 0) {
+    if (s.ok() && opened_at < 0) opened_at = *version;
+    if (s.ok() && opened_at > 0) {
       // Upgrades of a populated store can take minutes (index rebuilds); say why we wait.
       std::cerr << "metadata store: upgrading schema version " << *version << " to " << *version + 1 << "\n";
     }
