@@ -69,32 +69,35 @@ std::string Text(const pugi::xml_node& node) {
 
 namespace {
 
-// What replaces each byte in text (attribute = false) or in a double-quoted attribute
-// value; nullptr when the byte stands for itself. Control characters other than tab, LF and
-// CR are not allowed in XML 1.0; they are written as character references, like pugixml
-// does, rather than dropped. CR (and in attributes tab and LF) are references so that they
-// survive the reader's end-of-line and attribute-value normalisation.
-const char* Replacement(unsigned char c, bool attribute) {
-  static const char* const kControl[32] = {
-      "&#0;",  "&#1;",  "&#2;",  "&#3;",  "&#4;",  "&#5;",  "&#6;",  "&#7;",
-      "&#8;",  "&#9;",  "&#10;", "&#11;", "&#12;", "&#13;", "&#14;", "&#15;",
-      "&#16;", "&#17;", "&#18;", "&#19;", "&#20;", "&#21;", "&#22;", "&#23;",
-      "&#24;", "&#25;", "&#26;", "&#27;", "&#28;", "&#29;", "&#30;", "&#31;"};
-  switch (c) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return attribute ? "&quot;" : nullptr;
-    case '\t':
-    case '\n': return attribute ? kControl[c] : nullptr;
-    default: return c < 32 ? kControl[c] : nullptr;
+// What replaces each byte in text or in a double-quoted attribute value; nullptr when the
+// byte stands for itself. Control characters other than tab, LF and CR are not allowed in
+// XML 1.0; they are written as character references, like pugixml does, rather than
+// dropped. CR (and in attribute values tab and LF) are references so that they survive
+// the reader's end-of-line and attribute-value normalisation.
+struct Replacements {
+  const char* text[256] = {};
+  const char* attribute[256] = {};
+  Replacements() {
+    static const char* const kControl[32] = {
+        "&#0;",  "&#1;",  "&#2;",  "&#3;",  "&#4;",  "&#5;",  "&#6;",  "&#7;",
+        "&#8;",  "&#9;",  "&#10;", "&#11;", "&#12;", "&#13;", "&#14;", "&#15;",
+        "&#16;", "&#17;", "&#18;", "&#19;", "&#20;", "&#21;", "&#22;", "&#23;",
+        "&#24;", "&#25;", "&#26;", "&#27;", "&#28;", "&#29;", "&#30;", "&#31;"};
+    for (int c = 0; c < 32; ++c) text[c] = attribute[c] = kControl[c];
+    text['\t'] = text['\n'] = nullptr;
+    text['&'] = attribute['&'] = "&amp;";
+    text['<'] = attribute['<'] = "&lt;";
+    text['>'] = attribute['>'] = "&gt;";
+    attribute['"'] = "&quot;";
   }
-}
+};
 
 void AppendEscaped(std::string* out, std::string_view value, bool attribute) {
+  static const Replacements kReplacements;
+  const char* const* table = attribute ? kReplacements.attribute : kReplacements.text;
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < value.size(); ++i) {
-    const char* replacement = Replacement(static_cast<unsigned char>(value[i]), attribute);
+    const char* replacement = table[static_cast<unsigned char>(value[i])];
     if (replacement == nullptr) continue;
     out->append(value.data() + run, i - run);
     out->append(replacement);
