@@ -75,7 +75,6 @@ void WriteRegistryErrorList(xml::XmlWriter& w, const Errors& errors, bool declar
   w.Close();
 }
 
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------

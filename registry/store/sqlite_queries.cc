@@ -54,10 +54,7 @@ class Where {
                         const std::vector<CodeRef>& codes) {
     std::vector<std::string> terms;
     std::vector<const CodeRef*> code_only;
-    std::string lowest = codes.front().code, highest = codes.front().code;
     for (const CodeRef& c : codes) {
-      lowest = std::min(lowest, c.code);  // std::string and SQLite's BINARY order: bytewise
-      highest = std::max(highest, c.code);
       if (c.scheme.empty()) {
         code_only.push_back(&c);
         continue;
@@ -72,8 +69,11 @@ class Where {
     }
     std::string match = absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
     if (codes.size() == 1) return match;
-    params_.push_back(lowest);
-    params_.push_back(highest);
+    // std::string and SQLite's BINARY collation both order bytewise.
+    auto [lowest, highest] = std::minmax_element(
+        codes.begin(), codes.end(), [](const CodeRef& a, const CodeRef& b) { return a.code < b.code; });
+    params_.push_back(lowest->code);
+    params_.push_back(highest->code);
     return absl::StrCat("(", match, " AND ", code_col, " BETWEEN ? AND ?)");
   }
   void Codes(const std::string& code_col, const std::string& scheme_col, const std::vector<CodeRef>& codes) {
