@@ -19,19 +19,21 @@ using iti18::QueryKind;
 using iti18::QuerySpec;
 
 // Collects the answer, de-duplicating objects reached by several paths.
+// Add takes the object over by swapping it into the answer (moving a message would construct
+// one more); callers that keep theirs pass a copy.
 class Answer {
  public:
-  void Add(DocumentEntry de) {
-    if (seen_.insert(de.header().entry_uuid()).second) *response.add_document_entries() = std::move(de);
+  void Add(DocumentEntry&& de) {
+    if (seen_.insert(de.header().entry_uuid()).second) response.add_document_entries()->Swap(&de);
   }
-  void Add(SubmissionSet ss) {
-    if (seen_.insert(ss.header().entry_uuid()).second) *response.add_submission_sets() = std::move(ss);
+  void Add(SubmissionSet&& ss) {
+    if (seen_.insert(ss.header().entry_uuid()).second) response.add_submission_sets()->Swap(&ss);
   }
-  void Add(Folder fd) {
-    if (seen_.insert(fd.header().entry_uuid()).second) *response.add_folders() = std::move(fd);
+  void Add(Folder&& fd) {
+    if (seen_.insert(fd.header().entry_uuid()).second) response.add_folders()->Swap(&fd);
   }
-  void Add(Association as) {
-    if (seen_.insert(as.header().entry_uuid()).second) *response.add_associations() = std::move(as);
+  void Add(Association&& as) {
+    if (seen_.insert(as.header().entry_uuid()).second) response.add_associations()->Swap(&as);
   }
   bool Contains(const std::string& uuid) const { return seen_.count(uuid) > 0; }
   size_t Size() const { return seen_.size(); }
@@ -254,7 +256,7 @@ void GetPackageAndContents(Run& run, Params& p, bool submission_set, Answer* ans
     for (Folder& fd : run.Folders(folders)) answer->Add(std::move(fd));
   }
   for (const Association& as : members) {
-    if (answer->Contains(as.target())) answer->Add(as);
+    if (answer->Contains(as.target())) answer->Add(Association(as));
   }
   if (!submission_set) return;
   // Associations that are themselves members of the SubmissionSet (e.g. the Folder-to-
@@ -272,7 +274,7 @@ void GetPackageAndContents(Run& run, Params& p, bool submission_set, Answer* ans
     const std::string inner_id = inner.header().entry_uuid();
     answer->Add(std::move(inner));
     for (const Association& outer : members) {
-      if (outer.target() == inner_id) answer->Add(outer);
+      if (outer.target() == inner_id) answer->Add(Association(outer));
     }
   }
 }
@@ -317,7 +319,7 @@ void GetRelatedDocuments(Run& run, Params& p, Answer* answer) {
   }
   if (answered.empty()) return;
   for (const Association& as : answered) {
-    for (const std::string& end : {as.source(), as.target()}) answer->Add(documents[end]);
+    for (const std::string& end : {as.source(), as.target()}) answer->Add(DocumentEntry(documents[end]));
   }
   for (Association& as : answered) answer->Add(std::move(as));
 }
@@ -421,10 +423,11 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
   }
   if (!leaf) {
     StoredQueryResponse refs;
-    for (const auto& de : out.document_entries()) refs.add_object_refs(de.header().entry_uuid());
-    for (const auto& ss : out.submission_sets()) refs.add_object_refs(ss.header().entry_uuid());
-    for (const auto& fd : out.folders()) refs.add_object_refs(fd.header().entry_uuid());
-    for (const auto& as : out.associations()) refs.add_object_refs(as.header().entry_uuid());
+    auto take_id = [&refs](auto& object) { refs.add_object_refs(std::move(*object.mutable_header()->mutable_entry_uuid())); };
+    for (auto& de : *out.mutable_document_entries()) take_id(de);
+    for (auto& ss : *out.mutable_submission_sets()) take_id(ss);
+    for (auto& fd : *out.mutable_folders()) take_id(fd);
+    for (auto& as : *out.mutable_associations()) take_id(as);
     refs.set_object_refs_home(options_.home_community_id);
     out = std::move(refs);
   } else if (!options_.home_community_id.empty()) {

@@ -380,6 +380,39 @@ void ExpectIndexedSearch(const std::vector<std::string>& plan, const std::string
   std::printf("[plan]\n%s", all.c_str());
 }
 
+TEST(SqliteMetadataStoreTest, FindDocumentsAnswersInRegistrationOrder) {
+  // Class codes registered out of order: the de_class index returns the rows in code order,
+  // and answers must still come in registration order.
+  const std::vector<int> codes = {5, 2, 6, 0, 3, 1, 4};
+  auto store = OpenStore(FreshDbPath("order"));
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> registered;
+  for (int i = 0; i < 7; ++i) {
+    std::string n = std::to_string(i);
+    WritePlan plan = SimplePlan("order" + n, "1.2.order" + n);
+    *plan.submission.mutable_document_entries(0)->mutable_class_code() = MakeCode("class-" + std::to_string(codes[i]), "1.1");
+    registered.push_back(plan.submission.document_entries(0).header().entry_uuid());
+    ASSERT_TRUE(store->Submit(plan, AcceptAll()).ok());
+  }
+  DocumentEntryFilter f;
+  f.patient_ids = {kPatient1};
+  f.statuses = {APPROVED};
+  for (int code : codes) f.class_codes.push_back({"class-" + std::to_string(code), "1.1"});
+  for (bool ids_only : {false, true}) {
+    f.ids_only = ids_only;
+    absl::StatusOr<std::vector<DocumentEntry>> found = store->FindDocumentEntries(f);
+    ASSERT_TRUE(found.ok()) << found.status();
+    std::vector<std::string> uuids;
+    for (const DocumentEntry& de : *found) uuids.push_back(de.header().entry_uuid());
+    EXPECT_EQ(uuids, registered) << "ids_only=" << ids_only;
+    if (!ids_only) {
+      for (size_t i = 0; i < found->size(); ++i) {
+        EXPECT_EQ((*found)[i].class_code().code(), "class-" + std::to_string(codes[i]));
+      }
+    }
+  }
+}
+
 TEST(SqliteMetadataStoreTest, FindDocumentsHotQueriesUseIndexes) {
   const std::string path = FreshDbPath("plan");
   auto store = OpenStore(path);

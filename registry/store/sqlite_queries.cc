@@ -143,19 +143,30 @@ absl::StatusOr<std::vector<T>> RunInRowidOrder(Connection& conn, const Query& q,
   if (!stmt.ok()) return stmt.status();
   if (absl::Status s = stmt->BindAll(q.params); !s.ok()) return s;
   const int rowid_column = stmt->ColumnCount() - 1;
-  std::vector<std::pair<int64_t, T>> rows;
+  std::vector<T> out;
+  out.reserve(16);  // a patient's answer mostly; growing moves every message (construct + swap)
+  std::vector<std::pair<int64_t, size_t>> order;  // (rowid, index in out)
   for (;;) {
     absl::StatusOr<bool> row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    auto& [rowid, value] = rows.emplace_back();
-    rowid = stmt->ColumnInt64(rowid_column);
-    if (absl::Status s = read_row(*stmt, value); !s.ok()) return s;
+    order.emplace_back(stmt->ColumnInt64(rowid_column), out.size());
+    if (absl::Status s = read_row(*stmt, out.emplace_back()); !s.ok()) return s;
   }
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<T> out;
-  out.reserve(rows.size());
-  for (auto& [rowid, value] : rows) out.push_back(std::move(value));
+  std::sort(order.begin(), order.end());
+  // Put `out` in rowid order by swaps along the permutation's cycles: protobuf messages
+  // swap their pointers, where moving them constructs and destroys a message each time.
+  for (size_t i = 0; i < order.size(); ++i) {
+    size_t at = i;
+    while (order[at].second != i) {
+      size_t from = order[at].second;
+      using std::swap;
+      swap(out[at], out[from]);
+      order[at].second = at;
+      at = from;
+    }
+    order[at].second = at;
+  }
   return out;
 }
 
