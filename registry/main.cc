@@ -33,6 +33,8 @@ ABSL_FLAG(int, max_registry_objects, 10000, "Most registry objects accepted in o
 ABSL_FLAG(int, max_leaf_class_results, 1000, "Most objects in a LeafClass answer before XDSTooManyResults");
 ABSL_FLAG(int, max_object_ref_results, 10000, "Most objects in an ObjectRef answer before XDSTooManyResults");
 ABSL_FLAG(int, reader_connections, 4, "Pooled read-only SQLite connections");
+ABSL_FLAG(int, leaf_class_slots, 4,
+          "LeafClass stored queries answered at once; further ones wait in arrival order");
 ABSL_FLAG(bool, require_repository_attributes, true,
           "Require hash, size and repositoryUniqueId on every DocumentEntry (ITI TF-3 Table 4.3.1-3, DR/42)");
 
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   xds::EndpointLimits limits;
   limits.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   limits.max_registry_objects = absl::GetFlag(FLAGS_max_registry_objects);
+  limits.leaf_class_slots = absl::GetFlag(FLAGS_leaf_class_slots);
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);

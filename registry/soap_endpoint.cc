@@ -1,8 +1,12 @@
 #include "registry/soap_endpoint.h"
 
+#include <memory>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "registry/ebrim/codec.h"
 #include "registry/ebrim/vocabulary.h"
+#include "registry/fifo_gate.h"
 
 namespace xds {
 namespace {
@@ -39,7 +43,7 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
   return soap::MakeResponse(envelope, kRegisterResponseAction, request.mtom);
 }
 
-http::Response StoredQuery(Registry* registry, const soap::Request& request) {
+http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const soap::Request& request) {
   soap::ResponseEnvelope envelope(kStoredQueryResponseAction, request.message_id);
   StoredQueryResponse response;
   const pugi::xml_node& body = request.body_element;
@@ -53,11 +57,15 @@ http::Response StoredQuery(Registry* registry, const soap::Request& request) {
     std::vector<RegistryError> errors, warnings;
     for (auto& e : parsed.errors) (e.severity() == WARNING ? warnings : errors).push_back(std::move(e));
     if (errors.empty()) {
+      // Held until the answer is written: for LeafClass that is most of the work.
+      std::optional<FifoGate::Pass> pass;
+      if (parsed.request.return_type() == LEAF_CLASS) pass.emplace(leaf_class_gate);
       response = registry->StoredQuery(parsed.request);
       for (auto& w : warnings) *response.mutable_response()->add_errors() = std::move(w);
-    } else {
-      *response.mutable_response() = FailureResponse(std::move(errors));
+      envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
+      return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);
     }
+    *response.mutable_response() = FailureResponse(std::move(errors));
   }
   envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
   return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);
@@ -66,7 +74,8 @@ http::Response StoredQuery(Registry* registry, const soap::Request& request) {
 }  // namespace
 
 http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits) {
-  return [registry, limits](const http::Request& http_request) -> http::Response {
+  auto leaf_class_gate = std::make_shared<FifoGate>(limits.leaf_class_slots);
+  return [registry, limits, leaf_class_gate](const http::Request& http_request) -> http::Response {
     if (http_request.target != "/xds/registry") {
       return http::Response{404, "text/plain", "Not found. The registry's SOAP endpoint is /xds/registry\n"};
     }
@@ -76,7 +85,7 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
       return soap::MakeFaultResponse(fault, request.message_id);
     }
     if (request.action == vocab::kActionRegister) return Register(registry, limits, request);
-    if (request.action == vocab::kActionStoredQuery) return StoredQuery(registry, request);
+    if (request.action == vocab::kActionStoredQuery) return StoredQuery(registry, *leaf_class_gate, request);
     return soap::MakeFaultResponse(
         {"Sender", "a:ActionNotSupported",
          absl::StrCat("The action ", request.action, " is not supported by the Document Registry endpoint")},

@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "proto/registry_service.grpc.pb.h"
@@ -260,7 +262,8 @@ class StoredQueryTest : public ::testing::Test {
     data_ = new std::string(TempDir());
     registry_ = new Process("registry/xds-registry",
                             {"--data_dir=" + *data_, "--http_port=0", "--grpc_port=0",
-                             std::string("--patient_authority=") + kAuthority, std::string("--home_community_id=") + kHome},
+                             std::string("--patient_authority=") + kAuthority, std::string("--home_community_id=") + kHome,
+                             "--leaf_class_slots=2"},
                             *data_ + "/ports");
     url_ = new std::string("http://127.0.0.1:" + std::to_string(registry_->http_port()) + "/xds/registry");
     client_ = new http::Client(*http::ParseUrl(*url_));
@@ -540,6 +543,35 @@ TEST_F(StoredQueryTest, FindDocumentsLeafClassAndObjectRef) {
   EXPECT_EQ(refs.refs, (Ids{d.d1, d.d3, d.d4, d.d5, d.d7}));
   // ObjectRefs carry the configured homeCommunityId too.
   EXPECT_EQ(refs.homes, std::vector<std::string>(5, kHome));
+}
+
+TEST_F(StoredQueryTest, ConcurrentClientsEachGetTheirPatientsAnswer) {
+  // 12 clients at once against --leaf_class_slots=2: LeafClass answers queue in the
+  // registry's gate, ObjectRef answers pass it; every answer is complete and names only
+  // the patient asked for.
+  const Data& d = *d_;
+  const Ids pa_docs = {d.d1, d.d3, d.d4, d.d5, d.d7}, pb_docs = {d.d6};
+  std::vector<std::thread> clients;
+  std::atomic<int> answers{0};
+  for (int c = 0; c < 12; ++c) {
+    clients.emplace_back([&, c] {
+      http::Client client(*http::ParseUrl(*url_));
+      const bool patient_a = c % 2 == 0, object_ref = c % 3 == 0;
+      const std::string query =
+          QueryXml(vocab::kQueryFindDocuments,
+                   {{"$XDSDocumentEntryPatientId", {Quote(Patient(patient_a ? "PA" : "PB"))}},
+                    {"$XDSDocumentEntryStatus", {List({kApproved})}}},
+                   object_ref);
+      for (int i = 0; i < 15; ++i) {
+        Answer a = ParseAnswer(Post(vocab::kActionStoredQuery, query, &client).body);
+        EXPECT_EQ(a.status, "Success") << a.body;
+        EXPECT_EQ(object_ref ? a.refs : a.documents, patient_a ? pa_docs : pb_docs);
+        ++answers;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(answers, 12 * 15);
 }
 
 TEST_F(StoredQueryTest, FindDocumentsSingleValuedCodes) {
