@@ -1,8 +1,10 @@
 // Ceiling for the query benchmark: the FindDocuments lookup (patient + status + classCode
-// list) as one indexed SQLite SELECT on the registry's own file, fetching the stored
-// objects, from THREADS threads with read-only connections, random patients.
+// list) as one indexed SQLite SELECT on the registry's own file, from THREADS threads with
+// read-only connections, random patients. SHAPE `blob` (the default) fetches the stored
+// objects, as a LeafClass answer needs; `ids` fetches the entryUUIDs only, as an ObjectRef
+// answer needs (read from the covering index).
 //
-// usage: query_ceiling DB_FILE PATIENTS THREADS SECONDS
+// usage: query_ceiling DB_FILE PATIENTS THREADS SECONDS [blob|ids]
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -17,10 +19,12 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: query_ceiling DB_FILE PATIENTS THREADS SECONDS\n");
+  const std::string shape = argc == 6 ? argv[5] : "blob";
+  if ((argc != 5 && argc != 6) || (shape != "blob" && shape != "ids")) {
+    std::fprintf(stderr, "usage: query_ceiling DB_FILE PATIENTS THREADS SECONDS [blob|ids]\n");
     return 2;
   }
+  const std::string select = shape == "ids" ? "SELECT entry_uuid" : "SELECT blob";
   std::string path = argv[1];
   long patients = std::atol(argv[2]);
   int threads = std::atoi(argv[3]);
@@ -36,11 +40,11 @@ int main(int argc, char** argv) {
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
       sqlite3_exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384", nullptr, nullptr, nullptr);
       sqlite3_stmt* stmt;
-      if (sqlite3_prepare_v2(db,
-                             "SELECT blob FROM document_entries WHERE patient_id = ? AND status = 1 AND "
-                             "class_scheme = '2.16.840.1.113883.6.1' AND class_code IN "
-                             "('11502-2','34133-9','18842-5','57133-1','11488-4')",
-                             -1, &stmt, nullptr) != SQLITE_OK) {
+      const std::string sql = select +
+                              " FROM document_entries WHERE patient_id = ? AND status = 1 AND "
+                              "class_scheme = '2.16.840.1.113883.6.1' AND class_code IN "
+                              "('11502-2','34133-9','18842-5','57133-1','11488-4')";
+      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
         std::fprintf(stderr, "prepare: %s\n", sqlite3_errmsg(db));
         std::exit(1);
       }
