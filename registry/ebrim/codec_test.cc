@@ -424,6 +424,40 @@ TEST(Emit, EscapesAttributeValuesAndText) {
   EXPECT_EQ(parsed.document_entries(0).legal_authenticator(), tricky);
 }
 
+// Every byte that needs a replacement, at every offset around the 16-byte blocks the
+// escaper skips at once, in text and in attribute values, against a byte-by-byte reference.
+TEST(Emit, EscapesEveryByteAtEveryOffset) {
+  auto reference = [](const std::string& value, bool attribute) {
+    std::string out;
+    for (unsigned char c : value) {
+      if (c == '&') out += "&amp;";
+      else if (c == '<') out += "&lt;";
+      else if (c == '>') out += "&gt;";
+      else if (c == '"' && attribute) out += "&quot;";
+      else if (c < 0x20 && (attribute || (c != '\t' && c != '\n'))) out += "&#" + std::to_string(c) + ";";
+      else out += static_cast<char>(c);
+    }
+    return out;
+  };
+  std::string specials = "&<>\"'\x7f\xc3";
+  for (int c = 0; c < 0x20; ++c) specials += static_cast<char>(c);
+  for (char special : specials) {
+    for (size_t at = 0; at < 40; ++at) {
+      const std::string value = std::string(at, 'a') + special + std::string(40 - at, 'b') + special;
+      StoredQueryResponse response;
+      response.mutable_response()->set_status(SUCCESS);
+      DocumentEntry* de = response.add_document_entries();
+      *de = FullDocumentEntry();
+      de->mutable_header()->set_title(value);  // attribute (LocalizedString@value)
+      de->set_legal_authenticator(value);      // element text (Slot Value)
+      const std::string xml = AdhocQueryResponseXml(response);
+      const std::string where = "byte " + std::to_string(static_cast<unsigned char>(special)) + " at " + std::to_string(at);
+      EXPECT_NE(xml.find("value=\"" + reference(value, true) + "\""), std::string::npos) << where;
+      EXPECT_NE(xml.find(">" + reference(value, false) + "<"), std::string::npos) << where;
+    }
+  }
+}
+
 TEST(Emit, SchemaOrderAndAttributes) {
   pugi::xml_document doc;
   pugi::xml_node list = doc.append_child("rim:RegistryObjectList");

@@ -1,6 +1,11 @@
 #include "registry/ebrim/xml_util.h"
 
+#include <algorithm>
 #include <cstdlib>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "absl/strings/ascii.h"
 
@@ -92,18 +97,41 @@ struct Replacements {
   }
 };
 
+// From `i`, skips whole 16-byte blocks in which no byte can need a replacement (no control
+// character, &, <, >, and no " in attribute values); returns where the bytes must be looked
+// at one by one. Escaping was a ninth of a LeafClass answer's CPU one byte at a time.
+size_t SkipPlainBlocks(const char* data, size_t i, size_t n, bool attribute) {
+#if defined(__SSE2__)
+  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
+  const __m128i quot = _mm_set1_epi8(attribute ? '"' : '&'), control_max = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, amp), _mm_cmpeq_epi8(b, lt)),
+                               _mm_or_si128(_mm_cmpeq_epi8(b, gt), _mm_cmpeq_epi8(b, quot)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_min_epu8(b, control_max), b));  // b <= 0x1F
+    if (_mm_movemask_epi8(hit) != 0) break;
+  }
+#endif
+  return i;
+}
+
 void AppendEscaped(std::string* out, std::string_view value, bool attribute) {
   static const Replacements kReplacements;
   const char* const* table = attribute ? kReplacements.attribute : kReplacements.text;
+  const char* data = value.data();
+  const size_t n = value.size();
   size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char* replacement = table[static_cast<unsigned char>(value[i])];
-    if (replacement == nullptr) continue;
-    out->append(value.data() + run, i - run);
-    out->append(replacement);
-    run = i + 1;
+  for (size_t i = 0; i < n;) {
+    i = SkipPlainBlocks(data, i, n, attribute);
+    for (const size_t end = std::min(n, i + 16); i < end; ++i) {
+      const char* replacement = table[static_cast<unsigned char>(data[i])];
+      if (replacement == nullptr) continue;
+      out->append(data + run, i - run);
+      out->append(replacement);
+      run = i + 1;
+    }
   }
-  out->append(value.data() + run, value.size() - run);
+  out->append(data + run, n - run);
 }
 
 }  // namespace
