@@ -18,9 +18,9 @@ using iti18::Params;
 using iti18::QueryKind;
 using iti18::QuerySpec;
 
-// Collects the answer, de-duplicating objects reached by several paths.
-// Add takes the object over by swapping it into the answer (moving a message would construct
-// one more); callers that keep theirs pass a copy.
+// Collects the answer, de-duplicating objects reached by several paths. Add takes the object
+// over by swapping it in (moving a message would construct one more); callers that keep
+// theirs pass a copy.
 class Answer {
  public:
   void Add(DocumentEntry&& de) {
@@ -55,7 +55,7 @@ class Answer {
 // that the query code can stay a straight sequence of lookups.
 class Run {
  public:
-  Run(MetadataStore& store, size_t cap, bool object_refs) : store_(store), cap_(cap), object_refs(object_refs) {}
+  Run(MetadataStore& store, size_t cap, bool object_refs) : object_refs(object_refs), store_(store), cap_(cap) {}
 
   std::vector<DocumentEntry> Documents(DocumentEntryFilter f) {
     f.limit = cap_;
@@ -423,7 +423,9 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
   }
   if (!leaf) {
     StoredQueryResponse refs;
-    auto take_id = [&refs](auto& object) { refs.add_object_refs(std::move(*object.mutable_header()->mutable_entry_uuid())); };
+    auto take_id = [&refs](auto& object) {
+      refs.add_object_refs(std::move(*object.mutable_header()->mutable_entry_uuid()));
+    };
     for (auto& de : *out.mutable_document_entries()) take_id(de);
     for (auto& ss : *out.mutable_submission_sets()) take_id(ss);
     for (auto& fd : *out.mutable_folders()) take_id(fd);
