@@ -15,7 +15,7 @@
 #include "registry/grpc_service.h"
 #include "registry/registry.h"
 #include "registry/soap_endpoint.h"
-#include "registry/soap/http_server.h"
+#include "registry/shared/net/http_server.h"
 
 ABSL_FLAG(std::string, data_dir, "var/registry", "Directory of the registry's SQLite store (created when absent)");
 ABSL_FLAG(std::string, backup_dir, "",

@@ -9,7 +9,7 @@
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
 #include "registry/store/metadata_store.h"
-#include "registry/validation/metadata_validator.h"
+#include "registry/shared/validation/metadata_validator.h"
 
 namespace xds {
 

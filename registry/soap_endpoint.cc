@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "registry/ebrim/codec.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/fifo_gate.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/iti18/fifo_gate.h"
 
 namespace xds {
 namespace {

@@ -3,8 +3,8 @@
 #define XDS_REGISTRY_SOAP_ENDPOINT_H_
 
 #include "registry/registry.h"
-#include "registry/soap/http_server.h"
-#include "registry/soap/soap_envelope.h"
+#include "registry/shared/net/http_server.h"
+#include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
 

@@ -6,10 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "registry/ebrim/codec.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/base64.h"
-#include "registry/soap/soap_envelope.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/mime/base64.h"
+#include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
 namespace {

@@ -21,7 +21,7 @@
 
 #include "absl/time/time.h"
 #include "proto/xds_metadata.pb.h"
-#include "registry/soap/mime_multipart.h"
+#include "registry/shared/mime/mime_multipart.h"
 #include "repository/document_store.h"
 #include "repository/registry_client.h"
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/base64.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/mime/base64.h"
 
 namespace xds {
 namespace {

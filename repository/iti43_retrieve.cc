@@ -2,10 +2,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "registry/ebrim/codec.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/mime_multipart.h"
-#include "registry/soap/soap_envelope.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
 namespace {

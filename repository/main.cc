@@ -11,7 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "registry/soap/http_server.h"
+#include "registry/shared/net/http_server.h"
 #include "repository/document_store.h"
 #include "repository/iti41_provide_and_register.h"
 #include "repository/grpc_service.h"

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "proto/registry_service.grpc.pb.h"
-#include "registry/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/vocabulary.h"
 
 namespace xds {
 namespace {

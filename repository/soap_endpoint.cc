@@ -1,9 +1,9 @@
 #include "repository/soap_endpoint.h"
 
 #include "absl/strings/str_cat.h"
-#include "registry/ebrim/codec.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/mime_multipart.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/mime/mime_multipart.h"
 
 namespace xds {
 namespace {

@@ -4,8 +4,8 @@
 #ifndef XDS_REPOSITORY_SOAP_ENDPOINT_H_
 #define XDS_REPOSITORY_SOAP_ENDPOINT_H_
 
-#include "registry/soap/http_server.h"
-#include "registry/soap/soap_envelope.h"
+#include "registry/shared/net/http_server.h"
+#include "registry/shared/soap/soap_envelope.h"
 #include "repository/document_store.h"
 #include "repository/iti41_provide_and_register.h"
 #include "repository/iti43_retrieve.h"

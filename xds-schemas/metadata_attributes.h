@@ -1,5 +1,5 @@
 // The XDS metadata attribute table (metadata_attributes.tsv), embedded at build time.
-// Parsing and meaning of the columns: README.md and registry/validation.
+// Parsing and meaning of the columns: README.md and registry/shared/validation.
 #ifndef XDS_XDS_SCHEMAS_METADATA_ATTRIBUTES_H_
 #define XDS_XDS_SCHEMAS_METADATA_ATTRIBUTES_H_
 

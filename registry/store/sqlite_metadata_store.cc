@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/store/metadata_store.h"
 #include "registry/store/sqlite_admin.h"
-#include "registry/store/sqlite_connection.h"
+#include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
 

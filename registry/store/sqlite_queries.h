@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "proto/xds_metadata.pb.h"
 #include "registry/store/metadata_store.h"
-#include "registry/store/sqlite_connection.h"
+#include "registry/shared/sqlite/sqlite_connection.h"
 
 namespace xds::sqlite {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "registry/store/sqlite_connection.h"
+#include "registry/shared/sqlite/sqlite_connection.h"
 
 namespace xds::sqlite {
 

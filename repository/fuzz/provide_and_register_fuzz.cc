@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "registry/soap/soap_envelope.h"
+#include "registry/shared/soap/soap_envelope.h"
 #include "repository/iti41_provide_and_register.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

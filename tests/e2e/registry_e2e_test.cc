@@ -6,9 +6,9 @@
 #include <string>
 
 #include "proto/registry_service.grpc.pb.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/http_client.h"
-#include "registry/soap/mime_multipart.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/net/http_client.h"
+#include "registry/shared/mime/mime_multipart.h"
 #include "tests/e2e/support.h"
 
 namespace xds::testing {

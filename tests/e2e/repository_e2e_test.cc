@@ -15,11 +15,11 @@
 #include <thread>
 
 #include "proto/registry_service.grpc.pb.h"
-#include "registry/ebrim/codec.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/base64.h"
-#include "registry/soap/http_client.h"
-#include "registry/soap/mime_multipart.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/mime/base64.h"
+#include "registry/shared/net/http_client.h"
+#include "registry/shared/mime/mime_multipart.h"
 #include "tests/e2e/support.h"
 
 namespace xds::testing {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "proto/registry_service.grpc.pb.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/http_client.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/net/http_client.h"
 #include "tests/e2e/support.h"
 
 namespace xds::testing {

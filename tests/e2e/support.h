@@ -11,7 +11,7 @@
 
 #include <pugixml.hpp>
 
-#include "registry/soap/http_client.h"
+#include "registry/shared/net/http_client.h"
 
 namespace xds::testing {
 

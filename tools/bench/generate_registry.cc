@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "registry/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/vocabulary.h"
 #include "registry/registry.h"
 
 namespace {

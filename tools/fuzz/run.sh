@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets of registry/soap/fuzz with AddressSanitizer + UBSan, outside
+# Builds the fuzz targets of registry/shared/{mime,ebrim}/fuzz with AddressSanitizer + UBSan, outside
 # Bazel, and runs each for a time budget over its seed corpus. Exits non-zero when any
 # target crashes, trips a sanitizer, violates a property check or hangs.
 #
 #   tools/fuzz/run.sh [SECONDS] [TARGET...]      TARGET: mime, xml (default: all)
 #
 # Engine: libFuzzer (coverage-guided) when clang++ -fsanitize=fuzzer works, otherwise
-# g++ with the standalone driver registry/soap/fuzz/standalone_main.cc. Override with
+# g++ with the standalone driver registry/shared/fuzz/standalone_main.cc. Override with
 # FUZZ_ENGINE=standalone|libfuzzer. Other knobs: FUZZ_SEED (default 1), XDS_FUZZ_OUT
 # (build and artifact directory, default ${TMPDIR:-/tmp}/xds-fuzz), XDS_FUZZ_NO_BAZEL=1
 # (do not call bazel; needs bazel-bin/proto/*.pb.cc from an earlier `bazel build //proto:all`).
@@ -58,7 +58,7 @@ case "$engine" in
     cxx=g++
     compile_flags="-std=c++17 -O1 -g -fno-omit-frame-pointer $sanitize"
     link_flags="$sanitize"
-    driver=(registry/soap/fuzz/standalone_main.cc)
+    driver=(registry/shared/fuzz/standalone_main.cc)
     ;;
   *)
     echo "FUZZ_ENGINE must be libfuzzer or standalone" >&2
@@ -90,17 +90,17 @@ need_protos=0
 for t in "${targets[@]}"; do
   case "$t" in
     mime)
-      sources[mime]="registry/soap/fuzz/mime_multipart_fuzz.cc $(workspace_sources //registry/soap:mime_multipart \
-        registry/soap/mime_multipart.cc registry/soap/base64.cc | tr '\n' ' ')"
+      sources[mime]="registry/shared/mime/fuzz/mime_multipart_fuzz.cc $(workspace_sources //registry/shared/mime:mime_multipart \
+        registry/shared/mime/mime_multipart.cc registry/shared/mime/base64.cc | tr '\n' ' ')"
       libs[mime]="-lssl -lcrypto $absl_libs -lpthread"
-      corpora[mime]="registry/soap/fuzz/corpus/mime"
+      corpora[mime]="registry/shared/mime/fuzz/corpus"
       ;;
     xml)
       need_protos=1
-      fallback=$(ls registry/ebrim/*.cc | grep -v '_test\.cc$' || true)
-      sources[xml]="registry/soap/fuzz/xml_fuzz.cc $(workspace_sources //registry/ebrim:codec $fallback | tr '\n' ' ')"
+      fallback=$(ls registry/shared/ebrim/*.cc | grep -v '_test\.cc$' || true)
+      sources[xml]="registry/shared/ebrim/fuzz/xml_fuzz.cc $(workspace_sources //registry/shared/ebrim:codec $fallback | tr '\n' ' ')"
       libs[xml]="-lpugixml -lprotobuf $absl_libs -lpthread"
-      corpora[xml]="registry/soap/fuzz/corpus/xml"
+      corpora[xml]="registry/shared/ebrim/fuzz/corpus"
       # Real submissions and queries as extra seeds when the reference material is there.
       for extra in tests/fixtures/iti42 "$shared/conformance/ipf/commons/ihe/xds/src/test/resources"; do
         if [[ -d "$extra" ]]; then corpora[xml]+=" $extra"; fi
@@ -164,7 +164,7 @@ for t in "${targets[@]}"; do
   artifacts="$out/artifacts/$t/"
   log="$out/${t}_fuzz.log"
   mkdir -p "$artifacts"
-  dict="registry/soap/fuzz/${t}.dict"
+  case "$t" in mime) dict=registry/shared/mime/fuzz/mime.dict ;; *) dict=registry/shared/ebrim/fuzz/xml.dict ;; esac
   args=(-max_total_time="$seconds" -seed="$seed" -timeout=10 -artifact_prefix="$artifacts" -dict="$dict")
   # shellcheck disable=SC2206
   seed_dirs=(${corpora[$t]})

@@ -14,7 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "registry/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/vocabulary.h"
 #include "tools/xdsctl/args.h"
 #include "tools/xdsctl/backend.h"
 #include "tools/xdsctl/output.h"

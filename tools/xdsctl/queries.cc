@@ -2,8 +2,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/validation/metadata_validator.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/validation/metadata_validator.h"
 
 namespace xds::ctl {
 namespace {

@@ -1,16 +1,16 @@
 // Backends over plain XDS.b SOAP 1.2: ITI-18 to any Document Registry, ITI-41/ITI-43 to any
 // Document Repository. The ebRIM codec builds and reads the metadata; MTOM via
-// registry/soap/mime_multipart.
+// registry/shared/mime/mime_multipart.
 #include <sstream>
 
 #include <pugixml.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "registry/ebrim/codec.h"
-#include "registry/ebrim/vocabulary.h"
-#include "registry/soap/base64.h"
-#include "registry/soap/http_client.h"
-#include "registry/soap/mime_multipart.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/mime/base64.h"
+#include "registry/shared/net/http_client.h"
+#include "registry/shared/mime/mime_multipart.h"
 #include "tools/xdsctl/backend.h"
 
 namespace xds::ctl {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "registry/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/vocabulary.h"
 
 namespace xds::ctl {
 namespace {

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
-#include "registry/ebrim/codec.h"
-#include "registry/validation/metadata_validator.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/validation/metadata_validator.h"
 #include "tools/xdsctl/args.h"
 #include "tools/xdsctl/commands.h"
 #include "tools/xdsctl/output.h"

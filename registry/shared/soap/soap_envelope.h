@@ -1,0 +1,74 @@
+// SOAP 1.2 + WS-Addressing at the edge of both services: turns an HTTP request (plain
+// application/soap+xml or MTOM multipart/related) into the body element and its action,
+// answers SOAP/WS-A level problems with SOAP 1.2 Faults, and wraps response bodies.
+#ifndef XDS_REGISTRY_SHARED_SOAP_SOAP_ENVELOPE_H_
+#define XDS_REGISTRY_SHARED_SOAP_SOAP_ENVELOPE_H_
+
+#include <string>
+#include <string_view>
+
+#include <pugixml.hpp>
+
+#include "registry/shared/net/http_server.h"
+#include "registry/shared/mime/mime_multipart.h"
+
+namespace xds::soap {
+
+struct Limits {
+  size_t max_xml_depth = 64;          // element nesting; ebRIM needs about 10
+  size_t max_elements = 2'000'000;    // all elements of the envelope
+};
+
+// A SOAP 1.2 Fault (SOAP 1.2 Part 1 §5.4). `code` is Sender, Receiver, VersionMismatch or
+// MustUnderstand; `subcode` an optional qualified name such as a:ActionNotSupported (prefix a = WS-Addressing).
+struct Fault {
+  std::string code;
+  std::string subcode;
+  std::string reason;
+};
+
+struct Request {
+  pugi::xml_document document;
+  pugi::xml_node body_element;  // first element child of soap:Body
+  std::string action;           // wsa:Action, trimmed
+  std::string message_id;       // wsa:MessageID (may be empty)
+  bool mtom = false;
+  mime::Multipart multipart;    // MTOM parts; views into the HTTP body, which must outlive this
+};
+
+// Parses and checks an envelope. Returns false and fills `fault` when the message is not a
+// well-formed SOAP 1.2 envelope, exceeds `limits`, lacks wsa:Action, or carries a
+// mustUnderstand header block this service does not understand.
+bool ParseRequest(const http::Request& http_request, const Limits& limits, Request* request, Fault* fault);
+
+// Resolves the namespace URI bound to the prefix of `node`'s name (or the default namespace).
+std::string NamespaceOf(const pugi::xml_node& node);
+// The local part of a qualified name.
+std::string_view LocalName(const pugi::xml_node& node);
+// First child element with this namespace and local name, or an empty node.
+pugi::xml_node Child(const pugi::xml_node& parent, std::string_view ns, std::string_view local);
+
+// A response envelope under construction: append the body element under body().
+class ResponseEnvelope {
+ public:
+  ResponseEnvelope(std::string_view action, std::string_view relates_to);
+  pugi::xml_node body() { return body_; }
+  // The Body's content as XML text instead of elements under body() (which must then stay
+  // empty): large answers are written as text, never built as a tree.
+  void SetBodyXml(std::string xml) { body_xml_ = std::move(xml); }
+  std::string Serialize() const;
+
+ private:
+  pugi::xml_document document_;
+  pugi::xml_node body_;
+  std::string body_xml_;
+  std::string action_;
+};
+
+// HTTP response for an envelope: plain SOAP, or MTOM (root part only) when `mtom`.
+http::Response MakeResponse(const ResponseEnvelope& envelope, std::string_view action, bool mtom);
+http::Response MakeFaultResponse(const Fault& fault, std::string_view relates_to);
+
+}  // namespace xds::soap
+
+#endif  // XDS_REGISTRY_SHARED_SOAP_SOAP_ENVELOPE_H_
