@@ -1,0 +1,44 @@
+// Who is asking, and through what: one CallContext per request, built by the edge that
+// received it (SOAP endpoint, gRPC service, later XCA and MHD) and handed with the request
+// to the service core (`Registry`, `Repository`). The core passes it to its CallGate
+// before the transaction (authorisation) and after it (audit), so every way in is checked
+// and recorded the same way.
+#ifndef XDS_REGISTRY_SHARED_SERVICE_CALL_CONTEXT_H_
+#define XDS_REGISTRY_SHARED_SERVICE_CALL_CONTEXT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace xds {
+
+// What the requester asserts about itself (XUA, ITI-40). Filled once assertions are
+// verified; empty until then.
+struct RequesterClaims {
+  std::string subject_id;
+  std::string subject_organization;
+  std::string organization_id;
+  std::string subject_role;
+  std::string purpose_of_use;
+  std::string resource_id;  // the patient the requester acts for
+  std::string home_community_id;
+};
+
+struct CallContext {
+  enum class Transport { kSoap, kGrpc, kInProcess };
+
+  Transport transport = Transport::kInProcess;
+  std::string peer;        // remote address as "ip:port" ("" for in-process callers)
+  std::string message_id;  // wsa:MessageID of a SOAP request
+  // The verified TLS client certificate (subject DN; empty over plain transport) and the
+  // organisation it maps to. Filled by the secure-node work.
+  std::string certificate_subject;
+  std::string organization_id;
+  RequesterClaims claims;
+  absl::Time received = absl::Now();
+};
+
+}  // namespace xds
+
+#endif  // XDS_REGISTRY_SHARED_SERVICE_CALL_CONTEXT_H_

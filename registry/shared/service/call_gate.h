@@ -1,0 +1,59 @@
+// The one place per service every request passes: CallGate::Enter before the transaction
+// (authorisation will decide there) and Leave after it (audit will record there). Today
+// Enter admits every caller and Leave writes a log line for failed calls, with the detail
+// that the response must not carry (paths, SQL, internal addresses).
+#ifndef XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
+#define XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "registry/shared/service/call_context.h"
+
+namespace xds {
+
+// How a transaction ended, as the gate records it.
+struct CallOutcome {
+  bool ok = true;
+  std::string error_code;  // first XDS error code (or status code name) when !ok
+  std::string detail;      // internal detail for the service log only
+};
+
+class CallGate {
+ public:
+  explicit CallGate(std::string service_name) : service_name_(std::move(service_name)) {}
+
+  // Returns OK when the caller may run `transaction` (e.g. "ITI-18"); a denial status
+  // otherwise, whose message is safe to show the caller.
+  absl::Status Enter(const CallContext& context, std::string_view transaction) const;
+  void Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const;
+
+ private:
+  std::string service_name_;
+};
+
+// RAII form for the service cores: Enter on construction, Leave with the outcome set on
+// destruction, whatever path the transaction returns by.
+class GatedCall {
+ public:
+  GatedCall(const CallGate& gate, const CallContext& context, std::string_view transaction)
+      : gate_(gate), context_(context), transaction_(transaction), admitted_(gate.Enter(context, transaction)) {}
+  ~GatedCall() { gate_.Leave(context_, transaction_, outcome_); }
+  GatedCall(const GatedCall&) = delete;
+  GatedCall& operator=(const GatedCall&) = delete;
+
+  const absl::Status& admitted() const { return admitted_; }
+  CallOutcome& outcome() { return outcome_; }
+
+ private:
+  const CallGate& gate_;
+  const CallContext& context_;
+  std::string_view transaction_;
+  absl::Status admitted_;
+  CallOutcome outcome_;
+};
+
+}  // namespace xds
+
+#endif  // XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
