@@ -1,16 +1,40 @@
 #!/usr/bin/env python3
-"""Sums the test cases of every Bazel test.xml and prints the line 'N passed, N failed'."""
+"""Sums the test cases of this run's Bazel test.xml files, prints 'N passed, N failed' and
+exits non-zero when anything failed (a test case, the sanitizer fuzz run, or bazel itself).
+
+Usage: test_summary.py TESTLOGS BAZEL_RC [FUZZ_RC] [--targets FILE]
+--targets names the test labels of this run (`bazel query 'tests(//...)'`), one per line:
+reports of tests that no longer exist (a moved or deleted target) stay in bazel-testlogs
+and would otherwise be counted again."""
+import argparse
 import pathlib
 import sys
 import xml.etree.ElementTree as ET
 
-root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "bazel-testlogs")
+parser = argparse.ArgumentParser()
+parser.add_argument("testlogs", nargs="?", default="bazel-testlogs")
+parser.add_argument("bazel_rc", nargs="?", type=int, default=0)
+parser.add_argument("fuzz_rc", nargs="?", type=int)
+parser.add_argument("--targets")
+args = parser.parse_args()
+
+root = pathlib.Path(args.testlogs)
+if args.targets:
+    dirs = []
+    for label in pathlib.Path(args.targets).read_text().split():
+        package, _, name = label.lstrip("/").partition(":")
+        dirs.append(root / package / name)
+    reports = sorted(r for d in dirs for r in d.rglob("test.xml"))
+else:
+    reports = sorted(root.rglob("test.xml"))
+
 passed = failed = 0
-for report in sorted(root.rglob("test.xml")):
+for report in reports:
     try:
         tree = ET.parse(report)
     except ET.ParseError:
         failed += 1
+        print(f"FAILED: {report.parent.relative_to(root)} (unreadable test.xml)")
         continue
     for case in tree.iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
@@ -20,15 +44,15 @@ for report in sorted(root.rglob("test.xml")):
             continue
         else:
             passed += 1
-bazel_rc = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-if len(sys.argv) > 3:  # the sanitizer fuzz run, counted as one test
-    if int(sys.argv[3]) == 0:
+if args.fuzz_rc is not None:  # the sanitizer fuzz run, counted as one test
+    if args.fuzz_rc == 0:
         passed += 1
     else:
         failed += 1
         print("FAILED: tools/fuzz/run.sh (sanitizer fuzzing); see bazel-testlogs/fuzz.log")
-if bazel_rc != 0 and failed == 0:
+if args.bazel_rc != 0 and failed == 0:
     # Bazel failed without a failing test case: a target did not build or a test crashed.
-    print(f"FAILED: bazel exited with {bazel_rc} (build failure or a test without a report)")
+    print(f"FAILED: bazel exited with {args.bazel_rc} (build failure or a test without a report)")
     failed = 1
 print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
