@@ -490,7 +490,10 @@ class Validator {
             Cat(label, ": HasMember from the SubmissionSet to DocumentEntry ", Quote(a.target()),
                          " lacks the SubmissionSetStatus slot (Original or Reference) (TF-3 4.2.2.1.1)"));
       }
-      if (status == kOriginal && target != Kind::kDocumentEntry) {
+      // On SS->Folder and SS->(Folder membership) the slot is neither required nor forbidden
+      // (TF-3 4.2.2.1.2, 4.2.2.1.4) and several SDKs send Original on every HasMember:
+      // accepted and ignored there.
+      if (status == kOriginal && target == Kind::kNone) {
         Add(kMetadataError, id,
             Cat(label, ": SubmissionSetStatus is Original but targetObject ", Quote(a.target()),
                          " is not a DocumentEntry of this submission; use Reference for a registered "

@@ -119,6 +119,16 @@ TEST(ValidateSubmissionTest, ValidSubmissionHasNoErrors) {
   EXPECT_TRUE(errors.empty()) << Dump(errors);
 }
 
+// SDKs that put SubmissionSetStatus=Original on every HasMember (e.g. on SS->Folder and on
+// SS->(Folder membership)): TF-3 4.2.2.1.2 and 4.2.2.1.4 neither require nor forbid it there.
+TEST(ValidateSubmissionTest, OriginalStatusOnFolderHasMembersIsAccepted) {
+  Submission s = MakeValidSubmission();
+  s.mutable_associations(2)->set_submission_set_status("Original");  // SS -> Folder
+  s.mutable_associations(4)->set_submission_set_status("Original");  // SS -> (Folder -> DE)
+  const std::vector<RegistryError> errors = ValidateSubmission(s, ValidationOptions());
+  EXPECT_TRUE(errors.empty()) << Dump(errors);
+}
+
 TEST(ValidateSubmissionTest, ValidSubmissionWithUuidIdsHasNoErrors) {
   Submission s = MakeValidSubmission();
   s.mutable_document_entries(0)->mutable_header()->set_entry_uuid("urn:uuid:AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee");
