@@ -1,51 +1,59 @@
 #include "registry/grpc_service.h"
 
-#include <chrono>
-#include <filesystem>
-
 namespace xds {
 namespace {
 
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  auto code = absl::IsInvalidArgument(status) ? grpc::StatusCode::INVALID_ARGUMENT
-              : absl::IsAlreadyExists(status) ? grpc::StatusCode::ALREADY_EXISTS
-                                              : grpc::StatusCode::UNAVAILABLE;
+  // Registry's statuses carry messages meant for the caller (store details are logged).
+  auto code = absl::IsInvalidArgument(status)      ? grpc::StatusCode::INVALID_ARGUMENT
+              : absl::IsAlreadyExists(status)      ? grpc::StatusCode::ALREADY_EXISTS
+              : absl::IsPermissionDenied(status)   ? grpc::StatusCode::PERMISSION_DENIED
+              : absl::IsUnauthenticated(status)    ? grpc::StatusCode::UNAUTHENTICATED
+                                                   : grpc::StatusCode::UNAVAILABLE;
   return grpc::Status(code, std::string(status.message()));
+}
+
+CallContext ContextOf(const grpc::ServerContext* server_context) {
+  CallContext context;
+  context.transport = CallContext::Transport::kGrpc;
+  context.peer = server_context->peer();
+  return context;
 }
 
 }  // namespace
 
-grpc::Status RegistryGrpcService::Register(grpc::ServerContext*, const RegisterRequest* request,
+grpc::Status RegistryGrpcService::Register(grpc::ServerContext* server_context, const RegisterRequest* request,
                                            RegistryResponse* response) {
-  *response = registry_->Register(request->submission());
+  *response = registry_->Register(ContextOf(server_context), request->submission());
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext*, const StoredQueryRequest* request,
+grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext* server_context, const StoredQueryRequest* request,
                                               StoredQueryResponse* response) {
-  *response = registry_->StoredQuery(*request);
+  *response = registry_->StoredQuery(ContextOf(server_context), *request);
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryGrpcService::AddPatient(grpc::ServerContext*, const Patient* request,
+grpc::Status RegistryGrpcService::AddPatient(grpc::ServerContext* server_context, const Patient* request,
                                              AddPatientResponse* response) {
-  auto created = registry_->AddPatient(request->id());
+  auto created = registry_->AddPatient(ContextOf(server_context), request->id());
   if (!created.ok()) return ToGrpc(created.status());
   response->set_created(*created);
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryGrpcService::ListPatients(grpc::ServerContext*, const ListPatientsRequest*,
+grpc::Status RegistryGrpcService::ListPatients(grpc::ServerContext* server_context, const ListPatientsRequest*,
                                                ListPatientsResponse* response) {
-  auto patients = registry_->ListPatients();
+  auto patients = registry_->ListPatients(ContextOf(server_context));
   if (!patients.ok()) return ToGrpc(patients.status());
   for (const auto& id : *patients) response->add_patients()->set_id(id);
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryGrpcService::Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) {
-  auto stats = registry_->store().Stats();
+grpc::Status RegistryGrpcService::Stats(grpc::ServerContext* server_context, const StatsRequest*,
+                                        StatsResponse* response) {
+  auto stats = registry_->Stats(ContextOf(server_context));
   if (!stats.ok()) return ToGrpc(stats.status());
   auto fill = [](const std::vector<std::pair<std::string, int64_t>>& counts,
                  google::protobuf::RepeatedPtrField<Count>* out) {
@@ -66,29 +74,13 @@ grpc::Status RegistryGrpcService::Stats(grpc::ServerContext*, const StatsRequest
   return grpc::Status::OK;
 }
 
-grpc::Status RegistryGrpcService::Backup(grpc::ServerContext*, const BackupRequest* request,
+grpc::Status RegistryGrpcService::Backup(grpc::ServerContext* server_context, const BackupRequest* request,
                                          BackupResponse* response) {
-  std::filesystem::path path(request->path());
-  if (request->path().empty() || !path.is_absolute()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "the backup path must be absolute (it is written on the registry's host)");
-  }
-  std::error_code ec;
-  std::filesystem::path target = std::filesystem::weakly_canonical(path, ec);
-  std::filesystem::path dir = std::filesystem::weakly_canonical(backup_dir_, ec);
-  auto [dir_end, target_it] = std::mismatch(dir.begin(), dir.end(), target.begin(), target.end());
-  if (ec || backup_dir_.empty() || dir_end != dir.end() || target_it == target.end()) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "backups are written only inside the registry's --backup_dir (" + backup_dir_ + ")");
-  }
-  auto start = std::chrono::steady_clock::now();
-  absl::Status s = registry_->store().Backup(path.lexically_normal().string());
-  if (!s.ok()) return ToGrpc(s);
-  response->set_path(path.lexically_normal().string());
-  auto size = std::filesystem::file_size(path, ec);
-  response->set_bytes(ec ? 0 : static_cast<int64_t>(size));
-  response->set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - start).count());
+  auto backup = registry_->Backup(ContextOf(server_context), request->path());
+  if (!backup.ok()) return ToGrpc(backup.status());
+  response->set_path(backup->path);
+  response->set_bytes(backup->bytes);
+  response->set_duration_ms(backup->duration_ms);
   return grpc::Status::OK;
 }
 

@@ -10,9 +10,7 @@ namespace xds {
 
 class RegistryGrpcService final : public RegistryService::Service {
  public:
-  // Backups are written only under `backup_dir` (an absolute directory on this host).
-  RegistryGrpcService(Registry* registry, std::string backup_dir)
-      : registry_(registry), backup_dir_(std::move(backup_dir)) {}
+  explicit RegistryGrpcService(Registry* registry) : registry_(registry) {}
 
   grpc::Status Register(grpc::ServerContext*, const RegisterRequest* request, RegistryResponse* response) override;
   grpc::Status StoredQuery(grpc::ServerContext*, const StoredQueryRequest* request,
@@ -20,14 +18,10 @@ class RegistryGrpcService final : public RegistryService::Service {
   grpc::Status AddPatient(grpc::ServerContext*, const Patient* request, AddPatientResponse* response) override;
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
   grpc::Status Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) override;
-  // Writes the backup on the registry's host. Only absolute paths inside the backup
-  // directory, of files that do not exist yet, are accepted: a client can neither write
-  // elsewhere nor overwrite anything.
   grpc::Status Backup(grpc::ServerContext*, const BackupRequest* request, BackupResponse* response) override;
 
  private:
   Registry* registry_;
-  std::string backup_dir_;
 };
 
 }  // namespace xds

@@ -64,12 +64,13 @@ int main(int argc, char** argv) {
   options.max_leaf_class_results = absl::GetFlag(FLAGS_max_leaf_class_results);
   options.max_object_ref_results = absl::GetFlag(FLAGS_max_object_ref_results);
   options.validation.require_repository_attributes = absl::GetFlag(FLAGS_require_repository_attributes);
-  xds::Registry registry(std::move(*store), options);
-
   std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
   if (backup_dir.empty()) backup_dir = absl::GetFlag(FLAGS_data_dir) + "/backups";
   std::filesystem::create_directories(backup_dir, ec);
-  xds::RegistryGrpcService grpc_service(&registry, std::filesystem::absolute(backup_dir).lexically_normal().string());
+  options.backup_dir = std::filesystem::absolute(backup_dir).lexically_normal().string();
+  xds::Registry registry(std::move(*store), options);
+
+  xds::RegistryGrpcService grpc_service(&registry);
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),

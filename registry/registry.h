@@ -1,15 +1,21 @@
-// The Document Registry: ITI-42 registration, ITI-18 stored queries and the patient index,
-// on the canonical model. The SOAP endpoint and the gRPC service are thin adapters over it.
+// The Document Registry: ITI-42 registration, ITI-18 stored queries, the patient index and
+// the store's administration, on the canonical model. It is the one way into the store:
+// the SOAP endpoint and the gRPC service are thin adapters that build a CallContext and
+// call it, and every call passes the registry's CallGate (authorisation before the
+// transaction, audit after it).
 #ifndef XDS_REGISTRY_REGISTRY_H_
 #define XDS_REGISTRY_REGISTRY_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
-#include "registry/store/metadata_store.h"
+#include "registry/shared/service/call_gate.h"
 #include "registry/shared/validation/metadata_validator.h"
+#include "registry/store/metadata_store.h"
 
 namespace xds {
 
@@ -21,6 +27,15 @@ struct RegistryOptions {
   ValidationOptions validation;
   size_t max_leaf_class_results = 1000;   // larger LeafClass answers get XDSTooManyResults
   size_t max_object_ref_results = 10000;  // likewise for ObjectRef
+  // Backups are written only inside this absolute directory on the registry's host (empty:
+  // no backups).
+  std::string backup_dir;
+};
+
+struct BackupResult {
+  std::string path;
+  int64_t bytes = 0;
+  int64_t duration_ms = 0;
 };
 
 class Registry {
@@ -29,22 +44,40 @@ class Registry {
 
   // ITI-42: validates the submission, assigns entryUUIDs to symbolic ids, and stores it all
   // or nothing. Failure responses list every error found.
-  RegistryResponse Register(Submission submission);
+  RegistryResponse Register(const CallContext& context, Submission submission);
 
   // ITI-18.
-  StoredQueryResponse StoredQuery(const StoredQueryRequest& request);
+  StoredQueryResponse StoredQuery(const CallContext& context, const StoredQueryRequest& request);
 
   // Patient index. Returns an InvalidArgument status for ids that are not CX of the domain.
-  absl::StatusOr<bool> AddPatient(const std::string& patient_id);
-  absl::StatusOr<std::vector<std::string>> ListPatients();
+  absl::StatusOr<bool> AddPatient(const CallContext& context, const std::string& patient_id);
+  absl::StatusOr<std::vector<std::string>> ListPatients(const CallContext& context);
 
-  MetadataStore& store() { return *store_; }
+  // Administration. Store failures come back as Unavailable with a message safe to show
+  // the caller; their detail goes to the log.
+  absl::StatusOr<StoreStats> Stats(const CallContext& context);
+  // Only absolute paths inside options().backup_dir, of files that do not exist yet: a
+  // client can neither write elsewhere nor overwrite anything.
+  absl::StatusOr<BackupResult> Backup(const CallContext& context, const std::string& path);
+
   const RegistryOptions& options() const { return options_; }
 
  private:
   std::unique_ptr<MetadataStore> store_;
   RegistryOptions options_;
+  CallGate gate_{"xds-registry"};
 };
+
+// The transactions, run by Registry once the gate admitted the call. Store failures are
+// answered with an XDS error safe for the sender; their detail goes to `outcome`.
+namespace iti42 {
+RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
+                          CallOutcome& outcome);
+}
+namespace iti18 {
+StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options,
+                                const StoredQueryRequest& request, CallOutcome& outcome);
+}
 
 // The registry's clock for lastUpdateTime.
 std::string CurrentDtm();  // UTC, 14 digits

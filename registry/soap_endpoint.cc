@@ -23,7 +23,15 @@ size_t CountRegistryObjects(const pugi::xml_node& submit_objects_request) {
   return count;
 }
 
-http::Response Register(Registry* registry, const EndpointLimits& limits, const soap::Request& request) {
+CallContext ContextOf(const http::Request& http_request, const soap::Request& request) {
+  CallContext context;
+  context.transport = CallContext::Transport::kSoap;
+  context.message_id = request.message_id;
+  return context;
+}
+
+http::Response Register(Registry* registry, const EndpointLimits& limits, const CallContext& context,
+                        const soap::Request& request) {
   soap::ResponseEnvelope envelope(kRegisterResponseAction, request.message_id);
   RegistryResponse response;
   const pugi::xml_node& body = request.body_element;
@@ -36,14 +44,15 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
                                                        "accepts at most ", limits.max_registry_objects))});
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(body);
-    response = parsed.errors.empty() ? registry->Register(std::move(parsed.submission))
+    response = parsed.errors.empty() ? registry->Register(context, std::move(parsed.submission))
                                      : FailureResponse(std::move(parsed.errors));
   }
   ebrim::AppendRegistryResponse(envelope.body(), response);
   return soap::MakeResponse(envelope, kRegisterResponseAction, request.mtom);
 }
 
-http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const soap::Request& request) {
+http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const CallContext& context,
+                           const soap::Request& request) {
   soap::ResponseEnvelope envelope(kStoredQueryResponseAction, request.message_id);
   StoredQueryResponse response;
   const pugi::xml_node& body = request.body_element;
@@ -60,7 +69,7 @@ http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const 
       // Held until the answer is written: for LeafClass that is most of the work.
       std::optional<FifoGate::Pass> pass;
       if (parsed.request.return_type() == LEAF_CLASS) pass.emplace(leaf_class_gate);
-      response = registry->StoredQuery(parsed.request);
+      response = registry->StoredQuery(context, parsed.request);
       for (auto& w : warnings) *response.mutable_response()->add_errors() = std::move(w);
       envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
       return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);
@@ -84,8 +93,11 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
     if (!soap::ParseRequest(http_request, limits.xml, &request, &fault)) {
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    if (request.action == vocab::kActionRegister) return Register(registry, limits, request);
-    if (request.action == vocab::kActionStoredQuery) return StoredQuery(registry, *leaf_class_gate, request);
+    const CallContext context = ContextOf(http_request, request);
+    if (request.action == vocab::kActionRegister) return Register(registry, limits, context, request);
+    if (request.action == vocab::kActionStoredQuery) {
+      return StoredQuery(registry, *leaf_class_gate, context, request);
+    }
     return soap::MakeFaultResponse(
         {"Sender", "a:ActionNotSupported",
          absl::StrCat("The action ", request.action, " is not supported by the Document Registry endpoint")},

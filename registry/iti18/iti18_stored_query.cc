@@ -78,7 +78,7 @@ class Run {
     if (uuids.empty()) return ids;
     absl::StatusOr<std::vector<StoredObjectInfo>> infos = store_.FindObjects(uuids);
     if (!infos.ok()) {
-      store_failed = true;
+      Failed(infos.status());
       return ids;
     }
     for (const StoredObjectInfo& info : *infos) {
@@ -88,14 +88,19 @@ class Run {
   }
 
   bool store_failed = false;
+  std::string store_error;  // the first failure's detail, for the log only
   bool too_many = false;
   const bool object_refs;  // an ObjectRef answer: lookups that end the query may fetch ids only
 
  private:
+  void Failed(const absl::Status& status) {
+    if (!store_failed) store_error = status.ToString();
+    store_failed = true;
+  }
   template <typename T>
   std::vector<T> Checked(absl::StatusOr<std::vector<T>> r) {
     if (!r.ok()) {
-      store_failed = true;
+      Failed(r.status());
       return {};
     }
     if (cap_ > 0 && r->size() > cap_) too_many = true;
@@ -332,7 +337,10 @@ StoredQueryResponse Failure(std::vector<RegistryError> errors) {
 
 }  // namespace
 
-StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
+namespace iti18 {
+
+StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options,
+                                const StoredQueryRequest& request, CallOutcome& outcome) {
   const QuerySpec* spec = iti18::FindQuerySpec(request.query_id());
   if (!spec) {
     return Failure({MakeError("XDSUnknownStoredQuery",
@@ -344,8 +352,8 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
   if (!p.errors().empty()) return Failure(std::move(p.errors()));
 
   const bool leaf = request.return_type() == LEAF_CLASS;
-  const size_t cap = leaf ? options_.max_leaf_class_results : options_.max_object_ref_results;
-  Run run(*store_, cap, /*object_refs=*/!leaf);
+  const size_t cap = leaf ? options.max_leaf_class_results : options.max_object_ref_results;
+  Run run(store, cap, /*object_refs=*/!leaf);
   Answer answer;
   switch (spec->kind) {
     case QueryKind::kFindDocuments:
@@ -399,6 +407,7 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
   }
   if (!p.errors().empty()) return Failure(std::move(p.errors()));
   if (run.store_failed) {
+    outcome.detail = run.store_error;
     return Failure({MakeError("XDSRegistryError", "The registry could not read its metadata store; retry later")});
   }
   if (run.too_many || (cap > 0 && answer.Size() > cap)) {
@@ -430,15 +439,16 @@ StoredQueryResponse Registry::StoredQuery(const StoredQueryRequest& request) {
     for (auto& ss : *out.mutable_submission_sets()) take_id(ss);
     for (auto& fd : *out.mutable_folders()) take_id(fd);
     for (auto& as : *out.mutable_associations()) take_id(as);
-    refs.set_object_refs_home(options_.home_community_id);
+    refs.set_object_refs_home(options.home_community_id);
     out = std::move(refs);
-  } else if (!options_.home_community_id.empty()) {
-    for (auto& de : *out.mutable_document_entries()) de.mutable_header()->set_home(options_.home_community_id);
-    for (auto& ss : *out.mutable_submission_sets()) ss.mutable_header()->set_home(options_.home_community_id);
-    for (auto& fd : *out.mutable_folders()) fd.mutable_header()->set_home(options_.home_community_id);
+  } else if (!options.home_community_id.empty()) {
+    for (auto& de : *out.mutable_document_entries()) de.mutable_header()->set_home(options.home_community_id);
+    for (auto& ss : *out.mutable_submission_sets()) ss.mutable_header()->set_home(options.home_community_id);
+    for (auto& fd : *out.mutable_folders()) fd.mutable_header()->set_home(options.home_community_id);
   }
   out.mutable_response()->set_status(SUCCESS);
   return out;
 }
 
+}  // namespace iti18
 }  // namespace xds

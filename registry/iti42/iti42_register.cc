@@ -14,18 +14,6 @@
 
 namespace xds {
 
-std::string CurrentDtm() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc;
-  gmtime_r(&now, &utc);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &utc);
-  return buf;
-}
-
-Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options)
-    : store_(std::move(store)), options_(std::move(options)) {}
-
 namespace {
 
 bool IsUuid(const std::string& id) { return absl::StartsWith(id, "urn:uuid:"); }
@@ -344,8 +332,11 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
 
 }  // namespace
 
-RegistryResponse Registry::Register(Submission submission) {
-  std::vector<RegistryError> invalid = ValidateSubmission(submission, options_.validation);
+namespace iti42 {
+
+RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
+                          CallOutcome& outcome) {
+  std::vector<RegistryError> invalid = ValidateSubmission(submission, options.validation);
   AssignIds(&submission);
   WritePlan plan;
   plan.submission = std::move(submission);
@@ -358,9 +349,10 @@ RegistryResponse Registry::Register(Submission submission) {
     for (RegistryError& e : CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
     return errors;
   };
-  auto result = store_->Submit(std::move(plan), check);
+  auto result = store.Submit(std::move(plan), check);
   if (!result.ok()) {
-    // Never leak store details (paths, SQL) to the sender.
+    // Never leak store details (paths, SQL) to the sender: they go to the log.
+    outcome.detail = result.status().ToString();
     return FailureResponse({MakeError("XDSRegistryError", "The registry could not store the submission; retry later")});
   }
   if (!result->empty()) return FailureResponse(std::move(*result));
@@ -369,20 +361,5 @@ RegistryResponse Registry::Register(Submission submission) {
   return ok;
 }
 
-absl::StatusOr<bool> Registry::AddPatient(const std::string& patient_id) {
-  if (!IsCxPatientId(patient_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", patient_id, "' is not a CX patient id of the form ID^^^&OID&ISO"));
-  }
-  if (!options_.patient_authority.empty() &&
-      !absl::EndsWith(patient_id, absl::StrCat("^^^&", options_.patient_authority, "&ISO"))) {
-    return absl::InvalidArgumentError(absl::StrCat("patient id '", patient_id,
-                                                   "' is not issued by the affinity domain's assigning authority ",
-                                                   options_.patient_authority));
-  }
-  return store_->AddPatient(patient_id);
-}
-
-absl::StatusOr<std::vector<std::string>> Registry::ListPatients() { return store_->ListPatients(); }
-
+}  // namespace iti42
 }  // namespace xds

@@ -76,14 +76,16 @@ TEST(RegisterMutation, DamagedSubmissionsNeverCrashAndFailuresStoreNothing) {
                  "/mutation-" + std::to_string(::getpid()) + ".sqlite";
   auto store = OpenSqliteMetadataStore(options);
   ASSERT_TRUE(store.ok()) << store.status();
+  MetadataStore* metadata = store->get();  // read directly, to see what each call stored
   Registry registry(std::move(*store), RegistryOptions{});
-  ASSERT_TRUE(registry.AddPatient(kPatient).ok());
+  const CallContext context;
+  ASSERT_TRUE(registry.AddPatient(context, kPatient).ok());
 
-  auto total = [&registry] {
+  auto total = [metadata] {
     int64_t n = 0;
     for (ObjectKind kind : {ObjectKind::kDocumentEntry, ObjectKind::kSubmissionSet, ObjectKind::kFolder,
                             ObjectKind::kAssociation}) {
-      n += registry.store().CountObjects(kind).value_or(-1000000);
+      n += metadata->CountObjects(kind).value_or(-1000000);
     }
     return n;
   };
@@ -109,7 +111,7 @@ TEST(RegisterMutation, DamagedSubmissionsNeverCrashAndFailuresStoreNothing) {
       continue;
     }
     int64_t before = total();
-    RegistryResponse response = registry.Register(std::move(parsed.submission));
+    RegistryResponse response = registry.Register(context, std::move(parsed.submission));
     int64_t after = total();
     if (response.status() == SUCCESS) {
       ++successes;

@@ -119,8 +119,9 @@ int main(int argc, char** argv) {
     pool.emplace_back([&, t] {
       std::mt19937_64 rng(t * 7919 + 17);
       for (long p; (p = next++) < patients;) {
-        if (!registry.AddPatient(PatientId(p)).ok()) ++failed;
-        xds::RegistryResponse r = registry.Register(MakeSubmission(p, docs, rng));
+        const xds::CallContext in_process;
+        if (!registry.AddPatient(in_process, PatientId(p)).ok()) ++failed;
+        xds::RegistryResponse r = registry.Register(in_process, MakeSubmission(p, docs, rng));
         if (r.status() != xds::SUCCESS) {
           if (failed++ == 0) std::fprintf(stderr, "refused: %s\n", r.ShortDebugString().c_str());
         }

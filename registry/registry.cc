@@ -1,0 +1,143 @@
+#include "registry/registry.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "registry/shared/ebrim/codec.h"
+
+namespace xds {
+namespace {
+
+// Records a transaction's XDS outcome: the first error's code when it did not succeed.
+void Record(const RegistryResponse& response, CallOutcome& outcome) {
+  outcome.ok = response.status() == SUCCESS || response.status() == PARTIAL_SUCCESS;
+  if (!outcome.ok && response.errors_size() > 0) outcome.error_code = response.errors(0).code();
+}
+
+// A store failure becomes a status safe to show the caller; the detail goes to the log.
+absl::Status Unavailable(const absl::Status& status, CallOutcome& outcome) {
+  outcome.ok = false;
+  outcome.error_code = absl::StatusCodeToString(status.code());
+  outcome.detail = status.ToString();
+  return absl::UnavailableError("the registry's store could not complete the request; see the registry's log");
+}
+
+absl::Status Denied(const absl::Status& status, CallOutcome& outcome) {
+  outcome.ok = false;
+  outcome.error_code = absl::StatusCodeToString(status.code());
+  return status;
+}
+
+}  // namespace
+
+std::string CurrentDtm() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc;
+  gmtime_r(&now, &utc);
+  char buf[16];
+  std::strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &utc);
+  return buf;
+}
+
+Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options)
+    : store_(std::move(store)), options_(std::move(options)) {}
+
+RegistryResponse Registry::Register(const CallContext& context, Submission submission) {
+  GatedCall call(gate_, context, "ITI-42");
+  if (!call.admitted().ok()) {
+    Denied(call.admitted(), call.outcome());
+    return FailureResponse({MakeError("XDSRegistryError", std::string(call.admitted().message()))});
+  }
+  RegistryResponse response = iti42::Register(*store_, options_, std::move(submission), call.outcome());
+  Record(response, call.outcome());
+  return response;
+}
+
+StoredQueryResponse Registry::StoredQuery(const CallContext& context, const StoredQueryRequest& request) {
+  GatedCall call(gate_, context, "ITI-18");
+  StoredQueryResponse response;
+  if (!call.admitted().ok()) {
+    Denied(call.admitted(), call.outcome());
+    *response.mutable_response() =
+        FailureResponse({MakeError("XDSRegistryError", std::string(call.admitted().message()))});
+    return response;
+  }
+  response = iti18::StoredQuery(*store_, options_, request, call.outcome());
+  Record(response.response(), call.outcome());
+  return response;
+}
+
+absl::StatusOr<bool> Registry::AddPatient(const CallContext& context, const std::string& patient_id) {
+  GatedCall call(gate_, context, "AddPatient");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  if (!IsCxPatientId(patient_id)) {
+    call.outcome().ok = false;
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", patient_id, "' is not a CX patient id of the form ID^^^&OID&ISO"));
+  }
+  if (!options_.patient_authority.empty() &&
+      !absl::EndsWith(patient_id, absl::StrCat("^^^&", options_.patient_authority, "&ISO"))) {
+    call.outcome().ok = false;
+    return absl::InvalidArgumentError(absl::StrCat("patient id '", patient_id,
+                                                   "' is not issued by the affinity domain's assigning authority ",
+                                                   options_.patient_authority));
+  }
+  absl::StatusOr<bool> created = store_->AddPatient(patient_id);
+  if (!created.ok()) return Unavailable(created.status(), call.outcome());
+  return created;
+}
+
+absl::StatusOr<std::vector<std::string>> Registry::ListPatients(const CallContext& context) {
+  GatedCall call(gate_, context, "ListPatients");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  auto patients = store_->ListPatients();
+  if (!patients.ok()) return Unavailable(patients.status(), call.outcome());
+  return patients;
+}
+
+absl::StatusOr<StoreStats> Registry::Stats(const CallContext& context) {
+  GatedCall call(gate_, context, "Stats");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  auto stats = store_->Stats();
+  if (!stats.ok()) return Unavailable(stats.status(), call.outcome());
+  return stats;
+}
+
+absl::StatusOr<BackupResult> Registry::Backup(const CallContext& context, const std::string& requested) {
+  GatedCall call(gate_, context, "Backup");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  std::filesystem::path path(requested);
+  if (requested.empty() || !path.is_absolute()) {
+    call.outcome().ok = false;
+    return absl::InvalidArgumentError("the backup path must be absolute (it is written on the registry's host)");
+  }
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::weakly_canonical(path, ec);
+  std::filesystem::path dir = std::filesystem::weakly_canonical(options_.backup_dir, ec);
+  auto [dir_end, target_it] = std::mismatch(dir.begin(), dir.end(), target.begin(), target.end());
+  if (ec || options_.backup_dir.empty() || dir_end != dir.end() || target_it == target.end()) {
+    return Denied(absl::PermissionDeniedError("backups are written only inside the registry's --backup_dir (" +
+                                              options_.backup_dir + ")"),
+                  call.outcome());
+  }
+  auto start = std::chrono::steady_clock::now();
+  BackupResult result;
+  result.path = path.lexically_normal().string();
+  absl::Status s = store_->Backup(result.path);
+  if (absl::IsAlreadyExists(s)) {
+    call.outcome().ok = false;
+    return absl::AlreadyExistsError(absl::StrCat(result.path, " already exists; backups never overwrite"));
+  }
+  if (!s.ok()) return Unavailable(s, call.outcome());
+  auto size = std::filesystem::file_size(result.path, ec);
+  result.bytes = ec ? 0 : static_cast<int64_t>(size);
+  result.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace xds
