@@ -332,15 +332,6 @@ TEST(SqliteMetadataStoreTest, SchemaVersionRecordedAndNewerVersionRefused) {
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(SqliteMetadataStoreTest, DtmNormalisation) {
-  EXPECT_EQ(sqlite::NormalizeDtm("2004"), "20040101000000");
-  EXPECT_EQ(sqlite::NormalizeDtm("200412"), "20041201000000");
-  EXPECT_EQ(sqlite::NormalizeDtm("20041224"), "20041224000000");
-  EXPECT_EQ(sqlite::NormalizeDtm("2004122413"), "20041224130000");
-  EXPECT_EQ(sqlite::NormalizeDtm("20041224131415"), "20041224131415");
-  EXPECT_EQ(sqlite::NormalizeDtm(""), "");
-}
-
 // EXPLAIN QUERY PLAN rows (detail column) for `q` against the database at `path`.
 std::vector<std::string> PlanOf(const std::string& path, const sqlite::Query& q) {
   std::vector<std::string> details;

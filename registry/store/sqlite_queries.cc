@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "registry/shared/model/dtm.h"
 #include "registry/store/sqlite_schema.h"
 
 namespace xds::sqlite {

@@ -175,12 +175,4 @@ absl::Status Migrate(Connection& conn) {
   }
 }
 
-std::string NormalizeDtm(const std::string& dtm) {
-  if (dtm.empty()) return dtm;
-  static constexpr char kPad[] = "00000101000000";  // YYYY MM DD hh mm ss
-  std::string out = dtm.substr(0, 14);
-  if (out.size() < 14) out.append(kPad + out.size());
-  return out;
-}
-
 }  // namespace xds::sqlite

@@ -21,11 +21,6 @@ const std::vector<std::string>& Migrations();
 // Fails when the file was written by a newer build (user_version beyond what we know).
 absl::Status Migrate(Connection& conn);
 
-// DTM (YYYY[MM[DD[hh[mm[ss]]]]]) right-padded to 14 digits so that string comparison is
-// chronological: missing month/day become "01", missing hh/mm/ss "00". Longer values are
-// cut to 14 digits; empty stays empty.
-std::string NormalizeDtm(const std::string& dtm);
-
 }  // namespace xds::sqlite
 
 #endif  // XDS_REGISTRY_STORE_SQLITE_SCHEMA_H_

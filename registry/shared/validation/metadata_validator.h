@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proto/xds_metadata.pb.h"
+#include "registry/shared/model/dtm.h"
 
 namespace xds {
 
@@ -45,14 +46,11 @@ std::vector<RegistryError> ValidateSubmission(const Submission& submission, cons
 std::vector<std::string> ExternalReferences(const Submission& submission);
 
 // Value-format predicates, reused by the stored-query parser and the repository.
-bool IsDtm(std::string_view v);          // YYYY[MM[DD[hh[mm[ss]]]]], digits only, valid ranges
 bool IsOid(std::string_view v);          // digits and dots, no leading zeros, <= 64 chars
 bool IsUuidUrn(std::string_view v);      // urn:uuid: + RFC 4122 text (upper-case hex accepted)
 bool IsCxPatientId(std::string_view v);  // IdNumber^^^&OID&ISO, components 2,3 empty, HD.1 empty
 bool IsSha1Hex(std::string_view v);      // 40 hex chars
 
-// Normalises a DTM to 14 digits by right-padding (month/day "01", time "00"); "" when not a DTM.
-std::string NormalizeDtm(std::string_view v);
 
 }  // namespace xds
 

@@ -21,18 +21,6 @@ bool AllDigits(std::string_view v) {
   return true;
 }
 
-int Number(std::string_view digits) {
-  int n = 0;
-  for (char c : digits) n = n * 10 + (c - '0');
-  return n;
-}
-
-int DaysInMonth(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
-  return kDays[month - 1];
-}
-
 // RFC 2045 token characters (no controls, spaces or tspecials).
 bool IsToken(std::string_view v) {
   if (v.empty()) return false;
@@ -45,34 +33,6 @@ bool IsToken(std::string_view v) {
 }
 
 }  // namespace
-
-bool IsDtm(std::string_view v) {
-  const size_t n = v.size();
-  if (n < 4 || n > 14 || n % 2 != 0 || !AllDigits(v)) return false;
-  const int year = Number(v.substr(0, 4));
-  int month = 1;
-  if (n >= 6) {
-    month = Number(v.substr(4, 2));
-    if (month < 1 || month > 12) return false;
-  }
-  if (n >= 8) {
-    const int day = Number(v.substr(6, 2));
-    if (day < 1 || day > DaysInMonth(year, month)) return false;
-  }
-  if (n >= 10 && Number(v.substr(8, 2)) > 23) return false;
-  if (n >= 12 && Number(v.substr(10, 2)) > 59) return false;
-  if (n >= 14 && Number(v.substr(12, 2)) > 59) return false;
-  return true;
-}
-
-std::string NormalizeDtm(std::string_view v) {
-  if (!IsDtm(v)) return "";
-  std::string out(v);
-  if (out.size() == 4) out += "01";
-  if (out.size() == 6) out += "01";
-  out.resize(14, '0');
-  return out;
-}
 
 bool IsOid(std::string_view v) {
   if (v.empty() || v.size() > 64) return false;
