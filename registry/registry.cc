@@ -26,9 +26,13 @@ absl::Status Unavailable(const absl::Status& status, CallOutcome& outcome) {
   return absl::UnavailableError("the registry's store could not complete the request; see the registry's log");
 }
 
-absl::Status Denied(const absl::Status& status, CallOutcome& outcome) {
+void RecordRefusal(const absl::Status& status, CallOutcome& outcome) {
   outcome.ok = false;
   outcome.error_code = absl::StatusCodeToString(status.code());
+}
+
+absl::Status Denied(const absl::Status& status, CallOutcome& outcome) {
+  RecordRefusal(status, outcome);
   return status;
 }
 
@@ -49,7 +53,7 @@ Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options
 RegistryResponse Registry::Register(const CallContext& context, Submission submission) {
   GatedCall call(gate_, context, "ITI-42");
   if (!call.admitted().ok()) {
-    Denied(call.admitted(), call.outcome());
+    RecordRefusal(call.admitted(), call.outcome());
     return FailureResponse({MakeError("XDSRegistryError", std::string(call.admitted().message()))});
   }
   RegistryResponse response = iti42::Register(*store_, options_, std::move(submission), call.outcome());
@@ -61,7 +65,7 @@ StoredQueryResponse Registry::StoredQuery(const CallContext& context, const Stor
   GatedCall call(gate_, context, "ITI-18");
   StoredQueryResponse response;
   if (!call.admitted().ok()) {
-    Denied(call.admitted(), call.outcome());
+    RecordRefusal(call.admitted(), call.outcome());
     *response.mutable_response() =
         FailureResponse({MakeError("XDSRegistryError", std::string(call.admitted().message()))});
     return response;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/xml_util.h"
 #include "registry/iti18/fifo_gate.h"
 
 namespace xds {
@@ -17,7 +18,7 @@ constexpr char kStoredQueryResponseAction[] = "urn:ihe:iti:2007:RegistryStoredQu
 size_t CountRegistryObjects(const pugi::xml_node& submit_objects_request) {
   size_t count = 0;
   for (pugi::xml_node list : submit_objects_request.children()) {
-    if (soap::LocalName(list) != "RegistryObjectList") continue;
+    if (ebrim::xml::LocalName(list) != "RegistryObjectList") continue;
     for (pugi::xml_node object : list.children()) count += object.type() == pugi::node_element;
   }
   return count;
@@ -35,7 +36,7 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
   soap::ResponseEnvelope envelope(kRegisterResponseAction, request.message_id);
   RegistryResponse response;
   const pugi::xml_node& body = request.body_element;
-  if (soap::LocalName(body) != "SubmitObjectsRequest" || soap::NamespaceOf(body) != vocab::kLcmNs) {
+  if (ebrim::xml::LocalName(body) != "SubmitObjectsRequest" || ebrim::xml::NamespaceOf(body) != vocab::kLcmNs) {
     response = FailureResponse({MakeError("XDSRegistryMetadataError",
                                           "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body")});
   } else if (size_t n = CountRegistryObjects(body); n > limits.max_registry_objects) {
@@ -56,7 +57,7 @@ http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const 
   soap::ResponseEnvelope envelope(kStoredQueryResponseAction, request.message_id);
   StoredQueryResponse response;
   const pugi::xml_node& body = request.body_element;
-  if (soap::LocalName(body) != "AdhocQueryRequest" || soap::NamespaceOf(body) != vocab::kQueryNs) {
+  if (ebrim::xml::LocalName(body) != "AdhocQueryRequest" || ebrim::xml::NamespaceOf(body) != vocab::kQueryNs) {
     *response.mutable_response() =
         FailureResponse({MakeError("XDSRegistryError", "RegistryStoredQuery expects a query:AdhocQueryRequest body")});
   } else {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/xml_util.h"
 #include "registry/shared/mime/base64.h"
 #include "registry/shared/soap/soap_envelope.h"
 
@@ -15,7 +16,7 @@ namespace xds {
 namespace {
 
 bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
-  return node.type() == pugi::node_element && soap::LocalName(node) == local && soap::NamespaceOf(node) == ns;
+  return node.type() == pugi::node_element && ebrim::xml::LocalName(node) == local && ebrim::xml::NamespaceOf(node) == ns;
 }
 
 // The registry query answers in chunks this size, to keep each GetDocuments bounded.
@@ -31,7 +32,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
                                "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
     return out;
   }
-  pugi::xml_node submit = soap::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
+  pugi::xml_node submit = ebrim::xml::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
   if (!submit) {
     out.errors.push_back(MakeError("XDSRepositoryMetadataError",
                                "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/xml_util.h"
 #include "registry/shared/mime/mime_multipart.h"
 #include "registry/shared/soap/soap_envelope.h"
 
@@ -20,7 +21,7 @@ RegistryError Error(std::string code, std::string context, std::string location)
 }
 
 std::string ChildText(const pugi::xml_node& parent, const char* local) {
-  return std::string(absl::StripAsciiWhitespace(soap::Child(parent, vocab::kXdsNs, local).child_value()));
+  return std::string(absl::StripAsciiWhitespace(ebrim::xml::Child(parent, vocab::kXdsNs, local).child_value()));
 }
 
 }  // namespace
@@ -29,7 +30,7 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
                                    const RetrieveOptions& options) {
   RetrieveResult result;
   RegistryResponse& response = result.response;
-  if (soap::LocalName(request) != "RetrieveDocumentSetRequest" || soap::NamespaceOf(request) != vocab::kXdsNs) {
+  if (ebrim::xml::LocalName(request) != "RetrieveDocumentSetRequest" || ebrim::xml::NamespaceOf(request) != vocab::kXdsNs) {
     response.set_status(FAILURE);
     *response.add_errors() =
         Error("XDSRepositoryError", "RetrieveDocumentSet expects an xds:RetrieveDocumentSetRequest body", "");
@@ -37,8 +38,8 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
   }
   size_t requested = 0;
   for (pugi::xml_node dr = request.first_child(); dr; dr = dr.next_sibling()) {
-    if (dr.type() != pugi::node_element || soap::LocalName(dr) != "DocumentRequest" ||
-        soap::NamespaceOf(dr) != vocab::kXdsNs) {
+    if (dr.type() != pugi::node_element || ebrim::xml::LocalName(dr) != "DocumentRequest" ||
+        ebrim::xml::NamespaceOf(dr) != vocab::kXdsNs) {
       continue;
     }
     ++requested;

@@ -351,7 +351,9 @@ class StoredQueryTest : public ::testing::Test {
     if (object_ref) {
       // The same query as LeafClass names the same objects (unless it is refused as such).
       Answer leaf = ParseAnswer(Post(vocab::kActionStoredQuery, QueryXml(query_id, params, false, home)).body);
-      if (a.status == "Success" && leaf.status == "Success") EXPECT_EQ(a.refs, leaf.All());
+      if (a.status == "Success" && leaf.status == "Success") {
+        EXPECT_EQ(a.refs, leaf.All());
+      }
     }
     return a;
   }

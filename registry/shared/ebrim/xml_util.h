@@ -1,6 +1,7 @@
-// Small namespace-aware helpers over pugixml, which itself knows nothing of namespaces.
-// Internal to the codec: elements are matched by namespace URI + local name, because
-// senders choose their own prefixes (rim:, ns2:, a default namespace, ...).
+// Small namespace-aware helpers over pugixml, which itself knows nothing of namespaces:
+// the one set for the codec, the SOAP envelope and the endpoints. Elements are matched by
+// namespace URI + local name, because senders choose their own prefixes (rim:, ns2:, a
+// default namespace, ...).
 #ifndef XDS_REGISTRY_SHARED_EBRIM_XML_UTIL_H_
 #define XDS_REGISTRY_SHARED_EBRIM_XML_UTIL_H_
 

@@ -11,9 +11,14 @@
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/ebrim/xml_util.h"
 
 namespace xds::soap {
 namespace {
+
+using ebrim::xml::Child;
+using ebrim::xml::LocalName;
+using ebrim::xml::NamespaceOf;
 
 constexpr char kSoap11Ns[] = "http://schemas.xmlsoap.org/soap/envelope/";
 
@@ -51,29 +56,6 @@ bool Fail(Fault* fault, std::string code, std::string subcode, std::string reaso
 
 }  // namespace
 
-std::string_view LocalName(const pugi::xml_node& node) {
-  std::string_view name = node.name();
-  size_t colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-std::string NamespaceOf(const pugi::xml_node& node) {
-  std::string_view name = node.name();
-  size_t colon = name.find(':');
-  std::string attr = colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(name.substr(0, colon));
-  for (pugi::xml_node n = node; n; n = n.parent()) {
-    if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
-  }
-  return "";
-}
-
-pugi::xml_node Child(const pugi::xml_node& parent, std::string_view ns, std::string_view local) {
-  for (pugi::xml_node child = parent.first_child(); child; child = child.next_sibling()) {
-    if (child.type() == pugi::node_element && LocalName(child) == local && NamespaceOf(child) == ns) return child;
-  }
-  return {};
-}
-
 bool ParseRequest(const http::Request& http_request, const Limits& limits, Request* request, Fault* fault) {
   if (http_request.method != "POST") {
     return Fail(fault, "Sender", "", "Only HTTP POST of a SOAP 1.2 envelope is accepted");
@@ -104,7 +86,7 @@ bool ParseRequest(const http::Request& http_request, const Limits& limits, Reque
 
   pugi::xml_node envelope = request->document.document_element();
   if (LocalName(envelope) != "Envelope") return Fail(fault, "Sender", "", "The document element is not a SOAP Envelope");
-  std::string envelope_ns = NamespaceOf(envelope);
+  std::string_view envelope_ns = NamespaceOf(envelope);
   if (envelope_ns == kSoap11Ns) {
     return Fail(fault, "VersionMismatch", "", "SOAP 1.1 is not supported; XDS.b requires SOAP 1.2");
   }
@@ -113,7 +95,7 @@ bool ParseRequest(const http::Request& http_request, const Limits& limits, Reque
   pugi::xml_node header = Child(envelope, vocab::kSoap12Ns, "Header");
   for (pugi::xml_node block = header.first_child(); block; block = block.next_sibling()) {
     if (block.type() != pugi::node_element) continue;
-    std::string ns = NamespaceOf(block);
+    std::string_view ns = NamespaceOf(block);
     if (ns == vocab::kWsaNs) {
       std::string_view local = LocalName(block);
       if (local == "Action") request->action = std::string(absl::StripAsciiWhitespace(block.text().get()));
@@ -135,7 +117,7 @@ bool ParseRequest(const http::Request& http_request, const Limits& limits, Reque
       }
       if (attr_ns == vocab::kSoap12Ns && IsTrue(a.value())) {
         return Fail(fault, "MustUnderstand", "",
-                    absl::StrCat("Header block ", block.name(), " (", ns, ") is marked mustUnderstand "
+                    absl::StrCat("Header block ", block.name(), " (", std::string(ns), ") is marked mustUnderstand "
                                  "but is not supported by this service"));
       }
     }

@@ -41,13 +41,6 @@ struct Request {
 // mustUnderstand header block this service does not understand.
 bool ParseRequest(const http::Request& http_request, const Limits& limits, Request* request, Fault* fault);
 
-// Resolves the namespace URI bound to the prefix of `node`'s name (or the default namespace).
-std::string NamespaceOf(const pugi::xml_node& node);
-// The local part of a qualified name.
-std::string_view LocalName(const pugi::xml_node& node);
-// First child element with this namespace and local name, or an empty node.
-pugi::xml_node Child(const pugi::xml_node& parent, std::string_view ns, std::string_view local);
-
 // A response envelope under construction: append the body element under body().
 class ResponseEnvelope {
  public:
