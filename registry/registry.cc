@@ -54,7 +54,7 @@ RegistryResponse Registry::Register(const CallContext& context, Submission submi
   GatedCall call(gate_, context, "ITI-42");
   if (!call.admitted().ok()) {
     RecordRefusal(call.admitted(), call.outcome());
-    return FailureResponse({MakeError("XDSRegistryError", std::string(call.admitted().message()))});
+    return FailureResponse({MakeError(err::kRegistryError, std::string(call.admitted().message()))});
   }
   RegistryResponse response = iti42::Register(*store_, options_, std::move(submission), call.outcome());
   Record(response, call.outcome());
@@ -67,7 +67,7 @@ StoredQueryResponse Registry::StoredQuery(const CallContext& context, const Stor
   if (!call.admitted().ok()) {
     RecordRefusal(call.admitted(), call.outcome());
     *response.mutable_response() =
-        FailureResponse({MakeError("XDSRegistryError", std::string(call.admitted().message()))});
+        FailureResponse({MakeError(err::kRegistryError, std::string(call.admitted().message()))});
     return response;
   }
   response = iti18::StoredQuery(*store_, options_, request, call.outcome());

@@ -37,10 +37,10 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
   RegistryResponse response;
   const pugi::xml_node& body = request.body_element;
   if (ebrim::xml::LocalName(body) != "SubmitObjectsRequest" || ebrim::xml::NamespaceOf(body) != vocab::kLcmNs) {
-    response = FailureResponse({MakeError("XDSRegistryMetadataError",
+    response = FailureResponse({MakeError(err::kRegistryMetadataError,
                                           "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body")});
   } else if (size_t n = CountRegistryObjects(body); n > limits.max_registry_objects) {
-    response = FailureResponse({MakeError("XDSRegistryOutOfResources",
+    response = FailureResponse({MakeError(err::kRegistryOutOfResources,
                                           absl::StrCat("The submission holds ", n, " registry objects; this registry "
                                                        "accepts at most ", limits.max_registry_objects))});
   } else {
@@ -59,7 +59,7 @@ http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const 
   const pugi::xml_node& body = request.body_element;
   if (ebrim::xml::LocalName(body) != "AdhocQueryRequest" || ebrim::xml::NamespaceOf(body) != vocab::kQueryNs) {
     *response.mutable_response() =
-        FailureResponse({MakeError("XDSRegistryError", "RegistryStoredQuery expects a query:AdhocQueryRequest body")});
+        FailureResponse({MakeError(err::kRegistryError, "RegistryStoredQuery expects a query:AdhocQueryRequest body")});
   } else {
     ebrim::ParsedQuery parsed = ebrim::ParseAdhocQueryRequest(body);
     // Only errors stop the query; warnings (e.g. an unknown returnType read as LeafClass)

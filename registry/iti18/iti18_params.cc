@@ -15,11 +15,11 @@
 namespace xds::iti18 {
 namespace {
 
-constexpr char kStoredQueryMissingParam[] = "XDSStoredQueryMissingParam";
-constexpr char kStoredQueryParamNumber[] = "XDSStoredQueryParamNumber";
+constexpr ErrorCode kStoredQueryMissingParam = err::kStoredQueryMissingParam;
+constexpr ErrorCode kStoredQueryParamNumber = err::kStoredQueryParamNumber;
 // The TF defines no code for a value that cannot be decoded; XDSRegistryError is the
 // general one, and the context names the parameter.
-constexpr char kMalformedValue[] = "XDSRegistryError";
+constexpr ErrorCode kMalformedValue = err::kRegistryError;
 
 std::vector<ParamSpec> FindDocumentsParams(bool by_reference_id) {
   std::vector<ParamSpec> params = {
@@ -148,7 +148,7 @@ std::vector<QuerySpec> BuildSpecs() {
   return specs;
 }
 
-RegistryError ParamError(const char* code, std::string context) { return MakeError(code, std::move(context)); }
+RegistryError ParamError(ErrorCode code, std::string context) { return MakeError(code, std::move(context)); }
 
 // Reads a quoted string starting at v[*i] (an opening ' or "); false when unclosed.
 bool ReadQuoted(absl::string_view v, size_t* i, std::string* item) {

@@ -343,7 +343,7 @@ StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& opt
                                 const StoredQueryRequest& request, CallOutcome& outcome) {
   const QuerySpec* spec = iti18::FindQuerySpec(request.query_id());
   if (!spec) {
-    return Failure({MakeError("XDSUnknownStoredQuery",
+    return Failure({MakeError(err::kUnknownStoredQuery,
                               absl::StrCat("Unknown stored query id '", request.query_id(), "'"))});
   }
   // The `home` attribute ($homeCommunityId) is accepted and not used: this registry is one
@@ -408,10 +408,10 @@ StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& opt
   if (!p.errors().empty()) return Failure(std::move(p.errors()));
   if (run.store_failed) {
     outcome.detail = run.store_error;
-    return Failure({MakeError("XDSRegistryError", "The registry could not read its metadata store; retry later")});
+    return Failure({MakeError(err::kRegistryError, "The registry could not read its metadata store; retry later")});
   }
   if (run.too_many || (cap > 0 && answer.Size() > cap)) {
-    return Failure({MakeError("XDSTooManyResults",
+    return Failure({MakeError(err::kTooManyResults,
                               absl::StrCat(spec->name, " matches more than ", cap, " objects, the most this registry "
                                            "returns as ", leaf ? "LeafClass" : "ObjectRef",
                                            "; narrow the query or ask for ObjectRef first"))});
@@ -424,7 +424,7 @@ StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& opt
     for (const auto& ss : out.submission_sets()) patients.insert(ss.patient_id());
     for (const auto& fd : out.folders()) patients.insert(fd.patient_id());
     if (patients.size() > 1) {
-      return Failure({MakeError("XDSResultNotSinglePatient",
+      return Failure({MakeError(err::kResultNotSinglePatient,
                                 absl::StrCat(spec->name, ": the objects requested belong to ", patients.size(),
                                              " patients; a LeafClass answer must be about one patient (ask for "
                                              "ObjectRef, or per patient)"))});

@@ -77,7 +77,7 @@ void AssignIds(Submission* s) {
 }
 
 // A failed read of the registry's own store: the sender can only retry; details stay in the log.
-RegistryError StoreReadError() { return MakeError("XDSRegistryError", "The registry could not read its store; retry later"); }
+RegistryError StoreReadError() { return MakeError(err::kRegistryError, "The registry could not read its store; retry later"); }
 
 bool IsReplacement(const std::string& type) { return type == vocab::kRplc || type == vocab::kXfrmRplc; }
 
@@ -101,7 +101,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     auto known = view.PatientKnown(pid);
     if (!known.ok()) return {StoreReadError()};
     if (!*known) {
-      errors.push_back(MakeError("XDSUnknownPatientId",
+      errors.push_back(MakeError(err::kUnknownPatientId,
                                  absl::StrCat("Patient id ", pid, " is not known in this affinity domain")));
     }
   }
@@ -131,7 +131,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   auto clashes = view.FindObjects(own_ids);
   if (!clashes.ok()) return {StoreReadError()};
   for (const auto& info : *clashes) {
-    errors.push_back(MakeError("XDSRegistryMetadataError",
+    errors.push_back(MakeError(err::kRegistryMetadataError,
                                absl::StrCat("entryUUID ", info.entry_uuid, " is already registered"),
                                info.entry_uuid));
   }
@@ -142,14 +142,14 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     if (!existing.ok()) return {StoreReadError()};
     for (const auto& old : *existing) {
       if (!absl::EqualsIgnoreCase(old.hash(), de.hash())) {
-        errors.push_back(MakeError("XDSNonIdenticalHash",
+        errors.push_back(MakeError(err::kNonIdenticalHash,
                                    absl::StrCat("DocumentEntry uniqueId ", de.unique_id(),
                                                 " is already registered with a different hash"),
                                    de.header().entry_uuid()));
         break;
       }
       if (old.size() != de.size()) {
-        errors.push_back(MakeError("XDSNonIdenticalSize",
+        errors.push_back(MakeError(err::kNonIdenticalSize,
                                    absl::StrCat("DocumentEntry uniqueId ", de.unique_id(),
                                                 " is already registered with a different size"),
                                    de.header().entry_uuid()));
@@ -165,7 +165,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
       return;
     }
     if (*taken) {
-      errors.push_back(MakeError("XDSDuplicateUniqueIdInRegistry",
+      errors.push_back(MakeError(err::kDuplicateUniqueIdInRegistry,
                                  absl::StrCat(what, " uniqueId ", unique_id, " is already registered"), id));
     }
   };
@@ -204,7 +204,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     bool unresolved = false;
     for (const std::string& end : {as.source(), as.target()}) {
       if (!kind_of(end)) {
-        errors.push_back(MakeError("UnresolvedReferenceException",
+        errors.push_back(MakeError(err::kUnresolvedReferenceException,
                                    absl::StrCat("Association ", id, " references ", end,
                                                 ", which is neither in the submission nor in the registry"),
                                    id));
@@ -221,13 +221,13 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
         for (const std::string& end : {as.source(), as.target()}) {
           auto it = registered.find(end);
           if (it != registered.end() && it->second.status != APPROVED) {
-            errors.push_back(MakeError("XDSRegistryDeprecatedDocumentError",
+            errors.push_back(MakeError(err::kRegistryDeprecatedDocumentError,
                                        absl::StrCat("Association ", id, " uses ", end, ", which is Deprecated"), id));
           }
         }
         if (patient_of(as.source()) != patient_of(as.target())) {
           // Never name the patient of a registered object: it may be another patient's id.
-          errors.push_back(MakeError("XDSPatientIdDoesNotMatch",
+          errors.push_back(MakeError(err::kPatientIdDoesNotMatch,
                                      absl::StrCat("Folder ", as.source(), " and DocumentEntry ", as.target(),
                                                   " belong to different patients; a Folder holds documents of "
                                                   "its own patient only"),
@@ -240,7 +240,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     if (!IsRelationship(as.type())) continue;
     // R10: the source is a DocumentEntry of this submission.
     if (!local_docs.count(as.source())) {
-      errors.push_back(MakeError("UnresolvedReferenceException",
+      errors.push_back(MakeError(err::kUnresolvedReferenceException,
                                  absl::StrCat("Association ", id, " must have a DocumentEntry of this submission as source"),
                                  id));
       continue;
@@ -250,21 +250,21 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     bool target_registered = reg != registered.end();
     bool needs_registered = IsReplacement(as.type()) || as.type() == vocab::kIsSnapshotOf;
     if (target_kind != ObjectKind::kDocumentEntry || (needs_registered && !target_registered)) {
-      errors.push_back(MakeError("UnresolvedReferenceException",
+      errors.push_back(MakeError(err::kUnresolvedReferenceException,
                                  absl::StrCat("Association ", id, " must target a registered DocumentEntry; ",
                                               as.target(), " is not one"),
                                  id));
       continue;
     }
     if (target_registered && reg->second.status != APPROVED) {  // R12
-      errors.push_back(MakeError("XDSRegistryDeprecatedDocumentError",
+      errors.push_back(MakeError(err::kRegistryDeprecatedDocumentError,
                                  absl::StrCat("Association ", id, " targets DocumentEntry ", as.target(),
                                               ", which is Deprecated; only the newest version can be used"),
                                  id));
       continue;
     }
     if (patient_of(as.source()) != patient_of(as.target())) {  // R9
-      errors.push_back(MakeError("XDSPatientIdDoesNotMatch",
+      errors.push_back(MakeError(err::kPatientIdDoesNotMatch,
                                  absl::StrCat("Association ", id, " links DocumentEntry ", as.source(), " to ",
                                               as.target(), ", which belongs to a different patient"),
                                  id));
@@ -274,7 +274,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
       auto source_doc = local_docs.find(as.source());
       if (source_doc == local_docs.end() || source_doc->second->type() != STABLE ||
           reg->second.document_type != ON_DEMAND) {
-        errors.push_back(MakeError("XDSRegistryMetadataError",
+        errors.push_back(MakeError(err::kRegistryMetadataError,
                                    absl::StrCat("IsSnapshotOf association ", id,
                                                 " must go from a Stable to an On-Demand DocumentEntry"),
                                    id));
@@ -295,7 +295,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
         if (!folder.ok()) return {StoreReadError()};
         if (folder->empty() || (*folder)[0].kind != ObjectKind::kFolder || (*folder)[0].status != APPROVED) continue;
         if ((*folder)[0].patient_id != patient_of(as.source())) {
-          errors.push_back(MakeError("XDSPatientIdDoesNotMatch",
+          errors.push_back(MakeError(err::kPatientIdDoesNotMatch,
                                      absl::StrCat("Replacement ", as.source(), " cannot join Folder ", old.source(),
                                                   " of another patient"),
                                      id));
@@ -353,7 +353,7 @@ RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, 
   if (!result.ok()) {
     // Never leak store details (paths, SQL) to the sender: they go to the log.
     outcome.detail = result.status().ToString();
-    return FailureResponse({MakeError("XDSRegistryError", "The registry could not store the submission; retry later")});
+    return FailureResponse({MakeError(err::kRegistryError, "The registry could not store the submission; retry later")});
   }
   if (!result->empty()) return FailureResponse(std::move(*result));
   RegistryResponse ok;

@@ -1,3 +1,4 @@
+#include "xds-schemas/error_codes.h"
 #include "tools/xdsctl/commands.h"
 
 #include <openssl/evp.h>
@@ -131,29 +132,29 @@ struct Context {
 
 std::string Hint(const std::string& code) {
   static const std::map<std::string, std::string> kHints = {
-      {"XDSUnknownPatientId",
+      {err::kUnknownPatientId.name,
        "admit the patient first (xdsctl patient add 'ID^^^&OID&ISO') or check the assigning authority"},
-      {"XDSTooManyResults", "narrow the query down (--status, --class, --created-from/--created-to, ...)"},
-      {"XDSUnknownStoredQuery", "the registry does not support this stored query"},
-      {"XDSStoredQueryParamNumber", "a query parameter was refused; check the values given"},
-      {"XDSStoredQueryMissingParam", "a query parameter is missing; check the command line"},
-      {"XDSRegistryError", "the registry failed internally; see its log and retry"},
-      {"XDSRepositoryError", "the repository failed internally; see its log and retry"},
-      {"XDSRegistryNotAvailable", "the repository could not reach its registry; check the registry and retry"},
-      {"XDSRegistryBusy", "the registry is busy; retry later"},
-      {"XDSDocumentUniqueIdError", "the repository does not hold this document; check the id and --repository"},
-      {"XDSUnknownRepositoryId",
+      {err::kTooManyResults.name, "narrow the query down (--status, --class, --created-from/--created-to, ...)"},
+      {err::kUnknownStoredQuery.name, "the registry does not support this stored query"},
+      {err::kStoredQueryParamNumber.name, "a query parameter was refused; check the values given"},
+      {err::kStoredQueryMissingParam.name, "a query parameter is missing; check the command line"},
+      {err::kRegistryError.name, "the registry failed internally; see its log and retry"},
+      {err::kRepositoryError.name, "the repository failed internally; see its log and retry"},
+      {err::kRegistryNotAvailable.name, "the repository could not reach its registry; check the registry and retry"},
+      {err::kRegistryBusy.name, "the registry is busy; retry later"},
+      {err::kDocumentUniqueIdError.name, "the repository does not hold this document; check the id and --repository"},
+      {err::kUnknownRepositoryId.name,
        "the document lives in another repository: point --repository/--repository_grpc at the one its "
        "repositoryUniqueId names"},
-      {"XDSRegistryMetadataError", "the metadata was refused; correct the attribute named above"},
-      {"XDSRepositoryMetadataError", "the metadata was refused; correct the attribute named above"},
-      {"XDSPatientIdDoesNotMatch", "all objects of a submission must carry the same patient id"},
-      {"XDSResultNotSinglePatient", "the objects belong to several patients; query them one by one"},
-      {"XDSDuplicateUniqueIdInRegistry", "a uniqueId is already registered; submit again with fresh ids"},
-      {"XDSRegistryDuplicateUniqueIdInMessage", "a uniqueId occurs twice in the submission"},
-      {"XDSMissingDocument", "a DocumentEntry has no document attached"},
-      {"XDSNonIdenticalHash", "the same uniqueId is registered with other content"},
-      {"XDSNonIdenticalSize", "the same uniqueId is registered with other content"},
+      {err::kRegistryMetadataError.name, "the metadata was refused; correct the attribute named above"},
+      {err::kRepositoryMetadataError.name, "the metadata was refused; correct the attribute named above"},
+      {err::kPatientIdDoesNotMatch.name, "all objects of a submission must carry the same patient id"},
+      {err::kResultNotSinglePatient.name, "the objects belong to several patients; query them one by one"},
+      {err::kDuplicateUniqueIdInRegistry.name, "a uniqueId is already registered; submit again with fresh ids"},
+      {err::kRegistryDuplicateUniqueIdInMessage.name, "a uniqueId occurs twice in the submission"},
+      {err::kMissingDocument.name, "a DocumentEntry has no document attached"},
+      {err::kNonIdenticalHash.name, "the same uniqueId is registered with other content"},
+      {err::kNonIdenticalSize.name, "the same uniqueId is registered with other content"},
   };
   auto it = kHints.find(code);
   return it != kHints.end() ? it->second : "see ITI TF-3 Table 4.2.4.1-2 for this error code";

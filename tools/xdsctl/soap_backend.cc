@@ -5,6 +5,7 @@
 
 #include <pugixml.hpp>
 
+#include "xds-schemas/error_codes.h"
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
@@ -171,7 +172,7 @@ class SoapRepository : public RepositoryBackend {
     }
     if (response.errors_size() == 0) {
       RegistryError* e = response.add_errors();
-      e->set_code("XDSDocumentUniqueIdError");
+      e->set_code(err::kDocumentUniqueIdError.name);
       e->set_context("the answer held no document " + document_unique_id);
     }
     response.set_status(FAILURE);

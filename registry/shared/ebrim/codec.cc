@@ -327,19 +327,9 @@ void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& re
 namespace xds {
 
 RegistryError MakeError(std::string code, std::string context, std::string location) {
-  RegistryError error;
+  RegistryError error = MakeError(err::kRegistryError, std::move(context), std::move(location));
   error.set_code(std::move(code));
-  error.set_context(std::move(context));
-  error.set_location(std::move(location));
-  error.set_severity(ERROR);
   return error;
-}
-
-RegistryResponse FailureResponse(std::vector<RegistryError> errors) {
-  RegistryResponse response;
-  response.set_status(FAILURE);
-  for (auto& e : errors) *response.add_errors() = std::move(e);
-  return response;
 }
 
 }  // namespace xds

@@ -9,6 +9,7 @@
 
 #include <pugixml.hpp>
 
+#include "registry/shared/model/errors.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
 
@@ -66,10 +67,8 @@ std::string NormalizeAssociationType(const std::string& type);
 
 namespace xds {
 
-// A RegistryError of severity Error, and a Failure RegistryResponse carrying `errors`: how
-// registry and repository report what they refuse (ITI TF-3 4.2.4).
+// TRANSITIONAL until the repository's transactions use the table's constants.
 RegistryError MakeError(std::string code, std::string context, std::string location = "");
-RegistryResponse FailureResponse(std::vector<RegistryError> errors);
 
 }  // namespace xds
 

@@ -34,12 +34,7 @@ std::string NewUuidUrn() {
 namespace internal {
 
 RegistryError MetadataError(const std::string& object_id, const std::string& context) {
-  RegistryError error;
-  error.set_code(kMetadataError);
-  error.set_context(context);
-  error.set_location(object_id);
-  error.set_severity(ERROR);
-  return error;
+  return MakeError(kMetadataError, context, object_id);
 }
 
 }  // namespace internal

@@ -11,7 +11,7 @@
 
 namespace xds::ebrim::internal {
 
-inline constexpr char kMetadataError[] = "XDSRegistryMetadataError";
+inline constexpr ErrorCode kMetadataError = err::kRegistryMetadataError;
 
 // An XDSRegistryMetadataError (severity Error) located at `object_id`.
 RegistryError MetadataError(const std::string& object_id, const std::string& context);

@@ -4,6 +4,7 @@
 // count, associations, patient consistency, uniqueness) are hard-coded below, each citing the
 // rule of the spec digest (§5.1 R-numbers) it enforces.
 #include "registry/shared/validation/metadata_validator.h"
+#include "registry/shared/model/errors.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -35,11 +36,11 @@ using validation::SubmissionSetAccessors;
 using validation::ValueType;
 using validation::Values;
 
-constexpr char kMetadataError[] = "XDSRegistryMetadataError";
-constexpr char kPatientIdDoesNotMatch[] = "XDSPatientIdDoesNotMatch";
-constexpr char kDuplicateUniqueIdInMessage[] = "XDSRegistryDuplicateUniqueIdInMessage";
-constexpr char kUnresolvedReference[] = "UnresolvedReferenceException";
-constexpr char kRegistryError[] = "XDSRegistryError";
+constexpr ErrorCode kMetadataError = err::kRegistryMetadataError;
+constexpr ErrorCode kPatientIdDoesNotMatch = err::kPatientIdDoesNotMatch;
+constexpr ErrorCode kDuplicateUniqueIdInMessage = err::kRegistryDuplicateUniqueIdInMessage;
+constexpr ErrorCode kUnresolvedReference = err::kUnresolvedReferenceException;
+constexpr ErrorCode kRegistryError = err::kRegistryError;
 
 constexpr char kUuidPrefix[] = "urn:uuid:";
 constexpr char kOriginal[] = "Original";
@@ -115,13 +116,8 @@ class Validator {
   }
 
  private:
-  void Add(std::string_view code, std::string_view location, std::string context) {
-    RegistryError error;
-    error.set_code(std::string(code));
-    error.set_context(std::move(context));
-    error.set_location(std::string(location));
-    error.set_severity(ERROR);
-    errors_.push_back(std::move(error));
+  void Add(ErrorCode code, std::string_view location, std::string context) {
+    errors_.push_back(MakeError(code, std::move(context), std::string(location)));
   }
 
   Kind KindOf(const std::string& id) const {
