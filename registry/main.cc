@@ -1,21 +1,15 @@
 // xds-registry: the Document Registry process. SOAP (ITI-42, ITI-18) at /xds/registry and
 // the internal gRPC service, over one SQLite store. Options come from flags or a
 // --flagfile (see deploy/registry.flags for every option explained).
-#include <csignal>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "registry/grpc_service.h"
 #include "registry/registry.h"
 #include "registry/soap_endpoint.h"
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/service/process.h"
 
 ABSL_FLAG(std::string, data_dir, "var/registry", "Directory of the registry's SQLite store (created when absent)");
 ABSL_FLAG(std::string, backup_dir, "",
@@ -38,15 +32,9 @@ ABSL_FLAG(int, leaf_class_slots, 4,
 ABSL_FLAG(bool, require_repository_attributes, true,
           "Require hash, size and repositoryUniqueId on every DocumentEntry (ITI TF-3 Table 4.3.1-3, DR/42)");
 
-namespace {
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
-}  // namespace
-
 int main(int argc, char** argv) {
-  xds::http::TuneMalloc(argv);
-  absl::SetProgramUsageMessage("xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
-  absl::ParseCommandLine(argc, argv);
+  xds::service::InitProcess(argc, argv,
+                           "xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
 
   std::error_code ec;
   std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
@@ -71,21 +59,11 @@ int main(int argc, char** argv) {
   xds::Registry registry(std::move(*store), options);
 
   xds::RegistryGrpcService grpc_service(&registry);
-  grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),
-                           grpc::InsecureServerCredentials(), &grpc_port);
-  builder.RegisterService(&grpc_service);
-  // Registrations block in the group commit, so each concurrent one holds a gRPC thread.
-  // The sync server's defaults (1..2 pollers) create and destroy a thread per such call;
-  // keep enough of them alive.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
-  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
-  if (!grpc_server || grpc_port == 0) {
-    std::cerr << "xds-registry: cannot listen for gRPC on port " << absl::GetFlag(FLAGS_grpc_port) << "\n";
-    return 1;
-  }
+  std::unique_ptr<grpc::Server> grpc_server =
+      xds::service::StartGrpcServer("xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port),
+                                    {&grpc_service}, &grpc_port);
+  if (!grpc_server) return 1;
 
   xds::EndpointLimits limits;
   limits.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
@@ -101,18 +79,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  if (!absl::GetFlag(FLAGS_port_file).empty()) {
-    std::string tmp = absl::GetFlag(FLAGS_port_file) + ".tmp";
-    std::ofstream(tmp) << (*http_server)->port() << " " << grpc_port << "\n";
-    std::filesystem::rename(tmp, absl::GetFlag(FLAGS_port_file), ec);
-  }
   std::cerr << "xds-registry: SOAP http://" << http_options.address << ":" << (*http_server)->port()
             << "/xds/registry, gRPC " << http_options.address << ":" << grpc_port << std::endl;
 
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  while (!g_stop) pause();
-  (*http_server)->Shutdown();
-  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), **http_server, *grpc_server, grpc_port);
   return 0;
 }

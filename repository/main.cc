@@ -1,17 +1,10 @@
 // xds-repository: the Document Repository process. SOAP (ITI-41, ITI-43) at /xds/repository;
 // documents in --data_dir, metadata registered at the registry over its gRPC service.
-#include <csignal>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/service/process.h"
 #include "repository/document_store.h"
 #include "repository/iti41_provide_and_register.h"
 #include "repository/grpc_service.h"
@@ -39,15 +32,8 @@ ABSL_FLAG(int, test_pause_after_stage_ms, 0,
 ABSL_FLAG(int, test_pause_after_register_ms, 0,
           "TESTS ONLY: sleep this long between the registry's Success and committing (crash-recovery tests)");
 
-namespace {
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
-}  // namespace
-
 int main(int argc, char** argv) {
-  xds::http::TuneMalloc(argv);
-  absl::SetProgramUsageMessage("xds-repository: IHE XDS.b Document Repository (ITI-41, ITI-43)");
-  absl::ParseCommandLine(argc, argv);
+  xds::service::InitProcess(argc, argv, "xds-repository: IHE XDS.b Document Repository (ITI-41, ITI-43)");
 
   auto store = xds::OpenFileDocumentStore(absl::GetFlag(FLAGS_data_dir));
   if (!store.ok()) {
@@ -85,30 +71,15 @@ int main(int argc, char** argv) {
   }
 
   xds::RepositoryGrpcService grpc_service(store->get());
-  grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen_address) + ":" + std::to_string(absl::GetFlag(FLAGS_grpc_port)),
-                           grpc::InsecureServerCredentials(), &grpc_port);
-  builder.RegisterService(&grpc_service);
-  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
-  if (!grpc_server || grpc_port == 0) {
-    std::cerr << "xds-repository: cannot listen for gRPC on port " << absl::GetFlag(FLAGS_grpc_port) << "\n";
-    return 1;
-  }
+  std::unique_ptr<grpc::Server> grpc_server =
+      xds::service::StartGrpcServer("xds-repository", absl::GetFlag(FLAGS_listen_address),
+                                    absl::GetFlag(FLAGS_grpc_port), {&grpc_service}, &grpc_port);
+  if (!grpc_server) return 1;
 
-  if (!absl::GetFlag(FLAGS_port_file).empty()) {
-    std::error_code ec;
-    std::string tmp = absl::GetFlag(FLAGS_port_file) + ".tmp";
-    std::ofstream(tmp) << (*http_server)->port() << " " << grpc_port << "\n";
-    std::filesystem::rename(tmp, absl::GetFlag(FLAGS_port_file), ec);
-  }
   std::cerr << "xds-repository: SOAP http://" << http_options.address << ":" << (*http_server)->port()
             << "/xds/repository, registry gRPC " << absl::GetFlag(FLAGS_registry_grpc) << std::endl;
 
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  while (!g_stop) pause();
-  (*http_server)->Shutdown();
-  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), **http_server, *grpc_server, grpc_port);
   return 0;
 }

@@ -1,0 +1,33 @@
+// What both service processes do around their own set-up: flags and malloc first, a gRPC
+// server started the same way, the port file, and the wait for SIGTERM/SIGINT.
+#ifndef XDS_REGISTRY_SHARED_SERVICE_PROCESS_H_
+#define XDS_REGISTRY_SHARED_SERVICE_PROCESS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "registry/shared/net/http_server.h"
+
+namespace xds::service {
+
+// First thing in main(): malloc tuning (may re-execute the program once), the usage
+// message, the command line.
+void InitProcess(int argc, char** argv, const char* usage);
+
+// Starts a gRPC server for `services` on address:port (0 = any free port) and sets
+// *bound_port. nullptr (after logging why) when it cannot listen. Calls that block in the
+// group commit each hold a server thread, hence the poller bounds.
+std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const std::string& address, int port,
+                                              const std::vector<grpc::Service*>& services, int* bound_port);
+
+// Writes "HTTP_PORT GRPC_PORT" to `port_file` (when not empty; atomically, for the scripts
+// and tests that wait for it), blocks until SIGTERM or SIGINT, then stops both servers.
+void ServeUntilSignal(const std::string& port_file, http::Server& http_server, grpc::Server& grpc_server,
+                      int grpc_port);
+
+}  // namespace xds::service
+
+#endif  // XDS_REGISTRY_SHARED_SERVICE_PROCESS_H_
