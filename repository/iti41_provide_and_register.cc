@@ -242,7 +242,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       auto found = store_->Lookup(uid);
       all_committed = all_committed && found.ok() && found->has_value();
     }
-    if (all_committed && !staged.empty()) return RegistryResponse();  // registered after all: Success
+    if (all_committed && !staged.empty()) return SuccessResponse();  // registered after all
   } else {
     Reconcile(undecided);
   }

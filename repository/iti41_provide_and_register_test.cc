@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/model/errors.h"
 #include "registry/shared/mime/base64.h"
 
 namespace xds {
@@ -29,7 +30,7 @@ class FakeRegistry : public RegistryClient {
   int register_calls = 0;
   Submission last;
   absl::Status register_status;
-  RegistryResponse register_response;
+  RegistryResponse register_response = SuccessResponse();
   absl::Status query_status;
   std::vector<DocumentEntry> registered;
 };

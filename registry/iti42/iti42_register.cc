@@ -356,9 +356,7 @@ RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, 
     return FailureResponse({MakeError(err::kRegistryError, "The registry could not store the submission; retry later")});
   }
   if (!result->empty()) return FailureResponse(std::move(*result));
-  RegistryResponse ok;
-  ok.set_status(SUCCESS);
-  return ok;
+  return SuccessResponse();
 }
 
 }  // namespace iti42

@@ -62,7 +62,7 @@ void WriteRegistryErrorList(xml::XmlWriter& w, const Errors& errors, bool declar
   w.Open("rs:RegistryErrorList");
   if (declare_rs) w.Attr("xmlns:rs", vocab::kRsNs);
   bool any_error = false;
-  for (const RegistryError& e : errors) any_error = any_error || e.severity() == ERROR;
+  for (const RegistryError& e : errors) any_error = any_error || e.severity() != WARNING;
   w.Attr("highestSeverity", any_error ? vocab::kSeverityError : vocab::kSeverityWarning);
   for (const RegistryError& e : errors) {
     w.Open("rs:RegistryError");

@@ -818,6 +818,19 @@ TEST(RegistryResponse, SuccessHasNoErrorList) {
   ExpectEqualProto(response, ParseRegistryResponse(root));
 }
 
+// A response or error nobody filled in must never read as an error-free Success.
+TEST(RegistryResponse, UnfilledResponseAndErrorReadAsFailureAndError) {
+  RegistryResponse response;
+  response.add_errors()->set_code("XDSRegistryError");
+  pugi::xml_document doc;
+  AppendRegistryResponse(doc, response);
+  pugi::xml_node root = doc.document_element();
+  EXPECT_STREQ(root.attribute("status").value(), vocab::kResponseFailure);
+  pugi::xml_node list = root.first_child();
+  EXPECT_STREQ(list.attribute("highestSeverity").value(), vocab::kSeverityError);
+  EXPECT_STREQ(list.first_child().attribute("severity").value(), vocab::kSeverityError);
+}
+
 TEST(RegistryResponse, ErrorsRoundTripWithSeverities) {
   RegistryResponse response = FailureResponse();
   pugi::xml_document doc;

@@ -18,4 +18,10 @@ RegistryResponse FailureResponse(std::vector<RegistryError> errors) {
   return response;
 }
 
+RegistryResponse SuccessResponse() {
+  RegistryResponse response;
+  response.set_status(SUCCESS);
+  return response;
+}
+
 }  // namespace xds

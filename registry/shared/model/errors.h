@@ -14,6 +14,7 @@ namespace xds {
 
 RegistryError MakeError(ErrorCode code, std::string context, std::string location = "");
 RegistryResponse FailureResponse(std::vector<RegistryError> errors);
+RegistryResponse SuccessResponse();
 
 inline bool HasCode(const RegistryError& error, ErrorCode code) { return error.code() == code.name; }
 
