@@ -31,6 +31,7 @@ void RecordRefusal(const absl::Status& status, CallOutcome& outcome) {
   outcome.error_code = absl::StatusCodeToString(status.code());
 }
 
+// Refusals (the gate's, or a request the registry rejects) go back to the caller as they are.
 absl::Status Denied(const absl::Status& status, CallOutcome& outcome) {
   RecordRefusal(status, outcome);
   return status;
@@ -79,16 +80,17 @@ absl::StatusOr<bool> Registry::AddPatient(const CallContext& context, const std:
   GatedCall call(gate_, context, "AddPatient");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   if (!IsCxPatientId(patient_id)) {
-    call.outcome().ok = false;
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", patient_id, "' is not a CX patient id of the form ID^^^&OID&ISO"));
+    return Denied(absl::InvalidArgumentError(
+                      absl::StrCat("'", patient_id, "' is not a CX patient id of the form ID^^^&OID&ISO")),
+                  call.outcome());
   }
   if (!options_.patient_authority.empty() &&
       !absl::EndsWith(patient_id, absl::StrCat("^^^&", options_.patient_authority, "&ISO"))) {
-    call.outcome().ok = false;
-    return absl::InvalidArgumentError(absl::StrCat("patient id '", patient_id,
-                                                   "' is not issued by the affinity domain's assigning authority ",
-                                                   options_.patient_authority));
+    return Denied(absl::InvalidArgumentError(absl::StrCat("patient id '", patient_id,
+                                                          "' is not issued by the affinity domain's assigning "
+                                                          "authority ",
+                                                          options_.patient_authority)),
+                  call.outcome());
   }
   absl::StatusOr<bool> created = store_->AddPatient(patient_id);
   if (!created.ok()) return Unavailable(created.status(), call.outcome());
@@ -116,8 +118,8 @@ absl::StatusOr<BackupResult> Registry::Backup(const CallContext& context, const 
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   std::filesystem::path path(requested);
   if (requested.empty() || !path.is_absolute()) {
-    call.outcome().ok = false;
-    return absl::InvalidArgumentError("the backup path must be absolute (it is written on the registry's host)");
+    return Denied(absl::InvalidArgumentError("the backup path must be absolute (it is written on the registry's host)"),
+                  call.outcome());
   }
   std::error_code ec;
   std::filesystem::path target = std::filesystem::weakly_canonical(path, ec);
@@ -133,8 +135,8 @@ absl::StatusOr<BackupResult> Registry::Backup(const CallContext& context, const 
   result.path = path.lexically_normal().string();
   absl::Status s = store_->Backup(result.path);
   if (absl::IsAlreadyExists(s)) {
-    call.outcome().ok = false;
-    return absl::AlreadyExistsError(absl::StrCat(result.path, " already exists; backups never overwrite"));
+    return Denied(absl::AlreadyExistsError(absl::StrCat(result.path, " already exists; backups never overwrite")),
+                  call.outcome());
   }
   if (!s.ok()) return Unavailable(s, call.outcome());
   auto size = std::filesystem::file_size(result.path, ec);

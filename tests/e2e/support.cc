@@ -1,5 +1,8 @@
 #include "tests/e2e/support.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -19,14 +22,22 @@ extern char** environ;
 
 namespace xds::testing {
 
-Process::Process(const std::string& binary, std::vector<std::string> args, const std::string& port_file) {
+Process::Process(const std::string& binary, std::vector<std::string> args, const std::string& port_file,
+                 const std::string& log_file) {
   std::filesystem::remove(port_file);
   args.insert(args.begin(), binary);
   args.push_back("--port_file=" + port_file);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!log_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  }
+  int spawned = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
     pid_ = -1;
     return;
   }

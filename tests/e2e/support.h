@@ -19,7 +19,9 @@ namespace xds::testing {
 class Process {
  public:
   // Starts `binary` with `args` plus --port_file, and waits until the ports are written.
-  Process(const std::string& binary, std::vector<std::string> args, const std::string& port_file);
+  // With `log_file`, the process's stderr (its log) goes there instead of the test log.
+  Process(const std::string& binary, std::vector<std::string> args, const std::string& port_file,
+          const std::string& log_file = "");
   ~Process();
   void Stop();  // SIGTERM and wait
   void Kill();  // SIGKILL and wait
