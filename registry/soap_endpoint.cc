@@ -28,6 +28,7 @@ CallContext ContextOf(const http::Request& http_request, const soap::Request& re
   CallContext context;
   context.transport = CallContext::Transport::kSoap;
   context.message_id = request.message_id;
+  context.peer = http_request.peer;
   return context;
 }
 

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);
   http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  xds::service::ApplyHttpFlags(&http_options);
   auto http_server =
       xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&service, store->get(), endpoint));
   if (!http_server.ok()) {

@@ -1,20 +1,28 @@
 #include "registry/shared/net/http_server.h"
 
 #include <malloc.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#include <condition_variable>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
+#include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -28,6 +36,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
 
 constexpr char kTooLargeFault[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
@@ -36,15 +45,91 @@ constexpr char kTooLargeFault[] =
     "<s:Reason><s:Text xml:lang=\"en\">Request body exceeds the configured limit of %s bytes</s:Text></s:Reason>"
     "</s:Fault></s:Body></s:Envelope>";
 
+constexpr char kBusyFault[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><s:Fault>"
+    "<s:Code><s:Value>s:Receiver</s:Value></s:Code>"
+    "<s:Reason><s:Text xml:lang=\"en\">The service is at its connection limit; retry later</s:Text></s:Reason>"
+    "</s:Fault></s:Body></s:Envelope>";
+
+using StringResponse = bhttp::response<bhttp::string_body>;
+
+// A response that closes the connection: the 413 and the 503 above.
+std::shared_ptr<StringResponse> ClosingFault(bhttp::status status, std::string body) {
+  auto res = std::make_shared<StringResponse>(status, 11);
+  res->set(bhttp::field::content_type, "application/soap+xml; charset=UTF-8");
+  res->set(bhttp::field::connection, "close");
+  res->body() = std::move(body);
+  res->prepare_payload();
+  return res;
+}
+
+// Raises the soft descriptor limit to the hard one and returns how many connections fit
+// under it, keeping a margin for the store's files, gRPC and the 503 refusals in flight.
+int FitConnections(int wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return wanted;
+  const auto soft = static_cast<int64_t>(std::min<rlim_t>(limit.rlim_cur, 1 << 30));
+  const int64_t margin = std::max<int64_t>(64, std::min<int64_t>(1024, soft / 4));
+  const int64_t fit = std::max<int64_t>(1, soft - margin);
+  if (wanted <= fit) return wanted;
+  std::cerr << "http: max_connections lowered from " << wanted << " to " << fit << " (RLIMIT_NOFILE " << soft
+            << ")" << std::endl;
+  return static_cast<int>(fit);
+}
+
+class ServerImpl;
+
+// One connection. Every step runs on the connection's strand; only the handler runs on
+// the worker pool, and it gets its own copy of the request.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(ServerImpl* server, tcp::socket socket, std::string peer)
+      : server_(server), stream_(std::move(socket)), peer_(std::move(peer)) {}
+  ~Session();
+
+  void Start();
+  void Close();
+  tcp::socket::native_handle_type fd() { return stream_.socket().native_handle(); }
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(error_code ec);
+  void OnBody(error_code ec);
+  void Dispatch();
+  void Write(std::shared_ptr<StringResponse> res);
+  void SendTooLarge();
+
+  ServerImpl* server_;
+  beast::tcp_stream stream_;
+  std::string peer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+};
+
 class ServerImpl : public Server {
  public:
   ServerImpl(const ServerOptions& options, Handler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(io_) {}
+      : options_(options),
+        handler_(std::move(handler)),
+        acceptor_(io_),
+        retry_timer_(io_),
+        workers_(static_cast<size_t>(std::max(1, options.handler_threads))) {
+    options_.max_connections = FitConnections(std::max(1, options_.max_connections));
+  }
 
   ~ServerImpl() override { Shutdown(); }
 
   absl::Status Listen() {
-    boost::system::error_code ec;
+    error_code ec;
     tcp::endpoint endpoint(asio::ip::make_address(options_.address, ec), options_.port);
     if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen address ", options_.address));
     acceptor_.open(endpoint.protocol(), ec);
@@ -54,7 +139,10 @@ class ServerImpl : public Server {
     if (ec) return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address, ":",
                                                         options_.port, ": ", ec.message()));
     port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
+    Accept();
+    // Reading and writing never block, so two threads keep up with thousands of sockets.
+    const int io_threads = std::thread::hardware_concurrency() > 1 ? 2 : 1;
+    for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
     return absl::OkStatus();
   }
 
@@ -62,104 +150,206 @@ class ServerImpl : public Server {
 
   void Shutdown() override {
     if (stopping_.exchange(true)) return;
-    boost::system::error_code ec;
-    acceptor_.cancel(ec);
-    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
-    acceptor_.close(ec);
-    if (accept_thread_.joinable()) accept_thread_.join();
-    std::unique_lock<std::mutex> lock(mu_);
-    for (int fd : open_sockets_) ::shutdown(fd, SHUT_RDWR);
-    cv_.wait(lock, [this] { return active_ == 0; });
+    asio::post(io_, [this] {
+      error_code ec;
+      acceptor_.close(ec);
+      retry_timer_.cancel();
+    });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [raw, weak] : sessions_) {
+        if (auto session = weak.lock()) asio::post(session->executor(), [session] { session->Close(); });
+      }
+    }
+    workers_.join();  // running handlers finish; their answers meet a closed socket
+    for (std::thread& t : io_threads_) t.join();  // returns once every connection is gone
+    io_threads_.clear();
+  }
+
+  const ServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_; }
+
+  void RunHandler(std::shared_ptr<Session> session, Request request,
+                  std::function<void(std::optional<Response>)> done) {
+    asio::post(workers_, [this, session = std::move(session), request = std::move(request),
+                          done = std::move(done)]() mutable {
+      std::optional<Response> response;
+      try {
+        response = handler_(request);
+      } catch (const std::exception& e) {  // one bad request must not take the service down
+        std::cerr << "http: handler failed for " << request.peer << ": " << e.what() << std::endl;
+      }
+      asio::post(session->executor(), [done = std::move(done), response = std::move(response)]() mutable {
+        done(std::move(response));
+      });
+    });
+  }
+
+  void Forget(Session* session) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(session);
   }
 
  private:
-  void AcceptLoop() {
-    while (!stopping_) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return active_ < options_.max_connections || stopping_; });
-        if (stopping_) return;
-      }
-      tcp::socket socket(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [this](error_code ec, tcp::socket socket) {
+      if (stopping_ || ec == asio::error::operation_aborted) return;
       if (ec) {
-        if (stopping_) return;
-        continue;
+        // Out of descriptors (or similar): retry shortly rather than spin on the error.
+        retry_timer_.expires_after(std::chrono::milliseconds(50));
+        retry_timer_.async_wait([this](error_code wait_ec) {
+          if (!wait_ec && !stopping_) Accept();
+        });
+        return;
       }
-      int fd = socket.native_handle();
-      int one = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // no 40 ms Nagle stalls
-      timeval tv{options_.idle_timeout_seconds, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++active_;
-        open_sockets_.insert(fd);
-      }
-      std::thread([this, s = std::move(socket)]() mutable {
-        int fd = s.native_handle();
-        Serve(s);
-        std::lock_guard<std::mutex> lock(mu_);
-        open_sockets_.erase(fd);
-        --active_;
-        cv_.notify_all();
-      }).detach();
-    }
+      OnAccepted(std::move(socket));
+      Accept();
+    });
   }
 
-  void Serve(tcp::socket& socket) {
-    beast::flat_buffer buffer;
-    for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options_.max_body_bytes);
-      parser.header_limit(64 * 1024);
-      boost::system::error_code ec;
-      bhttp::read(socket, buffer, parser, ec);
-      if (ec == bhttp::error::body_limit) {
-        bhttp::response<bhttp::string_body> res{bhttp::status::payload_too_large, 11};
-        res.set(bhttp::field::content_type, "application/soap+xml; charset=UTF-8");
-        res.set(bhttp::field::connection, "close");
-        char text[sizeof(kTooLargeFault) + 32];
-        std::snprintf(text, sizeof(text), kTooLargeFault, std::to_string(options_.max_body_bytes).c_str());
-        res.body() = text;
-        res.prepare_payload();
-        bhttp::write(socket, res, ec);
-        break;  // the rest of the oversized body is unread; the connection cannot be reused
+  void OnAccepted(tcp::socket socket) {
+    error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);  // no 40 ms Nagle stalls
+    tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
+    std::string ip = remote.address().to_string();
+    std::string peer = remote.address().is_v6() ? absl::StrCat("[", ip, "]:", remote.port())
+                                                : absl::StrCat(ip, ":", remote.port());
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      if (static_cast<int>(sessions_.size()) >= options_.max_connections) {
+        Refuse(std::move(socket));
+        return;
       }
-      if (ec) break;  // closed, timed out or malformed HTTP
-      auto& req = parser.get();
-      Request request;
-      request.method = std::string(req.method_string());
-      request.target = std::string(req.target());
-      request.content_type = std::string(req[bhttp::field::content_type]);
-      request.body = std::move(req.body());
-      Response response = handler_(request);
-      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), req.version()};
-      res.set(bhttp::field::server, "xds");
-      if (!response.content_type.empty()) res.set(bhttp::field::content_type, response.content_type);
-      res.keep_alive(req.keep_alive() && !stopping_);
-      res.body() = std::move(response.body);
-      res.prepare_payload();
-      bhttp::write(socket, res, ec);
-      if (ec || !res.keep_alive()) break;
+      session = std::make_shared<Session>(this, std::move(socket), std::move(peer));
+      sessions_.emplace(session.get(), session);
     }
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    session->Start();
+  }
+
+  // Answers 503 at once so that the client learns why instead of timing out, then lets it
+  // close first (briefly reading what it sent) so that the answer is not lost to a reset.
+  static void Refuse(tcp::socket socket) {
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    auto res = ClosingFault(bhttp::status::service_unavailable, kBusyFault);
+    stream->expires_after(std::chrono::seconds(2));
+    bhttp::async_write(*stream, *res, [stream, res](error_code ec, size_t) {
+      if (ec) return;
+      stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+      auto drain = std::make_shared<std::array<char, 4096>>();
+      stream->async_read_some(asio::buffer(*drain), [stream, drain](error_code, size_t) {});
+    });
   }
 
   ServerOptions options_;
   Handler handler_;
+  std::mutex mu_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+  std::atomic<bool> stopping_{false};
+  // Declared after the session table and in this order: operations still pending at
+  // destruction own sessions, whose destructors need the io_context and the table.
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  asio::thread_pool workers_;
+  std::vector<std::thread> io_threads_;
   int port_ = 0;
-  std::thread accept_thread_;
-  std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int active_ = 0;
-  std::set<int> open_sockets_;
 };
+
+Session::~Session() { server_->Forget(this); }
+
+void Session::Start() {
+  // A new connection has the header timeout for its first request, counted from accept.
+  ReadHeader();
+}
+
+void Session::Close() {
+  error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+void Session::WaitForRequest() {
+  if (server_->stopping()) return Close();
+  if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+  // Between requests only the idle timeout applies; the header timeout starts with the
+  // next request's first byte.
+  stream_.expires_after(std::chrono::seconds(server_->options().idle_timeout_seconds));
+  stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, size_t n) {
+    if (ec) return self->Close();
+    self->buffer_.commit(n);
+    self->ReadHeader();
+  });
+}
+
+void Session::ReadHeader() {
+  parser_.emplace();
+  parser_->body_limit(server_->options().max_body_bytes);
+  parser_->header_limit(64 * 1024);
+  stream_.expires_after(std::chrono::seconds(server_->options().header_timeout_seconds));
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void Session::OnHeader(error_code ec) {
+  if (ec == bhttp::error::body_limit) return SendTooLarge();  // Content-Length alone says too much
+  if (ec) return Close();  // closed, timed out or malformed HTTP
+  if (parser_->is_done()) return Dispatch();
+  stream_.expires_after(std::chrono::seconds(server_->options().body_timeout_seconds));
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](error_code read_ec, size_t) { self->OnBody(read_ec); });
+}
+
+void Session::OnBody(error_code ec) {
+  if (ec == bhttp::error::body_limit) return SendTooLarge();
+  if (ec) return Close();
+  Dispatch();
+}
+
+void Session::Dispatch() {
+  if (server_->stopping()) return Close();
+  stream_.expires_never();  // the handler may take its time; the client is waiting for it
+  auto& req = parser_->get();
+  Request request;
+  request.method = std::string(req.method_string());
+  request.target = std::string(req.target());
+  request.content_type = std::string(req[bhttp::field::content_type]);
+  request.body = std::move(req.body());
+  request.peer = peer_;
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  server_->RunHandler(shared_from_this(), std::move(request),
+                      [self = shared_from_this(), version, keep_alive](std::optional<Response> response) {
+                        if (!response) return self->Close();
+                        auto res = std::make_shared<StringResponse>(static_cast<bhttp::status>(response->status),
+                                                                    version);
+                        res->set(bhttp::field::server, "xds");
+                        if (!response->content_type.empty()) res->set(bhttp::field::content_type, response->content_type);
+                        res->keep_alive(keep_alive && !self->server_->stopping());
+                        res->body() = std::move(response->body);
+                        res->prepare_payload();
+                        self->Write(std::move(res));
+                      });
+}
+
+void Session::Write(std::shared_ptr<StringResponse> res) {
+  // A retrieved document may be hundreds of MB: allow a modest reader the idle timeout.
+  stream_.expires_after(std::chrono::seconds(server_->options().idle_timeout_seconds));
+  bhttp::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, size_t) {
+    if (ec || !res->keep_alive()) return self->Close();
+    self->WaitForRequest();
+  });
+}
+
+void Session::SendTooLarge() {
+  char text[sizeof(kTooLargeFault) + 32];
+  std::snprintf(text, sizeof(text), kTooLargeFault, std::to_string(server_->options().max_body_bytes).c_str());
+  // Write() closes afterwards: the rest of the oversized body is unread, so the connection
+  // cannot be reused.
+  Write(ClosingFault(bhttp::status::payload_too_large, text));
+}
 
 }  // namespace
 

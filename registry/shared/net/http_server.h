@@ -1,7 +1,9 @@
 // A small HTTP/1.1 server (Boost.Beast) for the SOAP endpoints: keep-alive, TCP_NODELAY,
-// a body-size limit, one thread per connection. Handlers may block (a registration waits
-// for its group commit), so every connection gets its own thread; `max_connections` bounds
-// them and further clients wait in the accept backlog.
+// a body-size limit, header/body/idle timeouts. Requests are read asynchronously by one or
+// two I/O threads, so a slow or stalled client holds only a socket, never a thread. Handlers
+// may block (a registration waits for its group commit), so each complete request runs on a
+// pool of `handler_threads`. Beyond `max_connections` open sockets a new client is answered
+// 503 at once instead of waiting unseen in the backlog.
 #ifndef XDS_REGISTRY_SHARED_NET_HTTP_SERVER_H_
 #define XDS_REGISTRY_SHARED_NET_HTTP_SERVER_H_
 
@@ -19,6 +21,7 @@ struct Request {
   std::string target;
   std::string content_type;
   std::string body;
+  std::string peer;  // "ip:port" of the remote end
 };
 
 struct Response {
@@ -33,15 +36,21 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   int port = 0;                            // 0 = pick a free port
   size_t max_body_bytes = 64 * 1024 * 1024;
-  int max_connections = 512;
-  int idle_timeout_seconds = 60;
+  // Open sockets; lowered at start to fit under RLIMIT_NOFILE (whose soft limit is raised to
+  // the hard one) with room left for the store's and gRPC's descriptors.
+  int max_connections = 10000;
+  int header_timeout_seconds = 10;  // the whole header, from accept or from its first byte
+  int body_timeout_seconds = 30;    // the whole body, once the header is in
+  int idle_timeout_seconds = 60;    // between keep-alive requests
+  int handler_threads = 256;        // handlers running (and blocking) at once
 };
 
 class Server {
  public:
   virtual ~Server() = default;
   virtual int port() const = 0;
-  // Stops accepting and closes idle connections; returns when all threads are done.
+  // Stops accepting, closes every connection and waits for running handlers; returns when
+  // all threads are done.
   virtual void Shutdown() = 0;
 };
 

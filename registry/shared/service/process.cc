@@ -8,8 +8,18 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+
+// The HTTP server's connection limits, the same for both services (defined here once;
+// --max_body_bytes stays in each main, whose defaults differ).
+ABSL_FLAG(int, max_connections, 10000,
+          "Most open SOAP connections; beyond it a new client gets HTTP 503 at once (lowered to fit RLIMIT_NOFILE)");
+ABSL_FLAG(int, header_timeout_seconds, 10, "Time a client has to send a whole request header; then it is closed");
+ABSL_FLAG(int, body_timeout_seconds, 30, "Time a client has to send a whole request body once its header is in");
+ABSL_FLAG(int, idle_timeout_seconds, 60, "Time a keep-alive connection may sit idle between requests");
+ABSL_FLAG(int, handler_threads, 256, "SOAP requests handled (and blocking) at once; further ones wait in order");
 
 namespace xds::service {
 namespace {
@@ -21,6 +31,14 @@ void InitProcess(int argc, char** argv, const char* usage) {
   http::TuneMalloc(argv);
   absl::SetProgramUsageMessage(usage);
   absl::ParseCommandLine(argc, argv);
+}
+
+void ApplyHttpFlags(http::ServerOptions* options) {
+  options->max_connections = absl::GetFlag(FLAGS_max_connections);
+  options->header_timeout_seconds = absl::GetFlag(FLAGS_header_timeout_seconds);
+  options->body_timeout_seconds = absl::GetFlag(FLAGS_body_timeout_seconds);
+  options->idle_timeout_seconds = absl::GetFlag(FLAGS_idle_timeout_seconds);
+  options->handler_threads = absl::GetFlag(FLAGS_handler_threads);
 }
 
 std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const std::string& address, int port,

@@ -17,6 +17,10 @@ namespace xds::service {
 // message, the command line.
 void InitProcess(int argc, char** argv, const char* usage);
 
+// Sets the HTTP connection limits and timeouts (--max_connections, --header_timeout_seconds,
+// --body_timeout_seconds, --idle_timeout_seconds, --handler_threads) into *options.
+void ApplyHttpFlags(http::ServerOptions* options);
+
 // Starts a gRPC server for `services` on address:port (0 = any free port) and sets
 // *bound_port. nullptr (after logging why) when it cannot listen. Calls that block in the
 // group commit each hold a server thread, hence the poller bounds.
