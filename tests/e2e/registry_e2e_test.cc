@@ -49,7 +49,7 @@ class RegistryTest : public ::testing::Test {
     std::vector<std::string> args = {"--data_dir=" + data_, "--http_port=0", "--grpc_port=0",
                                      std::string("--patient_authority=") + kAuthority};
     args.insert(args.end(), extra.begin(), extra.end());
-    registry_ = std::make_unique<Process>("registry/xds-registry", args, data_ + "/ports");
+    registry_ = std::make_unique<Process>("registry/xds-registry", args, data_ + "/ports", data_ + "/registry.log");
     ASSERT_GT(registry_->http_port(), 0) << "registry did not start";
     url_ = "http://127.0.0.1:" + std::to_string(registry_->http_port()) + "/xds/registry";
     client_ = std::make_unique<http::Client>(*http::ParseUrl(url_));
@@ -108,6 +108,34 @@ class RegistryTest : public ::testing::Test {
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<RegistryService::Stub> stub_;
 };
+
+// Every way in passes the registry's CallGate: a refused ITI-42 over SOAP and over gRPC, and
+// a refused admission over gRPC, each leave the gate's line naming the transaction, the
+// caller's address and the XDS code; the detail stays in the log.
+TEST_F(RegistryTest, EveryWayInPassesTheCallGate) {
+  std::string pid = Patient("NOT-ADMITTED");
+  EXPECT_EQ(Register(Freshen(Fixture(), pid)).status, "Failure");
+
+  RegisterRequest request;
+  request.mutable_submission()->add_submission_sets()->set_patient_id(pid);
+  grpc::ClientContext register_context;
+  RegistryResponse response;
+  ASSERT_TRUE(stub_->Register(&register_context, request, &response).ok());
+  EXPECT_EQ(response.status(), FAILURE);
+
+  grpc::ClientContext add_context;
+  xds::Patient bad;
+  bad.set_id("not a CX id");
+  AddPatientResponse added;
+  EXPECT_EQ(stub_->AddPatient(&add_context, bad, &added).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  registry_->Stop();
+  std::string log = ReadFile(data_ + "/registry.log");
+  EXPECT_NE(log.find("ITI-42 from 127.0.0.1:"), std::string::npos) << log;  // SOAP
+  EXPECT_NE(log.find("failed (XDSUnknownPatientId"), std::string::npos) << log;
+  EXPECT_NE(log.find("ITI-42 from ipv4:127.0.0.1:"), std::string::npos) << log;  // gRPC
+  EXPECT_NE(log.find("AddPatient from ipv4:127.0.0.1:"), std::string::npos) << log;
+}
 
 TEST_F(RegistryTest, AcceptsSubmissionSetTwoDocumentsAndFolder) {
   std::string pid = Patient("ACCEPT1");

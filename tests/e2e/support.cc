@@ -50,11 +50,19 @@ Process::Process(const std::string& binary, std::vector<std::string> args, const
 
 Process::~Process() { Kill(); }
 
-void Process::Stop() {
-  if (pid_ <= 0) return;
+bool Process::Stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return true;
   kill(pid_, SIGTERM);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Kill();
+  return false;
 }
 
 void Process::Kill() {

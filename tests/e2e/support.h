@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ class Process {
   Process(const std::string& binary, std::vector<std::string> args, const std::string& port_file,
           const std::string& log_file = "");
   ~Process();
-  void Stop();  // SIGTERM and wait
+  // SIGTERM, then waits up to `grace`; false (and SIGKILL) if it had not exited by then.
+  bool Stop(std::chrono::milliseconds grace = std::chrono::seconds(60));
   void Kill();  // SIGKILL and wait
   bool Running();
   int http_port() const { return http_port_; }

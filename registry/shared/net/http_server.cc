@@ -155,12 +155,17 @@ class ServerImpl : public Server {
       acceptor_.close(ec);
       retry_timer_.cancel();
     });
+    // Take the sessions out under the lock and close them outside it: the last reference to
+    // a session may be ours, and its destructor takes mu_ to forget itself.
+    std::vector<std::shared_ptr<Session>> open;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto& [raw, weak] : sessions_) {
-        if (auto session = weak.lock()) asio::post(session->executor(), [session] { session->Close(); });
+        if (auto session = weak.lock()) open.push_back(std::move(session));
       }
     }
+    for (auto& session : open) asio::post(session->executor(), [session] { session->Close(); });
+    open.clear();
     workers_.join();  // running handlers finish; their answers meet a closed socket
     for (std::thread& t : io_threads_) t.join();  // returns once every connection is gone
     io_threads_.clear();

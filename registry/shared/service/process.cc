@@ -1,9 +1,9 @@
 #include "registry/shared/service/process.h"
 
-#include <unistd.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,11 +23,22 @@ ABSL_FLAG(int, handler_threads, 256, "SOAP requests handled (and blocking) at on
 
 namespace xds::service {
 namespace {
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
+// SIGTERM and SIGINT are blocked in every thread and taken by sigwait in the main one: a
+// handler may run on any thread (I/O, gRPC), and a flag set there would leave the main
+// thread in pause() for ever.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
 }  // namespace
 
 void InitProcess(int argc, char** argv, const char* usage) {
+  // Before any thread exists, so that all of them inherit the mask.
+  sigset_t stop = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   http::TuneMalloc(argv);
   absl::SetProgramUsageMessage(usage);
   absl::ParseCommandLine(argc, argv);
@@ -61,15 +72,16 @@ std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const 
 
 void ServeUntilSignal(const std::string& port_file, http::Server& http_server, grpc::Server& grpc_server,
                       int grpc_port) {
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
   if (!port_file.empty()) {
     std::error_code ec;
     std::string tmp = port_file + ".tmp";
     std::ofstream(tmp) << http_server.port() << " " << grpc_port << "\n";
     std::filesystem::rename(tmp, port_file, ec);
   }
-  while (!g_stop) pause();
+  sigset_t stop = StopSignals();
+  int signal = 0;
+  while (sigwait(&stop, &signal) != 0) {
+  }
   http_server.Shutdown();
   grpc_server.Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
