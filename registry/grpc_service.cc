@@ -6,11 +6,11 @@ namespace {
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   // Registry's statuses carry messages meant for the caller (store details are logged).
-  auto code = absl::IsInvalidArgument(status)      ? grpc::StatusCode::INVALID_ARGUMENT
-              : absl::IsAlreadyExists(status)      ? grpc::StatusCode::ALREADY_EXISTS
-              : absl::IsPermissionDenied(status)   ? grpc::StatusCode::PERMISSION_DENIED
-              : absl::IsUnauthenticated(status)    ? grpc::StatusCode::UNAUTHENTICATED
-                                                   : grpc::StatusCode::UNAVAILABLE;
+  auto code = absl::IsInvalidArgument(status)    ? grpc::StatusCode::INVALID_ARGUMENT
+              : absl::IsAlreadyExists(status)    ? grpc::StatusCode::ALREADY_EXISTS
+              : absl::IsPermissionDenied(status) ? grpc::StatusCode::PERMISSION_DENIED
+              : absl::IsUnauthenticated(status)  ? grpc::StatusCode::UNAUTHENTICATED
+                                                 : grpc::StatusCode::UNAVAILABLE;
   return grpc::Status(code, std::string(status.message()));
 }
 

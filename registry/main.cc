@@ -7,9 +7,9 @@
 #include "absl/flags/flag.h"
 #include "registry/grpc_service.h"
 #include "registry/registry.h"
-#include "registry/soap_endpoint.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/service/process.h"
+#include "registry/soap_endpoint.h"
 
 ABSL_FLAG(std::string, data_dir, "var/registry", "Directory of the registry's SQLite store (created when absent)");
 ABSL_FLAG(std::string, backup_dir, "",
@@ -17,7 +17,8 @@ ABSL_FLAG(std::string, backup_dir, "",
 ABSL_FLAG(std::string, listen_address, "127.0.0.1", "Address the SOAP and gRPC servers listen on");
 ABSL_FLAG(int, http_port, 8010, "SOAP endpoint port (0 = any free port, see --port_file)");
 ABSL_FLAG(int, grpc_port, 8011, "Internal gRPC port (0 = any free port)");
-ABSL_FLAG(std::string, port_file, "", "When set, the bound ports are written here as 'HTTP_PORT GRPC_PORT' once serving");
+ABSL_FLAG(std::string, port_file, "",
+          "When set, the bound ports are written here as 'HTTP_PORT GRPC_PORT' once serving");
 ABSL_FLAG(std::string, patient_authority, "1.3.6.1.4.1.21367.2005.3.7",
           "Assigning-authority OID of the affinity domain's patient ids");
 ABSL_FLAG(std::string, home_community_id, "", "homeCommunityId (urn:oid:...) put on returned objects; empty = none");
@@ -27,14 +28,13 @@ ABSL_FLAG(int, max_registry_objects, 10000, "Most registry objects accepted in o
 ABSL_FLAG(int, max_leaf_class_results, 1000, "Most objects in a LeafClass answer before XDSTooManyResults");
 ABSL_FLAG(int, max_object_ref_results, 10000, "Most objects in an ObjectRef answer before XDSTooManyResults");
 ABSL_FLAG(int, reader_connections, 4, "Pooled read-only SQLite connections");
-ABSL_FLAG(int, leaf_class_slots, 4,
-          "LeafClass stored queries answered at once; further ones wait in arrival order");
+ABSL_FLAG(int, leaf_class_slots, 4, "LeafClass stored queries answered at once; further ones wait in arrival order");
 ABSL_FLAG(bool, require_repository_attributes, true,
           "Require hash, size and repositoryUniqueId on every DocumentEntry (ITI TF-3 Table 4.3.1-3, DR/42)");
 
 int main(int argc, char** argv) {
   xds::service::InitProcess(argc, argv,
-                           "xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
+                            "xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
 
   std::error_code ec;
   std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
@@ -60,9 +60,8 @@ int main(int argc, char** argv) {
 
   xds::RegistryGrpcService grpc_service(&registry);
   int grpc_port = 0;
-  std::unique_ptr<grpc::Server> grpc_server =
-      xds::service::StartGrpcServer("xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port),
-                                    {&grpc_service}, &grpc_port);
+  std::unique_ptr<grpc::Server> grpc_server = xds::service::StartGrpcServer(
+      "xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port), {&grpc_service}, &grpc_port);
   if (!grpc_server) return 1;
 
   xds::EndpointLimits limits;

@@ -80,9 +80,9 @@ absl::StatusOr<bool> Registry::AddPatient(const CallContext& context, const std:
   GatedCall call(gate_, context, "AddPatient");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   if (!IsCxPatientId(patient_id)) {
-    return Denied(absl::InvalidArgumentError(
-                      absl::StrCat("'", patient_id, "' is not a CX patient id of the form ID^^^&OID&ISO")),
-                  call.outcome());
+    return Denied(
+        absl::InvalidArgumentError(absl::StrCat("'", patient_id, "' is not a CX patient id of the form ID^^^&OID&ISO")),
+        call.outcome());
   }
   if (!options_.patient_authority.empty() &&
       !absl::EndsWith(patient_id, absl::StrCat("^^^&", options_.patient_authority, "&ISO"))) {

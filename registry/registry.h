@@ -23,7 +23,7 @@ struct RegistryOptions {
   // Assigning-authority OID of the affinity domain; patient ids admitted to the index must
   // use it (CX `id^^^&OID&ISO`). Empty = any authority.
   std::string patient_authority;
-  std::string home_community_id;    // urn:oid:..., set as `home` on returned objects when not empty
+  std::string home_community_id;  // urn:oid:..., set as `home` on returned objects when not empty
   ValidationOptions validation;
   size_t max_leaf_class_results = 1000;   // larger LeafClass answers get XDSTooManyResults
   size_t max_object_ref_results = 10000;  // likewise for ObjectRef
@@ -75,8 +75,8 @@ RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, 
                           CallOutcome& outcome);
 }
 namespace iti18 {
-StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options,
-                                const StoredQueryRequest& request, CallOutcome& outcome);
+StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options, const StoredQueryRequest& request,
+                                CallOutcome& outcome);
 }
 
 // The registry's clock for lastUpdateTime.

@@ -4,10 +4,10 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "registry/iti18/fifo_gate.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/ebrim/xml_util.h"
-#include "registry/iti18/fifo_gate.h"
 
 namespace xds {
 namespace {
@@ -38,12 +38,13 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
   RegistryResponse response;
   const pugi::xml_node& body = request.body_element;
   if (ebrim::xml::LocalName(body) != "SubmitObjectsRequest" || ebrim::xml::NamespaceOf(body) != vocab::kLcmNs) {
-    response = FailureResponse({MakeError(err::kRegistryMetadataError,
-                                          "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body")});
+    response = FailureResponse(
+        {MakeError(err::kRegistryMetadataError, "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body")});
   } else if (size_t n = CountRegistryObjects(body); n > limits.max_registry_objects) {
-    response = FailureResponse({MakeError(err::kRegistryOutOfResources,
-                                          absl::StrCat("The submission holds ", n, " registry objects; this registry "
-                                                       "accepts at most ", limits.max_registry_objects))});
+    response = FailureResponse({MakeError(err::kRegistryOutOfResources, absl::StrCat("The submission holds ", n,
+                                                                                     " registry objects; this registry "
+                                                                                     "accepts at most ",
+                                                                                     limits.max_registry_objects))});
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(body);
     response = parsed.errors.empty() ? registry->Register(context, std::move(parsed.submission))

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <filesystem>
@@ -184,7 +184,9 @@ class FileDocumentStore : public DocumentStore {
     sqlite3_close(db_);
   }
 
-  void StartWriter() { writer_thread_ = std::thread([this] { WriterLoop(); }); }
+  void StartWriter() {
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
 
   // On the writer connection: before StartWriter(), then only on the writer thread.
   absl::Status Exec(const char* sql) { return ExecOn(db_, sql); }
@@ -328,8 +330,8 @@ class FileDocumentStore : public DocumentStore {
                          bool* placed) {
     absl::Status status = EnsureDirectory(dir);
     if (!status.ok()) return status;
-    std::string temp_path = absl::StrCat(dir, "/", kTempPrefix, final_path.substr(final_path.size() - 40), "-",
-                                         RandomSuffix());
+    std::string temp_path =
+        absl::StrCat(dir, "/", kTempPrefix, final_path.substr(final_path.size() - 40), "-", RandomSuffix());
     status = WriteFileDurably(temp_path, content);
     if (!status.ok()) return status;
     {
@@ -457,9 +459,15 @@ class FileDocumentStore : public DocumentStore {
           continue;
         }
         switch (op->kind) {
-          case Op::kStage: ApplyStage(op); break;
-          case Op::kCommit: ApplyCommit(op); break;
-          case Op::kAbort: ApplyAbort(op); break;
+          case Op::kStage:
+            ApplyStage(op);
+            break;
+          case Op::kCommit:
+            ApplyCommit(op);
+            break;
+          case Op::kAbort:
+            ApplyAbort(op);
+            break;
         }
         if (!op->status.ok()) Exec("ROLLBACK TO op").IgnoreError();
         Exec("RELEASE op").IgnoreError();
@@ -504,14 +512,19 @@ class FileDocumentStore : public DocumentStore {
     }
     if (*existing) {
       auto conflict = Conflict(**existing, op->stage);
-      if (conflict.ok()) op->stage = *conflict;
-      else op->status = conflict.status();
+      if (conflict.ok())
+        op->stage = *conflict;
+      else
+        op->status = conflict.status();
       return;
     }
     Stmt insert(db_,
                 "INSERT INTO documents (unique_id, hash, size, mime_type, state, created) "
                 "VALUES (?, ?, ?, ?, 'pending', ?)");
-    insert.Text(1, op->unique_id).Text(2, op->stage.hash).Int(3, op->stage.size).Text(4, op->mime_type)
+    insert.Text(1, op->unique_id)
+        .Text(2, op->stage.hash)
+        .Int(3, op->stage.size)
+        .Text(4, op->mime_type)
         .Int(5, static_cast<int64_t>(std::time(nullptr)));
     if (!insert.ok() || insert.Step() != SQLITE_DONE) op->status = insert.Error("insert");
   }
@@ -577,12 +590,12 @@ class FileDocumentStore : public DocumentStore {
           absl::StrCat("document ", existing.unique_id, " is part of another submission still in progress"));
     }
     if (existing.hash != result.hash) {
-      return absl::AlreadyExistsError(absl::StrCat("hash: document ", existing.unique_id,
-                                                   " is already stored with hash ", existing.hash));
+      return absl::AlreadyExistsError(
+          absl::StrCat("hash: document ", existing.unique_id, " is already stored with hash ", existing.hash));
     }
     if (existing.size != result.size) {
-      return absl::AlreadyExistsError(absl::StrCat("size: document ", existing.unique_id,
-                                                   " is already stored with size ", existing.size));
+      return absl::AlreadyExistsError(
+          absl::StrCat("size: document ", existing.unique_id, " is already stored with size ", existing.size));
     }
     result.already_committed = true;
     return result;

@@ -123,7 +123,6 @@ TEST(DocumentStore, EmptyDocument) {
   EXPECT_EQ((*content)->data(), "");
 }
 
-
 // Concurrent Stages share group commits; each still gets its own answer, conflicts on one
 // uniqueId are decided once, and identical contents share one file.
 TEST(DocumentStore, ConcurrentStagesCommitAndConflictCorrectly) {
@@ -141,8 +140,10 @@ TEST(DocumentStore, ConcurrentStagesCommitAndConflictCorrectly) {
         if ((*store)->Stage({uid, "text/plain", content, ""}).ok()) ++staged[t];
         // Every thread also races for one shared uniqueId per round: exactly one wins.
         auto shared = (*store)->Stage({"shared." + std::to_string(i), "text/plain", "shared", ""});
-        if (shared.ok()) ++staged[t];
-        else if (shared.status().code() == absl::StatusCode::kFailedPrecondition) ++busy[t];
+        if (shared.ok())
+          ++staged[t];
+        else if (shared.status().code() == absl::StatusCode::kFailedPrecondition)
+          ++busy[t];
       }
     });
   }

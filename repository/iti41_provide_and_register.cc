@@ -16,7 +16,8 @@ namespace xds {
 namespace {
 
 bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
-  return node.type() == pugi::node_element && ebrim::xml::LocalName(node) == local && ebrim::xml::NamespaceOf(node) == ns;
+  return node.type() == pugi::node_element && ebrim::xml::LocalName(node) == local &&
+         ebrim::xml::NamespaceOf(node) == ns;
 }
 
 // The registry query answers in chunks this size, to keep each GetDocuments bounded.
@@ -24,18 +25,18 @@ constexpr size_t kResolveChunk = 100;
 
 }  // namespace
 
-ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body,
-                                                         const mime::Multipart& multipart) {
+ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body, const mime::Multipart& multipart) {
   ProvideAndRegisterRequest out;
   if (!IsElement(body, vocab::kXdsNs, "ProvideAndRegisterDocumentSetRequest")) {
-    out.errors.push_back(MakeError("XDSRepositoryMetadataError",
-                               "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
+    out.errors.push_back(
+        MakeError("XDSRepositoryMetadataError",
+                  "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
     return out;
   }
   pugi::xml_node submit = ebrim::xml::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
   if (!submit) {
     out.errors.push_back(MakeError("XDSRepositoryMetadataError",
-                               "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
+                                   "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(submit);
     out.submission = std::move(parsed.submission);
@@ -55,7 +56,8 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
       continue;
     }
     if (out.documents.count(id) || out.unusable_documents.count(id)) {
-      out.errors.push_back(MakeError("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
+      out.errors.push_back(
+          MakeError("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
       out.documents.erase(id);
       out.unusable_documents.insert(id);
       continue;
@@ -68,9 +70,9 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
       std::string href = include.attribute("href").value();
       const mime::Part* part = multipart.parts.empty() ? nullptr : mime::FindByCid(multipart, href);
       if (part == nullptr) {
-        out.errors.push_back(MakeError("XDSMissingDocument",
-                                   absl::StrCat("xds:Document ", id, " refers to ", href,
-                                                ", which is not a part of this message"), id));
+        out.errors.push_back(MakeError(
+            "XDSMissingDocument",
+            absl::StrCat("xds:Document ", id, " refers to ", href, ", which is not a part of this message"), id));
         out.unusable_documents.insert(id);
         continue;
       }
@@ -80,9 +82,9 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     }
     auto decoded = DecodeBase64(document.child_value());
     if (!decoded.ok()) {
-      out.errors.push_back(MakeError("XDSRepositoryMetadataError",
-                                 absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()),
-                                 id));
+      out.errors.push_back(
+          MakeError("XDSRepositoryMetadataError",
+                    absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()), id));
       out.unusable_documents.insert(id);
       continue;
     }
@@ -92,9 +94,9 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
   // P4 for MIME parts: an attachment no xds:Document refers to has no metadata either.
   for (size_t i = 0; i < multipart.parts.size(); ++i) {
     if (i == multipart.root_index || referenced_parts.count(&multipart.parts[i])) continue;
-    out.errors.push_back(MakeError("XDSMissingDocumentMetadata",
-                               absl::StrCat("MIME part <", multipart.parts[i].content_id,
-                                            "> is not referenced by any xds:Document")));
+    out.errors.push_back(MakeError(
+        "XDSMissingDocumentMetadata",
+        absl::StrCat("MIME part <", multipart.parts[i].content_id, "> is not referenced by any xds:Document")));
   }
   return out;
 }
@@ -131,13 +133,14 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     entry_ids.insert(id);
     if (!uid.empty() && !unique_ids.insert(uid).second) {  // P5
       errors.push_back(MakeError("XDSRepositoryDuplicateUniqueIdInMessage",
-                             absl::StrCat("Two DocumentEntries have the uniqueId ", uid), uid));
+                                 absl::StrCat("Two DocumentEntries have the uniqueId ", uid), uid));
     }
     auto document = request.documents.find(id);
     if (document == request.documents.end()) {  // P3
       if (!request.unusable_documents.count(id)) {
         errors.push_back(MakeError("XDSMissingDocument",
-                               absl::StrCat("DocumentEntry ", id, " (uniqueId ", uid, ") has no xds:Document"), uid));
+                                   absl::StrCat("DocumentEntry ", id, " (uniqueId ", uid, ") has no xds:Document"),
+                                   uid));
       }
       continue;
     }
@@ -145,15 +148,16 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     std::string sha1 = Sha1Hex(content);
     bool metadata_ok = true;
     if (!de.hash().empty() && !absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(de.hash()), sha1)) {  // P2
-      errors.push_back(MakeError("XDSRepositoryMetadataError",
-                             absl::StrCat("DocumentEntry ", id, " hash ", de.hash(),
-                                          " does not match the document's SHA-1 ", sha1), uid));
+      errors.push_back(MakeError(
+          "XDSRepositoryMetadataError",
+          absl::StrCat("DocumentEntry ", id, " hash ", de.hash(), " does not match the document's SHA-1 ", sha1), uid));
       metadata_ok = false;
     }
     if (de.has_size() && de.size() != static_cast<int64_t>(content.size())) {
       errors.push_back(MakeError("XDSRepositoryMetadataError",
-                             absl::StrCat("DocumentEntry ", id, " size ", de.size(), " does not match the document's ",
-                                          content.size(), " octets"), uid));
+                                 absl::StrCat("DocumentEntry ", id, " size ", de.size(),
+                                              " does not match the document's ", content.size(), " octets"),
+                                 uid));
       metadata_ok = false;
     }
     if (metadata_ok && !uid.empty()) {  // P7
@@ -161,22 +165,23 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       if (!existing.ok()) {
         errors.push_back(MakeError("XDSRepositoryError", "The repository could not read its document index", uid));
       } else if (*existing && (*existing)->committed && (*existing)->hash != sha1) {
-        errors.push_back(MakeError("XDSNonIdenticalHash",
-                               absl::StrCat(uid, " is already stored with another hash"), uid));
+        errors.push_back(
+            MakeError("XDSNonIdenticalHash", absl::StrCat(uid, " is already stored with another hash"), uid));
       } else if (*existing && (*existing)->committed && (*existing)->size != static_cast<int64_t>(content.size())) {
-        errors.push_back(MakeError("XDSNonIdenticalSize",
-                               absl::StrCat(uid, " is already stored with another size"), uid));
+        errors.push_back(
+            MakeError("XDSNonIdenticalSize", absl::StrCat(uid, " is already stored with another size"), uid));
       } else if (*existing && !(*existing)->committed) {
-        errors.push_back(MakeError("XDSRepositoryBusy",
-                               absl::StrCat(uid, " is part of another submission still in progress"), uid));
+        errors.push_back(
+            MakeError("XDSRepositoryBusy", absl::StrCat(uid, " is part of another submission still in progress"), uid));
       }
     }
     checked.push_back({&de, content, std::move(sha1)});
   }
   for (const auto& [id, content] : request.documents) {  // P4
     if (!entry_ids.count(id)) {
-      errors.push_back(MakeError("XDSMissingDocumentMetadata",
-                             absl::StrCat("xds:Document ", id, " has no DocumentEntry (ExtrinsicObject) with that id")));
+      errors.push_back(
+          MakeError("XDSMissingDocumentMetadata",
+                    absl::StrCat("xds:Document ", id, " has no DocumentEntry (ExtrinsicObject) with that id")));
     }
   }
   if (!errors.empty()) return FailureResponse(std::move(errors));
@@ -199,14 +204,15 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       std::string message(result.status().message());
       switch (result.status().code()) {
         case absl::StatusCode::kAlreadyExists:
-          return FailureResponse({MakeError(absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize",
-                                message, uid)});
+          return FailureResponse({MakeError(
+              absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize", message, uid)});
         case absl::StatusCode::kFailedPrecondition:
           return FailureResponse({MakeError("XDSRepositoryBusy", message, uid)});
         case absl::StatusCode::kResourceExhausted:
           return FailureResponse({MakeError("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
         default:
-          return FailureResponse({MakeError("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
+          return FailureResponse(
+              {MakeError("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
       }
     }
     if (!result->already_committed) staged.push_back(c.entry->unique_id());
@@ -231,8 +237,9 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   }
   if (registered.status().code() == absl::StatusCode::kUnavailable) {  // never reached the registry
     store_->Abort(staged).IgnoreError();
-    return FailureResponse({MakeError("XDSRegistryNotAvailable",
-                          absl::StrCat("The document registry could not be reached: ", registered.status().message()))});
+    return FailureResponse(
+        {MakeError("XDSRegistryNotAvailable",
+                   absl::StrCat("The document registry could not be reached: ", registered.status().message()))});
   }
   // Deadline or another transport error: the registry may have registered. Ask it.
   std::vector<std::string> undecided = Resolve(staged);
@@ -246,8 +253,8 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   } else {
     Reconcile(undecided);
   }
-  return FailureResponse({MakeError("XDSRegistryNotAvailable",
-                        absl::StrCat("The document registry did not answer: ", registered.status().message()))});
+  return FailureResponse({MakeError("XDSRegistryNotAvailable", absl::StrCat("The document registry did not answer: ",
+                                                                            registered.status().message()))});
 }
 
 std::vector<std::string> ProvideAndRegisterService::Resolve(const std::vector<std::string>& unique_ids) {
@@ -274,7 +281,8 @@ std::vector<std::string> ProvideAndRegisterService::Resolve(const std::vector<st
       });
       (registered ? commit : abort).push_back(uid);
     }
-    if (!commit.empty() && !store_->Commit(commit).ok()) undecided.insert(undecided.end(), commit.begin(), commit.end());
+    if (!commit.empty() && !store_->Commit(commit).ok())
+      undecided.insert(undecided.end(), commit.begin(), commit.end());
     if (!abort.empty() && !store_->Abort(abort).ok()) undecided.insert(undecided.end(), abort.begin(), abort.end());
   }
   return undecided;

@@ -45,8 +45,7 @@ struct ProvideAndRegisterRequest {
 
 // Parses the body element of an ITI-41 request. `multipart` resolves xop:Include hrefs (an
 // empty Multipart for plain SOAP). Never fails hard: every problem becomes an error.
-ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body,
-                                                         const mime::Multipart& multipart);
+ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body, const mime::Multipart& multipart);
 
 struct ProvideAndRegisterOptions {
   std::string repository_unique_id;  // our OID, put on every DocumentEntry (P8)

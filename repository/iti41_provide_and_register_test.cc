@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "registry/shared/ebrim/vocabulary.h"
-#include "registry/shared/model/errors.h"
 #include "registry/shared/mime/base64.h"
+#include "registry/shared/model/errors.h"
 
 namespace xds {
 namespace {
@@ -36,14 +36,14 @@ class FakeRegistry : public RegistryClient {
 };
 
 std::string ExtrinsicObject(const std::string& id, const std::string& uid, const std::string& extra_slots = "") {
-  return "<rim:ExtrinsicObject id=\"" + id + "\" mimeType=\"text/plain\" objectType=\"" +
-         vocab::kDocumentEntryStable + "\">" + extra_slots + "<rim:ExternalIdentifier id=\"ei" + id +
-         "\" registryObject=\"" + id + "\" identificationScheme=\"" + vocab::kDeUniqueId + "\" value=\"" + uid +
-         "\"/></rim:ExtrinsicObject>";
+  return "<rim:ExtrinsicObject id=\"" + id + "\" mimeType=\"text/plain\" objectType=\"" + vocab::kDocumentEntryStable +
+         "\">" + extra_slots + "<rim:ExternalIdentifier id=\"ei" + id + "\" registryObject=\"" + id +
+         "\" identificationScheme=\"" + vocab::kDeUniqueId + "\" value=\"" + uid + "\"/></rim:ExtrinsicObject>";
 }
 
 std::string Slot(const std::string& name, const std::string& value) {
-  return "<rim:Slot name=\"" + name + "\"><rim:ValueList><rim:Value>" + value + "</rim:Value></rim:ValueList></rim:Slot>";
+  return "<rim:Slot name=\"" + name + "\"><rim:ValueList><rim:Value>" + value +
+         "</rim:Value></rim:ValueList></rim:Slot>";
 }
 
 // An ITI-41 body with the given ExtrinsicObjects and inline documents (id -> content).
@@ -100,9 +100,9 @@ class ProvideAndRegisterTest : public ::testing::Test {
 };
 
 TEST_F(ProvideAndRegisterTest, AddsRepositoryAttributesAndCommits) {
-  RegistryResponse r = Send(Request(
-      ExtrinsicObject("Doc1", "1.1", Slot("repositoryUniqueId", "9.9.9")) + ExtrinsicObject("Doc2", "1.2"),
-      {{"Doc1", "first"}, {"Doc2", "second"}}));
+  RegistryResponse r =
+      Send(Request(ExtrinsicObject("Doc1", "1.1", Slot("repositoryUniqueId", "9.9.9")) + ExtrinsicObject("Doc2", "1.2"),
+                   {{"Doc1", "first"}, {"Doc2", "second"}}));
   EXPECT_EQ(r.status(), SUCCESS) << r.DebugString();
   ASSERT_EQ(registry_.last.document_entries_size(), 2);
   const DocumentEntry& de = registry_.last.document_entries(0);
@@ -115,11 +115,11 @@ TEST_F(ProvideAndRegisterTest, AddsRepositoryAttributesAndCommits) {
 }
 
 TEST_F(ProvideAndRegisterTest, ReportsEveryMetadataProblemAndStoresNothing) {
-  RegistryResponse r = Send(Request(
-      ExtrinsicObject("Doc1", "1.1", Slot("hash", "0000000000000000000000000000000000000000")) +
-          ExtrinsicObject("Doc2", "1.2", Slot("size", "99")) + ExtrinsicObject("Doc3", "1.3") +
-          ExtrinsicObject("Doc4", "1.2"),
-      {{"Doc1", "a"}, {"Doc2", "b"}, {"Doc4", "d"}, {"Stray", "s"}}));
+  RegistryResponse r =
+      Send(Request(ExtrinsicObject("Doc1", "1.1", Slot("hash", "0000000000000000000000000000000000000000")) +
+                       ExtrinsicObject("Doc2", "1.2", Slot("size", "99")) + ExtrinsicObject("Doc3", "1.3") +
+                       ExtrinsicObject("Doc4", "1.2"),
+                   {{"Doc1", "a"}, {"Doc2", "b"}, {"Doc4", "d"}, {"Stray", "s"}}));
   EXPECT_EQ(r.status(), FAILURE);
   std::vector<std::string> codes = Codes(r);
   auto count = [&](const char* c) { return std::count(codes.begin(), codes.end(), c); };

@@ -30,7 +30,8 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
                                    const RetrieveOptions& options) {
   RetrieveResult result;
   RegistryResponse& response = result.response;
-  if (ebrim::xml::LocalName(request) != "RetrieveDocumentSetRequest" || ebrim::xml::NamespaceOf(request) != vocab::kXdsNs) {
+  if (ebrim::xml::LocalName(request) != "RetrieveDocumentSetRequest" ||
+      ebrim::xml::NamespaceOf(request) != vocab::kXdsNs) {
     response.set_status(FAILURE);
     *response.add_errors() =
         Error("XDSRepositoryError", "RetrieveDocumentSet expects an xds:RetrieveDocumentSetRequest body", "");
@@ -51,14 +52,14 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
       continue;
     }
     if (repository != options.repository_unique_id) {  // Q4
-      *response.add_errors() = Error("XDSUnknownRepositoryId",
-                                     absl::StrCat("Repository ", repository, " is not this repository (",
-                                                  options.repository_unique_id, ")"), uid);
+      *response.add_errors() = Error(
+          "XDSUnknownRepositoryId",
+          absl::StrCat("Repository ", repository, " is not this repository (", options.repository_unique_id, ")"), uid);
       continue;
     }
     if (!home.empty() && !options.home_community_id.empty() && home != options.home_community_id) {
-      *response.add_errors() = Error("XDSUnknownCommunity",
-                                     absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
+      *response.add_errors() =
+          Error("XDSUnknownCommunity", absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
       continue;
     }
     auto found = store->Lookup(uid);
@@ -73,8 +74,8 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
     }
     auto content = store->Read(**found);
     if (!content.ok()) {
-      *response.add_errors() =
-          Error("XDSRepositoryError", absl::StrCat("Document ", uid, " cannot be read: ", content.status().message()), uid);
+      *response.add_errors() = Error(
+          "XDSRepositoryError", absl::StrCat("Document ", uid, " cannot be read: ", content.status().message()), uid);
       continue;
     }
     RetrievedDocument document;

@@ -35,8 +35,7 @@ struct RetrieveResult {
 // Answers an xds:RetrieveDocumentSetRequest element. Unknown (or still pending) uniqueIds
 // get XDSDocumentUniqueIdError, another repository's id XDSUnknownRepositoryId, each with
 // location = the DocumentUniqueId (Q3, Q4).
-RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store,
-                                   const RetrieveOptions& options);
+RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store, const RetrieveOptions& options);
 
 // Appends xds:RetrieveDocumentSetResponse under `parent`; document i's content is an
 // xop:Include of cid `content_ids[i]` (the caller puts the bytes in the MTOM package).

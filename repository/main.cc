@@ -6,12 +6,13 @@
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/service/process.h"
 #include "repository/document_store.h"
-#include "repository/iti41_provide_and_register.h"
 #include "repository/grpc_service.h"
+#include "repository/iti41_provide_and_register.h"
 #include "repository/registry_client.h"
 #include "repository/soap_endpoint.h"
 
-ABSL_FLAG(std::string, data_dir, "var/repository", "Directory of the documents and their SQLite index (created when absent)");
+ABSL_FLAG(std::string, data_dir, "var/repository",
+          "Directory of the documents and their SQLite index (created when absent)");
 ABSL_FLAG(std::string, listen_address, "127.0.0.1", "Address the SOAP server listens on");
 ABSL_FLAG(int, http_port, 8020, "SOAP endpoint port (0 = any free port, see --port_file)");
 ABSL_FLAG(std::string, port_file, "",

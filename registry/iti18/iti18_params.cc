@@ -7,9 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "registry/registry.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
-#include "registry/registry.h"
 #include "registry/shared/validation/metadata_validator.h"
 
 namespace xds::iti18 {
@@ -103,24 +103,28 @@ std::vector<QuerySpec> BuildSpecs() {
                     {"$XDSFolderLogicalID", false, Arity::kList}},
                    {{"$XDSFolderEntryUUID", "$XDSFolderUniqueId"}},
                    true});
-  specs.push_back({vocab::kQueryGetAssociations, "GetAssociations", QueryKind::kGetAssociations,
-                   {{"$uuid", true, Arity::kList}}});
-  specs.push_back({vocab::kQueryGetDocumentsAndAssociations,
-                   "GetDocumentsAndAssociations",
-                   QueryKind::kGetDocumentsAndAssociations,
-                   {{"$XDSDocumentEntryEntryUUID", false, Arity::kList},
-                    {"$XDSDocumentEntryUniqueId", false, Arity::kList}},
-                   {{"$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"}},
+  specs.push_back(
+      {vocab::kQueryGetAssociations, "GetAssociations", QueryKind::kGetAssociations, {{"$uuid", true, Arity::kList}}});
+  specs.push_back(
+      {vocab::kQueryGetDocumentsAndAssociations,
+       "GetDocumentsAndAssociations",
+       QueryKind::kGetDocumentsAndAssociations,
+       {{"$XDSDocumentEntryEntryUUID", false, Arity::kList}, {"$XDSDocumentEntryUniqueId", false, Arity::kList}},
+       {{"$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"}},
+       true});
+  specs.push_back({vocab::kQueryGetSubmissionSets,
+                   "GetSubmissionSets",
+                   QueryKind::kGetSubmissionSets,
+                   {{"$uuid", true, Arity::kList}},
+                   {},
                    true});
-  specs.push_back({vocab::kQueryGetSubmissionSets, "GetSubmissionSets", QueryKind::kGetSubmissionSets,
-                   {{"$uuid", true, Arity::kList}}, {}, true});
-  QuerySpec ss_contents{vocab::kQueryGetSubmissionSetAndContents,
-                        "GetSubmissionSetAndContents",
-                        QueryKind::kGetSubmissionSetAndContents,
-                        {{"$XDSSubmissionSetEntryUUID", false, Arity::kSingle},
-                         {"$XDSSubmissionSetUniqueId", false, Arity::kSingle}},
-                        {{"$XDSSubmissionSetEntryUUID", "$XDSSubmissionSetUniqueId"}},
-                        true};
+  QuerySpec ss_contents{
+      vocab::kQueryGetSubmissionSetAndContents,
+      "GetSubmissionSetAndContents",
+      QueryKind::kGetSubmissionSetAndContents,
+      {{"$XDSSubmissionSetEntryUUID", false, Arity::kSingle}, {"$XDSSubmissionSetUniqueId", false, Arity::kSingle}},
+      {{"$XDSSubmissionSetEntryUUID", "$XDSSubmissionSetUniqueId"}},
+      true};
   AddContentFilters(&ss_contents.params);
   specs.push_back(std::move(ss_contents));
   QuerySpec fd_contents{vocab::kQueryGetFolderAndContents,
@@ -131,12 +135,12 @@ std::vector<QuerySpec> BuildSpecs() {
                         true};
   AddContentFilters(&fd_contents.params);
   specs.push_back(std::move(fd_contents));
-  specs.push_back({vocab::kQueryGetFoldersForDocument,
-                   "GetFoldersForDocument",
-                   QueryKind::kGetFoldersForDocument,
-                   {{"$XDSDocumentEntryEntryUUID", false, Arity::kSingle},
-                    {"$XDSDocumentEntryUniqueId", false, Arity::kSingle}},
-                   {{"$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"}}});
+  specs.push_back(
+      {vocab::kQueryGetFoldersForDocument,
+       "GetFoldersForDocument",
+       QueryKind::kGetFoldersForDocument,
+       {{"$XDSDocumentEntryEntryUUID", false, Arity::kSingle}, {"$XDSDocumentEntryUniqueId", false, Arity::kSingle}},
+       {{"$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"}}});
   specs.push_back({vocab::kQueryGetRelatedDocuments,
                    "GetRelatedDocuments",
                    QueryKind::kGetRelatedDocuments,
@@ -325,8 +329,8 @@ std::string Params::Time(const std::string& name) {
   std::string v = Single(name);
   std::string normalized = NormalizeDtm(v);
   if (normalized.empty()) {
-    errors_.push_back(ParamError(kMalformedValue, absl::StrCat("Parameter ", name, ": '", v,
-                                                               "' is not a DTM (YYYY[MM[DD[hh[mm[ss]]]]], UTC)")));
+    errors_.push_back(ParamError(
+        kMalformedValue, absl::StrCat("Parameter ", name, ": '", v, "' is not a DTM (YYYY[MM[DD[hh[mm[ss]]]]], UTC)")));
   }
   return normalized;
 }
@@ -338,26 +342,28 @@ Params DecodeParams(const StoredQueryRequest& request, const QuerySpec& spec) {
   for (const QueryParameter& qp : request.parameters()) {
     // A linear search: a query has at most ~25 parameters, and a map built per request cost
     // more than the search.
-    auto it = std::find_if(spec.params.begin(), spec.params.end(),
-                           [&](const ParamSpec& ps) { return ps.name == qp.name(); });
+    auto it =
+        std::find_if(spec.params.begin(), spec.params.end(), [&](const ParamSpec& ps) { return ps.name == qp.name(); });
     if (it == spec.params.end()) continue;  // parameters of other queries or options are ignored
     const ParamSpec& ps = *it;
     std::vector<std::string> values;
     for (const std::string& raw : qp.values()) {
       if (!DecodeValue(raw, &values)) {
         malformed.insert(qp.name());
-        p.errors_.push_back(ParamError(kMalformedValue, absl::StrCat("Parameter ", qp.name(), ": malformed value '",
-                                                                     raw, "' (strings are quoted 'text', lists are "
-                                                                     "('a','b'))")));
+        p.errors_.push_back(
+            ParamError(kMalformedValue, absl::StrCat("Parameter ", qp.name(), ": malformed value '", raw,
+                                                     "' (strings are quoted 'text', lists are "
+                                                     "('a','b'))")));
       }
     }
     std::vector<std::vector<std::string>>& slots = p.slots_[qp.name()];
     slots.push_back(std::move(values));
     std::string problem;
     if (ps.arity != Arity::kAndOr && slots.size() > 1) {
-      problem = absl::StrCat("Parameter ", qp.name(), " may be given in one Slot only (AND semantics apply only to "
-                                                      "$XDSDocumentEntryEventCodeList, "
-                                                      "$XDSDocumentEntryConfidentialityCode and $XDSFolderCodeList)");
+      problem = absl::StrCat("Parameter ", qp.name(),
+                             " may be given in one Slot only (AND semantics apply only to "
+                             "$XDSDocumentEntryEventCodeList, "
+                             "$XDSDocumentEntryConfidentialityCode and $XDSFolderCodeList)");
     } else if (ps.arity == Arity::kSingle && slots.back().size() > 1) {
       problem = absl::StrCat("Parameter ", qp.name(), " takes a single value; ", slots.back().size(), " were given");
     }
@@ -375,12 +381,12 @@ Params DecodeParams(const StoredQueryRequest& request, const QuerySpec& spec) {
   for (const auto& [a, b] : spec.either_or) {
     const std::string first = a, second = b;
     if (p.Has(first) && p.Has(second)) {
-      p.errors_.push_back(ParamError(kStoredQueryParamNumber, absl::StrCat(spec.name, " takes ", first, " or ", second,
-                                                                           ", not both")));
+      p.errors_.push_back(
+          ParamError(kStoredQueryParamNumber, absl::StrCat(spec.name, " takes ", first, " or ", second, ", not both")));
     } else if (!p.Has(first) && !p.Has(second) && !p.Has("$XDSDocumentEntryLogicalID") &&
                !p.Has("$XDSFolderLogicalID") && !malformed.count(first) && !malformed.count(second)) {
-      p.errors_.push_back(ParamError(kStoredQueryMissingParam,
-                                     absl::StrCat(spec.name, " requires parameter ", first, " or ", second)));
+      p.errors_.push_back(
+          ParamError(kStoredQueryMissingParam, absl::StrCat(spec.name, " requires parameter ", first, " or ", second)));
     }
   }
   return p;

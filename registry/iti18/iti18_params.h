@@ -63,9 +63,9 @@ const QuerySpec* FindQuerySpec(absl::string_view query_id);
 const std::vector<QuerySpec>& QuerySpecs();
 
 // Decodes one rim:Value: 'text' (a quote inside doubled), "text", an unquoted number or
-// string (some samples send patient ids so), or a list ('a','b',...) whose items are any of those. Appends the items to `out`.
-// Returns false when the value is malformed (unbalanced quotes or parentheses, text between
-// items, a list separator outside a list).
+// string (some samples send patient ids so), or a list ('a','b',...) whose items are any of those. Appends the items to
+// `out`. Returns false when the value is malformed (unbalanced quotes or parentheses, text between items, a list
+// separator outside a list).
 bool DecodeValue(absl::string_view raw, std::vector<std::string>* out);
 
 // A coded query value `code^^scheme` (HL7 CE components 1 and 3, both required: TF-2

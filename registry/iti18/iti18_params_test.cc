@@ -84,13 +84,14 @@ TEST(DecodeParams, QueryIdWithSpacesIsFound) {
 
 TEST(DecodeParams, ListSplitOverValuesAndAndOrSlots) {
   const QuerySpec& spec = *FindQuerySpec(vocab::kQueryFindDocuments);
-  Params p = DecodeParams(Request(vocab::kQueryFindDocuments,
-                                  {{"$XDSDocumentEntryPatientId", {"'P^^^&1.2&ISO'"}},
-                                   {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')",
-                                                                "('urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated')"}},
-                                   {"$XDSDocumentEntryEventCodeList", {"('a^^1','b^^1')"}},
-                                   {"$XDSDocumentEntryEventCodeList", {"('c^^1')"}}}),
-                          spec);
+  Params p =
+      DecodeParams(Request(vocab::kQueryFindDocuments, {{"$XDSDocumentEntryPatientId", {"'P^^^&1.2&ISO'"}},
+                                                        {"$XDSDocumentEntryStatus",
+                                                         {"('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')",
+                                                          "('urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated')"}},
+                                                        {"$XDSDocumentEntryEventCodeList", {"('a^^1','b^^1')"}},
+                                                        {"$XDSDocumentEntryEventCodeList", {"('c^^1')"}}}),
+                   spec);
   EXPECT_TRUE(p.errors().empty());
   EXPECT_EQ(p.Statuses("$XDSDocumentEntryStatus"), (std::vector<AvailabilityStatus>{APPROVED, DEPRECATED}));
   auto groups = p.AndOrCodes("$XDSDocumentEntryEventCodeList");
@@ -105,12 +106,13 @@ TEST(DecodeParams, Errors) {
   Params missing = DecodeParams(Request(vocab::kQueryFindDocuments, {{"$XDSDocumentEntryPatientId", {"'P'"}}}), find);
   EXPECT_EQ(Codes(missing), Values{"XDSStoredQueryMissingParam"});
   // Several values for a single-valued parameter; a repeated Slot of a plain list.
-  Params number = DecodeParams(Request(vocab::kQueryFindDocuments,
-                                       {{"$XDSDocumentEntryPatientId", {"'P'", "'Q'"}},
-                                        {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"}},
-                                        {"$XDSDocumentEntryClassCode", {"('a^^1')"}},
-                                        {"$XDSDocumentEntryClassCode", {"('b^^1')"}}}),
-                               find);
+  Params number =
+      DecodeParams(Request(vocab::kQueryFindDocuments,
+                           {{"$XDSDocumentEntryPatientId", {"'P'", "'Q'"}},
+                            {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"}},
+                            {"$XDSDocumentEntryClassCode", {"('a^^1')"}},
+                            {"$XDSDocumentEntryClassCode", {"('b^^1')"}}}),
+                   find);
   EXPECT_EQ(Codes(number), (Values{"XDSStoredQueryParamNumber", "XDSStoredQueryParamNumber"}));
   // Status values not understood: the required parameter counts as missing.
   Params unknown = DecodeParams(Request(vocab::kQueryFindDocuments, {{"$XDSDocumentEntryPatientId", {"'P'"}},
@@ -121,8 +123,9 @@ TEST(DecodeParams, Errors) {
   EXPECT_EQ(Codes(unknown), Values{"XDSStoredQueryMissingParam"});
   // Not a StatusType (IHE's sample request spells it so): not understood either.
   Params response_status = DecodeParams(
-      Request(vocab::kQueryFindDocuments, {{"$XDSDocumentEntryPatientId", {"'P'"}},
-                                           {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Approved')"}}}),
+      Request(vocab::kQueryFindDocuments,
+              {{"$XDSDocumentEntryPatientId", {"'P'"}},
+               {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Approved')"}}}),
       find);
   EXPECT_TRUE(response_status.Statuses("$XDSDocumentEntryStatus").empty());
   EXPECT_EQ(Codes(response_status), Values{"XDSStoredQueryMissingParam"});
@@ -139,12 +142,13 @@ TEST(DecodeParams, Errors) {
   ASSERT_EQ(Codes(bad), Values{"XDSRegistryError"});
   EXPECT_NE(bad.errors()[0].context().find("$XDSDocumentEntryUniqueId"), std::string::npos);
   // A malformed time and code.
-  Params values = DecodeParams(Request(vocab::kQueryFindDocuments,
-                                       {{"$XDSDocumentEntryPatientId", {"'P'"}},
-                                        {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"}},
-                                        {"$XDSDocumentEntryCreationTimeFrom", {"2004122"}},
-                                        {"$XDSDocumentEntryClassCode", {"('a^^')"}}}),
-                               find);
+  Params values =
+      DecodeParams(Request(vocab::kQueryFindDocuments,
+                           {{"$XDSDocumentEntryPatientId", {"'P'"}},
+                            {"$XDSDocumentEntryStatus", {"('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"}},
+                            {"$XDSDocumentEntryCreationTimeFrom", {"2004122"}},
+                            {"$XDSDocumentEntryClassCode", {"('a^^')"}}}),
+                   find);
   EXPECT_TRUE(values.errors().empty());
   EXPECT_EQ(values.Time("$XDSDocumentEntryCreationTimeFrom"), "");
   EXPECT_TRUE(values.Codes("$XDSDocumentEntryClassCode").empty());
@@ -155,9 +159,13 @@ TEST(DecodeParams, Errors) {
 
 TEST(DecodeParams, TimesNormaliseEveryPrecision) {
   const QuerySpec& find = *FindQuerySpec(vocab::kQueryFindDocuments);
-  for (auto [given, normalised] : std::vector<std::pair<std::string, std::string>>{
-           {"2004", "20040101000000"}, {"200412", "20041201000000"}, {"20041225", "20041225000000"},
-           {"2004122523", "20041225230000"}, {"200412252301", "20041225230100"}, {"20041225230159", "20041225230159"}}) {
+  for (auto [given, normalised] :
+       std::vector<std::pair<std::string, std::string>>{{"2004", "20040101000000"},
+                                                        {"200412", "20041201000000"},
+                                                        {"20041225", "20041225000000"},
+                                                        {"2004122523", "20041225230000"},
+                                                        {"200412252301", "20041225230100"},
+                                                        {"20041225230159", "20041225230159"}}) {
     Params p = DecodeParams(Request(vocab::kQueryFindDocuments, {{"$XDSDocumentEntryCreationTimeTo", {given}}}), find);
     EXPECT_EQ(p.Time("$XDSDocumentEntryCreationTimeTo"), normalised) << given;
   }

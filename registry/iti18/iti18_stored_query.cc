@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "registry/shared/ebrim/codec.h"
-#include "registry/shared/ebrim/vocabulary.h"
 #include "registry/iti18/iti18_params.h"
 #include "registry/registry.h"
+#include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/vocabulary.h"
 
 namespace xds {
 namespace {
@@ -339,12 +339,12 @@ StoredQueryResponse Failure(std::vector<RegistryError> errors) {
 
 namespace iti18 {
 
-StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options,
-                                const StoredQueryRequest& request, CallOutcome& outcome) {
+StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options, const StoredQueryRequest& request,
+                                CallOutcome& outcome) {
   const QuerySpec* spec = iti18::FindQuerySpec(request.query_id());
   if (!spec) {
-    return Failure({MakeError(err::kUnknownStoredQuery,
-                              absl::StrCat("Unknown stored query id '", request.query_id(), "'"))});
+    return Failure(
+        {MakeError(err::kUnknownStoredQuery, absl::StrCat("Unknown stored query id '", request.query_id(), "'"))});
   }
   // The `home` attribute ($homeCommunityId) is accepted and not used: this registry is one
   // community (TF-2 3.18.4.1.3).
@@ -378,7 +378,8 @@ StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& opt
       PackageFilter f;
       f.entry_uuids = p.List("$XDSFolderEntryUUID");
       f.unique_ids = p.List("$XDSFolderUniqueId");
-      for (const std::string& lid : p.List("$XDSFolderLogicalID")) f.entry_uuids.push_back(lid);  // lid = id: one version
+      for (const std::string& lid : p.List("$XDSFolderLogicalID"))
+        f.entry_uuids.push_back(lid);  // lid = id: one version
       for (Folder& fd : run.Folders(f)) answer.Add(std::move(fd));
       break;
     }
@@ -411,10 +412,11 @@ StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& opt
     return Failure({MakeError(err::kRegistryError, "The registry could not read its metadata store; retry later")});
   }
   if (run.too_many || (cap > 0 && answer.Size() > cap)) {
-    return Failure({MakeError(err::kTooManyResults,
-                              absl::StrCat(spec->name, " matches more than ", cap, " objects, the most this registry "
-                                           "returns as ", leaf ? "LeafClass" : "ObjectRef",
-                                           "; narrow the query or ask for ObjectRef first"))});
+    return Failure({MakeError(err::kTooManyResults, absl::StrCat(spec->name, " matches more than ", cap,
+                                                                 " objects, the most this registry "
+                                                                 "returns as ",
+                                                                 leaf ? "LeafClass" : "ObjectRef",
+                                                                 "; narrow the query or ask for ObjectRef first"))});
   }
 
   StoredQueryResponse out = std::move(answer.response);

@@ -8,9 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/registry.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
-#include "registry/registry.h"
 
 namespace xds {
 
@@ -35,8 +35,8 @@ class IdAssigner {
     if (h->version().empty()) h->set_version("1");
     h->set_status(APPROVED);  // TF-2 3.42.4.1.3.3.5: the registry sets Approved
     NestedIds* n = h->mutable_nested_ids();
-    for (std::string* id : {n->mutable_patient_id(), n->mutable_unique_id(), n->mutable_source_id(),
-                            n->mutable_type_classification()}) {
+    for (std::string* id :
+         {n->mutable_patient_id(), n->mutable_unique_id(), n->mutable_source_id(), n->mutable_type_classification()}) {
       *id = Assign(*id);
     }
   }
@@ -77,7 +77,9 @@ void AssignIds(Submission* s) {
 }
 
 // A failed read of the registry's own store: the sender can only retry; details stay in the log.
-RegistryError StoreReadError() { return MakeError(err::kRegistryError, "The registry could not read its store; retry later"); }
+RegistryError StoreReadError() {
+  return MakeError(err::kRegistryError, "The registry could not read its store; retry later");
+}
 
 bool IsReplacement(const std::string& type) { return type == vocab::kRplc || type == vocab::kXfrmRplc; }
 
@@ -101,8 +103,8 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     auto known = view.PatientKnown(pid);
     if (!known.ok()) return {StoreReadError()};
     if (!*known) {
-      errors.push_back(MakeError(err::kUnknownPatientId,
-                                 absl::StrCat("Patient id ", pid, " is not known in this affinity domain")));
+      errors.push_back(
+          MakeError(err::kUnknownPatientId, absl::StrCat("Patient id ", pid, " is not known in this affinity domain")));
     }
   }
 
@@ -132,8 +134,7 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   if (!clashes.ok()) return {StoreReadError()};
   for (const auto& info : *clashes) {
     errors.push_back(MakeError(err::kRegistryMetadataError,
-                               absl::StrCat("entryUUID ", info.entry_uuid, " is already registered"),
-                               info.entry_uuid));
+                               absl::StrCat("entryUUID ", info.entry_uuid, " is already registered"), info.entry_uuid));
   }
 
   // R4: a DocumentEntry uniqueId may repeat only with identical hash and size.
@@ -142,17 +143,17 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     if (!existing.ok()) return {StoreReadError()};
     for (const auto& old : *existing) {
       if (!absl::EqualsIgnoreCase(old.hash(), de.hash())) {
-        errors.push_back(MakeError(err::kNonIdenticalHash,
-                                   absl::StrCat("DocumentEntry uniqueId ", de.unique_id(),
-                                                " is already registered with a different hash"),
-                                   de.header().entry_uuid()));
+        errors.push_back(MakeError(
+            err::kNonIdenticalHash,
+            absl::StrCat("DocumentEntry uniqueId ", de.unique_id(), " is already registered with a different hash"),
+            de.header().entry_uuid()));
         break;
       }
       if (old.size() != de.size()) {
-        errors.push_back(MakeError(err::kNonIdenticalSize,
-                                   absl::StrCat("DocumentEntry uniqueId ", de.unique_id(),
-                                                " is already registered with a different size"),
-                                   de.header().entry_uuid()));
+        errors.push_back(MakeError(
+            err::kNonIdenticalSize,
+            absl::StrCat("DocumentEntry uniqueId ", de.unique_id(), " is already registered with a different size"),
+            de.header().entry_uuid()));
         break;
       }
     }
@@ -240,9 +241,9 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     if (!IsRelationship(as.type())) continue;
     // R10: the source is a DocumentEntry of this submission.
     if (!local_docs.count(as.source())) {
-      errors.push_back(MakeError(err::kUnresolvedReferenceException,
-                                 absl::StrCat("Association ", id, " must have a DocumentEntry of this submission as source"),
-                                 id));
+      errors.push_back(
+          MakeError(err::kUnresolvedReferenceException,
+                    absl::StrCat("Association ", id, " must have a DocumentEntry of this submission as source"), id));
       continue;
     }
     // R11: replacement-like targets must already be registered DocumentEntries.
@@ -250,10 +251,10 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     bool target_registered = reg != registered.end();
     bool needs_registered = IsReplacement(as.type()) || as.type() == vocab::kIsSnapshotOf;
     if (target_kind != ObjectKind::kDocumentEntry || (needs_registered && !target_registered)) {
-      errors.push_back(MakeError(err::kUnresolvedReferenceException,
-                                 absl::StrCat("Association ", id, " must target a registered DocumentEntry; ",
-                                              as.target(), " is not one"),
-                                 id));
+      errors.push_back(MakeError(
+          err::kUnresolvedReferenceException,
+          absl::StrCat("Association ", id, " must target a registered DocumentEntry; ", as.target(), " is not one"),
+          id));
       continue;
     }
     if (target_registered && reg->second.status != APPROVED) {  // R12
@@ -274,10 +275,9 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
       auto source_doc = local_docs.find(as.source());
       if (source_doc == local_docs.end() || source_doc->second->type() != STABLE ||
           reg->second.document_type != ON_DEMAND) {
-        errors.push_back(MakeError(err::kRegistryMetadataError,
-                                   absl::StrCat("IsSnapshotOf association ", id,
-                                                " must go from a Stable to an On-Demand DocumentEntry"),
-                                   id));
+        errors.push_back(MakeError(
+            err::kRegistryMetadataError,
+            absl::StrCat("IsSnapshotOf association ", id, " must go from a Stable to an On-Demand DocumentEntry"), id));
       }
       continue;
     }
@@ -295,10 +295,10 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
         if (!folder.ok()) return {StoreReadError()};
         if (folder->empty() || (*folder)[0].kind != ObjectKind::kFolder || (*folder)[0].status != APPROVED) continue;
         if ((*folder)[0].patient_id != patient_of(as.source())) {
-          errors.push_back(MakeError(err::kPatientIdDoesNotMatch,
-                                     absl::StrCat("Replacement ", as.source(), " cannot join Folder ", old.source(),
-                                                  " of another patient"),
-                                     id));
+          errors.push_back(MakeError(
+              err::kPatientIdDoesNotMatch,
+              absl::StrCat("Replacement ", as.source(), " cannot join Folder ", old.source(), " of another patient"),
+              id));
           continue;
         }
         Association membership;
@@ -353,7 +353,8 @@ RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, 
   if (!result.ok()) {
     // Never leak store details (paths, SQL) to the sender: they go to the log.
     outcome.detail = result.status().ToString();
-    return FailureResponse({MakeError(err::kRegistryError, "The registry could not store the submission; retry later")});
+    return FailureResponse(
+        {MakeError(err::kRegistryError, "The registry could not store the submission; retry later")});
   }
   if (!result->empty()) return FailureResponse(std::move(*result));
   return SuccessResponse();

@@ -18,9 +18,9 @@
 
 #include <pugixml.hpp>
 
+#include "registry/registry.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
-#include "registry/registry.h"
 #include "registry/store/metadata_store.h"
 
 namespace xds {
@@ -72,8 +72,8 @@ TEST(RegisterMutation, DamagedSubmissionsNeverCrashAndFailuresStoreNothing) {
   std::string fixture = ReadFixture();
   ASSERT_FALSE(fixture.empty()) << "fixture not found";
   SqliteOptions options;
-  options.path = std::string(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") +
-                 "/mutation-" + std::to_string(::getpid()) + ".sqlite";
+  options.path = std::string(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") + "/mutation-" +
+                 std::to_string(::getpid()) + ".sqlite";
   auto store = OpenSqliteMetadataStore(options);
   ASSERT_TRUE(store.ok()) << store.status();
   MetadataStore* metadata = store->get();  // read directly, to see what each call stored
@@ -83,8 +83,8 @@ TEST(RegisterMutation, DamagedSubmissionsNeverCrashAndFailuresStoreNothing) {
 
   auto total = [metadata] {
     int64_t n = 0;
-    for (ObjectKind kind : {ObjectKind::kDocumentEntry, ObjectKind::kSubmissionSet, ObjectKind::kFolder,
-                            ObjectKind::kAssociation}) {
+    for (ObjectKind kind :
+         {ObjectKind::kDocumentEntry, ObjectKind::kSubmissionSet, ObjectKind::kFolder, ObjectKind::kAssociation}) {
       n += metadata->CountObjects(kind).value_or(-1000000);
     }
     return n;

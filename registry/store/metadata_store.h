@@ -46,10 +46,10 @@ class RegistryView {
 
 // What a checked submission changes besides inserting its own objects.
 struct WritePlan {
-  Submission submission;                    // ids all urn:uuid:, statuses set
-  std::vector<std::string> deprecate_uuids; // DocumentEntries that RPLC/XFRM_RPLC deprecate
+  Submission submission;                          // ids all urn:uuid:, statuses set
+  std::vector<std::string> deprecate_uuids;       // DocumentEntries that RPLC/XFRM_RPLC deprecate
   std::vector<std::string> touched_folder_uuids;  // existing Folders whose lastUpdateTime is set
-  std::string last_update_time;             // DTM used for touched folders
+  std::string last_update_time;                   // DTM used for touched folders
 };
 
 // Runs inside the write transaction. Returns the errors that refuse the submission (none to
@@ -69,17 +69,15 @@ struct DocumentEntryFilter {
   std::vector<std::string> patient_ids;
   std::vector<AvailabilityStatus> statuses;
   std::vector<DocumentEntryType> types;  // empty = any
-  std::vector<CodeRef> class_codes, type_codes, practice_setting_codes,
-      healthcare_facility_type_codes, format_codes;
+  std::vector<CodeRef> class_codes, type_codes, practice_setting_codes, healthcare_facility_type_codes, format_codes;
   std::vector<std::vector<CodeRef>> event_codes_all, confidentiality_codes_all;
-  std::vector<std::string> author_person_patterns;  // SQL LIKE (% and _), OR
-  std::vector<std::string> reference_ids;           // exact, OR
+  std::vector<std::string> author_person_patterns;          // SQL LIKE (% and _), OR
+  std::vector<std::string> reference_ids;                   // exact, OR
   std::vector<std::vector<std::string>> reference_ids_all;  // exact; OR within a group, groups ANDed
   // DTM bounds, already normalised to 14 digits; From inclusive, To exclusive. Empty = open.
   // An entry without serviceStartTime (serviceStopTime) passes the service_start_*
   // (service_stop_*) bounds; one without creationTime fails the creation_* bounds.
-  std::string creation_from, creation_to, service_start_from, service_start_to,
-      service_stop_from, service_stop_to;
+  std::string creation_from, creation_to, service_start_from, service_start_to, service_stop_from, service_stop_to;
   std::vector<std::string> entry_uuids;  // exact, OR
   std::vector<std::string> unique_ids;   // exact, OR
   std::vector<std::string> logical_ids;  // exact, OR
@@ -94,10 +92,10 @@ struct PackageFilter {
   std::vector<std::string> patient_ids;
   std::vector<AvailabilityStatus> statuses;
   std::vector<std::string> entry_uuids, unique_ids, source_ids;
-  std::vector<CodeRef> content_type_codes;                 // SubmissionSet, OR
-  std::vector<std::vector<CodeRef>> folder_codes_all;      // Folder, AND of ORs
-  std::vector<std::string> author_person_patterns;         // SubmissionSet, LIKE, OR
-  std::string time_from, time_to;  // submissionTime (SS) / lastUpdateTime (Folder), 14 digits
+  std::vector<CodeRef> content_type_codes;             // SubmissionSet, OR
+  std::vector<std::vector<CodeRef>> folder_codes_all;  // Folder, AND of ORs
+  std::vector<std::string> author_person_patterns;     // SubmissionSet, LIKE, OR
+  std::string time_from, time_to;                      // submissionTime (SS) / lastUpdateTime (Folder), 14 digits
   size_t limit = 0;
 };
 
@@ -105,8 +103,8 @@ struct PackageFilter {
 // "code^^scheme" for classCodes, the repositoryUniqueId for repositories.
 struct StoreStats {
   int64_t patients = 0;
-  std::vector<std::pair<std::string, int64_t>> document_entries_by_status, submission_sets_by_status,
-      folders_by_status, document_entries_by_class_code, document_entries_by_repository;
+  std::vector<std::pair<std::string, int64_t>> document_entries_by_status, submission_sets_by_status, folders_by_status,
+      document_entries_by_class_code, document_entries_by_repository;
   int64_t associations = 0;
   int64_t store_bytes = 0;  // database file plus WAL
 };

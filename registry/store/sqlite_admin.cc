@@ -68,13 +68,15 @@ absl::StatusOr<StoreStats> ReadStats(Connection& conn, const std::string& db_pat
     absl::StatusOr<int64_t> associations = conn.QueryInt("SELECT COUNT(*) FROM associations");
     if (!associations.ok()) return associations.status();
     stats.associations = *associations;
-    if (absl::Status g = GroupCounts(conn, "SELECT status, COUNT(*) FROM document_entries GROUP BY status ORDER BY status",
-                                     true, &stats.document_entries_by_status);
+    if (absl::Status g =
+            GroupCounts(conn, "SELECT status, COUNT(*) FROM document_entries GROUP BY status ORDER BY status", true,
+                        &stats.document_entries_by_status);
         !g.ok()) {
       return g;
     }
-    if (absl::Status g = GroupCounts(conn, "SELECT status, COUNT(*) FROM submission_sets GROUP BY status ORDER BY status",
-                                     true, &stats.submission_sets_by_status);
+    if (absl::Status g =
+            GroupCounts(conn, "SELECT status, COUNT(*) FROM submission_sets GROUP BY status ORDER BY status", true,
+                        &stats.submission_sets_by_status);
         !g.ok()) {
       return g;
     }

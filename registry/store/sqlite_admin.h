@@ -7,8 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "registry/store/metadata_store.h"
 #include "registry/shared/sqlite/sqlite_connection.h"
+#include "registry/store/metadata_store.h"
 
 namespace xds::sqlite {
 

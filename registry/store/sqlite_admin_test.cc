@@ -56,9 +56,9 @@ TEST(SqliteAdminTest, BackupWhileSubmittingIsConsistentAndNeverOverwrites) {
       WritePlan plan = SimplePlan("w" + std::to_string(i), "1.8." + std::to_string(i));
       *plan.submission.add_document_entries() =
           MakeDe("urn:uuid:w" + std::to_string(i) + "-de2", kPatient1, "1.3.w" + std::to_string(i));
-      *plan.submission.add_associations() = MakeAssoc("urn:uuid:w" + std::to_string(i) + "-as2", kMember,
-                                                       "urn:uuid:w" + std::to_string(i) + "-ss",
-                                                       "urn:uuid:w" + std::to_string(i) + "-de2");
+      *plan.submission.add_associations() =
+          MakeAssoc("urn:uuid:w" + std::to_string(i) + "-as2", kMember, "urn:uuid:w" + std::to_string(i) + "-ss",
+                    "urn:uuid:w" + std::to_string(i) + "-de2");
       auto r = store->Submit(plan, AcceptAll());
       if (r.ok() && r->empty()) ++submitted;
     }

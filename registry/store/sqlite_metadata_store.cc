@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/metadata_store.h"
 #include "registry/store/sqlite_admin.h"
-#include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
 
@@ -161,7 +161,7 @@ class SqliteMetadataStore : public MetadataStore {
     return sqlite::FindFolders(r.conn(), filter);
   }
   absl::StatusOr<std::vector<Association>> FindAssociations(const std::vector<std::string>& uuids,
-                                                           const std::vector<std::string>& types) override {
+                                                            const std::vector<std::string>& types) override {
     ReaderLease r(this);
     return InSnapshot(r.conn(), [&](Connection& c) { return sqlite::FindAssociations(c, uuids, types); });
   }

@@ -139,7 +139,8 @@ TEST(SqliteMetadataStoreTest, GroupCommitsAcceptedAndDropsRefused) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto check = [](RegistryView&, WritePlan* plan) {
     std::vector<RegistryError> errors;
-    if (plan->submission.submission_sets(0).unique_id() == "1.2.t7") errors.emplace_back().set_code("XDSRegistryMetadataError");
+    if (plan->submission.submission_sets(0).unique_id() == "1.2.t7")
+      errors.emplace_back().set_code("XDSRegistryMetadataError");
     return errors;
   };
   std::vector<std::thread> threads;
@@ -381,7 +382,8 @@ TEST(SqliteMetadataStoreTest, FindDocumentsAnswersInRegistrationOrder) {
   for (int i = 0; i < 7; ++i) {
     std::string n = std::to_string(i);
     WritePlan plan = SimplePlan("order" + n, "1.2.order" + n);
-    *plan.submission.mutable_document_entries(0)->mutable_class_code() = MakeCode("class-" + std::to_string(codes[i]), "1.1");
+    *plan.submission.mutable_document_entries(0)->mutable_class_code() =
+        MakeCode("class-" + std::to_string(codes[i]), "1.1");
     registered.push_back(plan.submission.document_entries(0).header().entry_uuid());
     ASSERT_TRUE(store->Submit(plan, AcceptAll()).ok());
   }
@@ -462,17 +464,19 @@ TEST(SqliteMetadataStoreTest, VersionOneStoreIsUpgraded) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(v1_path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, sqlite::Migrations()[0].c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  const std::string copy = "ATTACH '" + path + "' AS src;"
-      "INSERT INTO patients SELECT * FROM src.patients;"
-      "INSERT INTO document_entries SELECT * FROM src.document_entries;"
-      "INSERT INTO object_codes SELECT * FROM src.object_codes;"
-      "INSERT INTO author_persons SELECT * FROM src.author_persons;"
-      "INSERT INTO reference_ids SELECT * FROM src.reference_ids;"
-      "INSERT INTO submission_sets SELECT * FROM src.submission_sets;"
-      "INSERT INTO folders SELECT * FROM src.folders;"
-      "INSERT INTO associations SELECT * FROM src.associations;"
-      "DETACH src; PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, sqlite::Migrations()[0].c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  const std::string copy = "ATTACH '" + path +
+                           "' AS src;"
+                           "INSERT INTO patients SELECT * FROM src.patients;"
+                           "INSERT INTO document_entries SELECT * FROM src.document_entries;"
+                           "INSERT INTO object_codes SELECT * FROM src.object_codes;"
+                           "INSERT INTO author_persons SELECT * FROM src.author_persons;"
+                           "INSERT INTO reference_ids SELECT * FROM src.reference_ids;"
+                           "INSERT INTO submission_sets SELECT * FROM src.submission_sets;"
+                           "INSERT INTO folders SELECT * FROM src.folders;"
+                           "INSERT INTO associations SELECT * FROM src.associations;"
+                           "DETACH src; PRAGMA user_version = 1;";
   ASSERT_EQ(sqlite3_exec(db, copy.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
 

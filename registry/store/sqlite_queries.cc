@@ -51,8 +51,7 @@ class Where {
   // pairs are checked on the index entries in it, which for ObjectRef the index covers.
   // A `code IN (...)` in its place made SQLite build an ephemeral table of the list at
   // every execution: about twice the SELECT's cost at 1 M entries with 5 classCodes.
-  std::string CodeMatch(const std::string& code_col, const std::string& scheme_col,
-                        const std::vector<CodeRef>& codes) {
+  std::string CodeMatch(const std::string& code_col, const std::string& scheme_col, const std::vector<CodeRef>& codes) {
     std::vector<std::string> terms;
     std::vector<const CodeRef*> code_only;
     for (const CodeRef& c : codes) {
@@ -71,8 +70,8 @@ class Where {
     std::string match = absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
     if (codes.size() == 1) return match;
     // std::string and SQLite's BINARY collation both order bytewise.
-    auto [lowest, highest] = std::minmax_element(
-        codes.begin(), codes.end(), [](const CodeRef& a, const CodeRef& b) { return a.code < b.code; });
+    auto [lowest, highest] = std::minmax_element(codes.begin(), codes.end(),
+                                                 [](const CodeRef& a, const CodeRef& b) { return a.code < b.code; });
     params_.push_back(lowest->code);
     params_.push_back(highest->code);
     return absl::StrCat("(", match, " AND ", code_col, " BETWEEN ? AND ?)");
@@ -401,7 +400,7 @@ absl::StatusOr<std::vector<Folder>> FindFolders(Connection& conn, const PackageF
 }
 
 absl::StatusOr<std::vector<Association>> FindAssociations(Connection& conn, const std::vector<std::string>& uuids,
-                                                         const std::vector<std::string>& types) {
+                                                          const std::vector<std::string>& types) {
   if (uuids.empty()) return absl::InvalidArgumentError("FindAssociations needs at least one source/target uuid");
   std::vector<Association> out;
   std::set<std::string> seen;  // an association can match in two chunks (source in one, target in another)
@@ -412,10 +411,10 @@ absl::StatusOr<std::vector<Association>> FindAssociations(Connection& conn, cons
     if (!types.empty()) type_clause = absl::StrCat(" AND type IN (", Placeholders(types.size()), ")");
     // Two index searches (source, target) rather than one OR that could fall back to a scan.
     Query q;
-    q.sql = absl::StrCat("SELECT blob, rowid FROM associations WHERE rowid IN (SELECT rowid FROM associations WHERE source IN (",
-                         Placeholders(n), ")", type_clause,
-                         " UNION SELECT rowid FROM associations WHERE target IN (", Placeholders(n), ")",
-                         type_clause, ")");
+    q.sql = absl::StrCat(
+        "SELECT blob, rowid FROM associations WHERE rowid IN (SELECT rowid FROM associations WHERE source IN (",
+        Placeholders(n), ")", type_clause, " UNION SELECT rowid FROM associations WHERE target IN (", Placeholders(n),
+        ")", type_clause, ")");
     for (int side = 0; side < 2; ++side) {
       for (const std::string& u : chunk) q.params.push_back(u);
       for (const std::string& t : types) q.params.push_back(t);
@@ -473,11 +472,11 @@ absl::StatusOr<std::vector<DocumentEntry>> DocumentEntriesByUniqueId(Connection&
 }
 
 absl::StatusOr<bool> UniqueIdRegistered(Connection& conn, const std::string& unique_id) {
-  absl::StatusOr<int64_t> found =
-      conn.QueryInt("SELECT EXISTS (SELECT 1 FROM document_entries WHERE unique_id = ?1) OR "
-                    "EXISTS (SELECT 1 FROM submission_sets WHERE unique_id = ?1) OR "
-                    "EXISTS (SELECT 1 FROM folders WHERE unique_id = ?1)",
-                    {unique_id});
+  absl::StatusOr<int64_t> found = conn.QueryInt(
+      "SELECT EXISTS (SELECT 1 FROM document_entries WHERE unique_id = ?1) OR "
+      "EXISTS (SELECT 1 FROM submission_sets WHERE unique_id = ?1) OR "
+      "EXISTS (SELECT 1 FROM folders WHERE unique_id = ?1)",
+      {unique_id});
   if (!found.ok()) return found.status();
   return *found != 0;
 }
@@ -540,7 +539,8 @@ absl::Status DeprecateDocumentEntries(Connection& conn, const std::vector<std::s
     if (absl::IsNotFound(de.status())) continue;
     if (!de.ok()) return de.status();
     de->mutable_header()->set_status(DEPRECATED);
-    absl::StatusOr<Statement> stmt = conn.Prepare("UPDATE document_entries SET status = ?, blob = ? WHERE entry_uuid = ?");
+    absl::StatusOr<Statement> stmt =
+        conn.Prepare("UPDATE document_entries SET status = ?, blob = ? WHERE entry_uuid = ?");
     if (!stmt.ok()) return stmt.status();
     absl::Status s = stmt->Bind(1, static_cast<int64_t>(DEPRECATED));
     if (s.ok()) s = stmt->BindBlob(2, de->SerializeAsString());

@@ -11,8 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/xds_metadata.pb.h"
-#include "registry/store/metadata_store.h"
 #include "registry/shared/sqlite/sqlite_connection.h"
+#include "registry/store/metadata_store.h"
 
 namespace xds::sqlite {
 
@@ -33,7 +33,7 @@ absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(Connection& conn,
 absl::StatusOr<std::vector<SubmissionSet>> FindSubmissionSets(Connection& conn, const PackageFilter& f);
 absl::StatusOr<std::vector<Folder>> FindFolders(Connection& conn, const PackageFilter& f);
 absl::StatusOr<std::vector<Association>> FindAssociations(Connection& conn, const std::vector<std::string>& uuids,
-                                                         const std::vector<std::string>& types);
+                                                          const std::vector<std::string>& types);
 absl::StatusOr<std::vector<StoredObjectInfo>> FindObjects(Connection& conn, const std::vector<std::string>& uuids);
 absl::StatusOr<std::vector<DocumentEntry>> DocumentEntriesByUniqueId(Connection& conn, const std::string& unique_id);
 absl::StatusOr<bool> UniqueIdRegistered(Connection& conn, const std::string& unique_id);

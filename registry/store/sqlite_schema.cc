@@ -155,8 +155,7 @@ absl::Status Migrate(Connection& conn) {
     absl::Status s = version.status();
     if (s.ok() && *version > static_cast<int64_t>(migrations.size())) {
       s = absl::FailedPreconditionError(absl::StrCat("metadata store schema version ", *version,
-                                                     " is newer than this build supports (",
-                                                     migrations.size(), ")"));
+                                                     " is newer than this build supports (", migrations.size(), ")"));
     }
     if (s.ok() && *version == static_cast<int64_t>(migrations.size())) return conn.Exec("COMMIT");
     if (s.ok() && opened_at < 0) opened_at = *version;

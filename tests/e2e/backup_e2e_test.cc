@@ -143,17 +143,18 @@ TEST(BackupTest, BackupDuringSubmissionsRestoresToAConsistentRegistry) {
                   std::string("--patient_authority=") + kAuthority, "--max_leaf_class_results=100000"},
                  restored + "/ports");
   ASSERT_GT(second.grpc_port(), 0);
-  auto stub = RegistryService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(second.grpc_port()),
-                                                           grpc::InsecureChannelCredentials()));
+  auto stub = RegistryService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(second.grpc_port()), grpc::InsecureChannelCredentials()));
   StoredQueryResponse sets;
   {
     grpc::ClientContext context;
-    ASSERT_TRUE(stub->StoredQuery(&context,
-                                  Query(vocab::kQueryFindSubmissionSets,
-                                        {{"$XDSSubmissionSetPatientId", std::string("'") + kPatient + "'"},
-                                         {"$XDSSubmissionSetStatus", std::string("('") + vocab::kStatusApproved + "')"}}),
-                                  &sets)
-                    .ok());
+    ASSERT_TRUE(
+        stub->StoredQuery(&context,
+                          Query(vocab::kQueryFindSubmissionSets,
+                                {{"$XDSSubmissionSetPatientId", std::string("'") + kPatient + "'"},
+                                 {"$XDSSubmissionSetStatus", std::string("('") + vocab::kStatusApproved + "')"}}),
+                          &sets)
+            .ok());
   }
   ASSERT_EQ(sets.response().status(), SUCCESS);
   const int backed_up = sets.submission_sets_size();

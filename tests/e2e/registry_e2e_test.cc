@@ -7,8 +7,8 @@
 
 #include "proto/registry_service.grpc.pb.h"
 #include "registry/shared/ebrim/vocabulary.h"
-#include "registry/shared/net/http_client.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/net/http_client.h"
 #include "tests/e2e/support.h"
 
 namespace xds::testing {
@@ -53,8 +53,8 @@ class RegistryTest : public ::testing::Test {
     ASSERT_GT(registry_->http_port(), 0) << "registry did not start";
     url_ = "http://127.0.0.1:" + std::to_string(registry_->http_port()) + "/xds/registry";
     client_ = std::make_unique<http::Client>(*http::ParseUrl(url_));
-    stub_ = RegistryService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()),
-                                                         grpc::InsecureChannelCredentials()));
+    stub_ = RegistryService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()), grpc::InsecureChannelCredentials()));
   }
 
   void AddPatient(const std::string& pid) {
@@ -81,22 +81,32 @@ class RegistryTest : public ::testing::Test {
 
   // Number of objects of `patient` of every kind, via GetAll with ObjectRef (ITI-18).
   int CountObjects(const std::string& patient) {
-    std::string query = std::string(
-        "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
-        "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
-        "<query:ResponseOption returnType=\"ObjectRef\" returnComposedObjects=\"true\"/>"
-        "<rim:AdhocQuery id=\"urn:uuid:10b545ea-725c-446d-9b95-8aeb444eddf3\">"
-        "<rim:Slot name=\"$patientId\"><rim:ValueList><rim:Value>'") + patient + "'</rim:Value></rim:ValueList></rim:Slot>"
-        "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved','urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated')</rim:Value></rim:ValueList></rim:Slot>"
-        "<rim:Slot name=\"$XDSSubmissionSetStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
-        "<rim:Slot name=\"$XDSFolderStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
+    std::string query =
+        std::string(
+            "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+            "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+            "<query:ResponseOption returnType=\"ObjectRef\" returnComposedObjects=\"true\"/>"
+            "<rim:AdhocQuery id=\"urn:uuid:10b545ea-725c-446d-9b95-8aeb444eddf3\">"
+            "<rim:Slot name=\"$patientId\"><rim:ValueList><rim:Value>'") +
+        patient +
+        "'</rim:Value></rim:ValueList></rim:Slot>"
+        "<rim:Slot "
+        "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:"
+        "Approved','urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated')</rim:Value></rim:ValueList></rim:Slot>"
+        "<rim:Slot "
+        "name=\"$XDSSubmissionSetStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:"
+        "Approved')</rim:Value></rim:ValueList></rim:Slot>"
+        "<rim:Slot "
+        "name=\"$XDSFolderStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</"
+        "rim:Value></rim:ValueList></rim:Slot>"
         "</rim:AdhocQuery></query:AdhocQueryRequest>";
     http::Response r = Post(vocab::kActionStoredQuery, query);
     std::string body = BodyElement(r.body);
     EXPECT_EQ(SchemaErrors(body, "ebRS/query.xsd"), "") << body;
     pugi::xml_document doc;
     doc.load_string(body.c_str());
-    EXPECT_NE(std::string(doc.document_element().attribute("status").value()).find("Success"), std::string::npos) << body;
+    EXPECT_NE(std::string(doc.document_element().attribute("status").value()).find("Success"), std::string::npos)
+        << body;
     return static_cast<int>(doc.select_nodes("//*[local-name()='ObjectRef']").size());
   }
 
@@ -173,7 +183,8 @@ TEST_F(RegistryTest, PatientMismatchInsideSubmission) {
   pugi::xml_document doc;
   doc.load_string(xml.c_str());
   pugi::xpath_node de_pid = doc.select_node(
-      ("//*[local-name()='ExternalIdentifier'][@identificationScheme='" + std::string(vocab::kDePatientId) + "']").c_str());
+      ("//*[local-name()='ExternalIdentifier'][@identificationScheme='" + std::string(vocab::kDePatientId) + "']")
+          .c_str());
   ASSERT_TRUE(de_pid);
   de_pid.node().attribute("value") = other.c_str();
   std::ostringstream out;
@@ -322,13 +333,17 @@ TEST_F(RegistryTest, FolderOfAnotherPatientIsRefusedWithoutNamingThatPatient) {
   ASSERT_EQ(Register(Freshen(Fixture(), a)).status, "Success");
   // Patient A's Folder, found by FindFolders.
   std::string query = std::string(
-      "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
-      "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
-      "<query:ResponseOption returnType=\"ObjectRef\"/>"
-      "<rim:AdhocQuery id=\"urn:uuid:958f3006-baad-4929-a4de-ff1114824431\">"
-      "<rim:Slot name=\"$XDSFolderPatientId\"><rim:ValueList><rim:Value>'") + a + "'</rim:Value></rim:ValueList></rim:Slot>"
-      "<rim:Slot name=\"$XDSFolderStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
-      "</rim:AdhocQuery></query:AdhocQueryRequest>";
+                          "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+                          "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+                          "<query:ResponseOption returnType=\"ObjectRef\"/>"
+                          "<rim:AdhocQuery id=\"urn:uuid:958f3006-baad-4929-a4de-ff1114824431\">"
+                          "<rim:Slot name=\"$XDSFolderPatientId\"><rim:ValueList><rim:Value>'") +
+                      a +
+                      "'</rim:Value></rim:ValueList></rim:Slot>"
+                      "<rim:Slot "
+                      "name=\"$XDSFolderStatus\"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:"
+                      "StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
+                      "</rim:AdhocQuery></query:AdhocQueryRequest>";
   pugi::xml_document answer;
   answer.load_string(BodyElement(Post(vocab::kActionStoredQuery, query).body).c_str());
   std::string folder = answer.select_node("//*[local-name()='ObjectRef']").node().attribute("id").value();
@@ -393,7 +408,8 @@ TEST_F(RegistryTest, ContentAndRegistryErrorsAreReportedTogether) {
 }
 
 TEST_F(RegistryTest, MalformedXmlGetsFaultAndServiceKeepsServing) {
-  auto r = client_->Post("application/soap+xml", "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>");
+  auto r =
+      client_->Post("application/soap+xml", "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(r->body.find("Fault"), std::string::npos);
@@ -428,7 +444,8 @@ TEST_F(RegistryTest, OversizedBodyGetsFaultAndServiceKeepsServing) {
   registry_->Stop();
   Start({"--max_body_bytes=100000"});
   std::string big(200000, 'x');
-  auto r = client_->Post("application/soap+xml", http::SoapEnvelope(vocab::kActionRegister, url_, "<x>" + big + "</x>"));
+  auto r =
+      client_->Post("application/soap+xml", http::SoapEnvelope(vocab::kActionRegister, url_, "<x>" + big + "</x>"));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, 413);
   EXPECT_NE(r->body.find("limit"), std::string::npos);
@@ -453,8 +470,8 @@ TEST_F(RegistryTest, IheExampleRegisterRequest) {
   registry_->Stop();
   Start({"--patient_authority=1.3.6.1.4.1.21367.2005.3.7"});
   AddPatient("SELF-5^^^&1.3.6.1.4.1.21367.2005.3.7&ISO");
-  std::string body =
-      BodyElement(ReadFile(shared + "/conformance/other/ihe-iti-info/examples/XDS.b/RegisterDocumentSet-bRequest_SOAP.xml"));
+  std::string body = BodyElement(
+      ReadFile(shared + "/conformance/other/ihe-iti-info/examples/XDS.b/RegisterDocumentSet-bRequest_SOAP.xml"));
   // As published, the example lacks hash, size and repositoryUniqueId, which ITI TF-3
   // Table 4.3.1-3 requires of a Document Repository's ITI-42: each is reported.
   RegistryResult refused = Register(body);
@@ -462,12 +479,16 @@ TEST_F(RegistryTest, IheExampleRegisterRequest) {
   EXPECT_EQ(std::count(refused.codes.begin(), refused.codes.end(), "XDSRegistryMetadataError"), 3) << refused.body;
   EXPECT_NE(refused.body.find("repositoryUniqueId"), std::string::npos);
   // With the three attributes a repository adds, the example is accepted.
-  std::string completed = ReplaceAll(
-      body, "<rim:Slot name=\"creationTime\">",
-      "<rim:Slot name=\"hash\"><rim:ValueList><rim:Value>da39a3ee5e6b4b0d3255bfef95601890afd80709</rim:Value></rim:ValueList></rim:Slot>"
-      "<rim:Slot name=\"size\"><rim:ValueList><rim:Value>0</rim:Value></rim:ValueList></rim:Slot>"
-      "<rim:Slot name=\"repositoryUniqueId\"><rim:ValueList><rim:Value>1.3.6.1.4.1.21367.2005.3.7.200</rim:Value></rim:ValueList></rim:Slot>"
-      "<rim:Slot name=\"creationTime\">");
+  std::string completed =
+      ReplaceAll(body, "<rim:Slot name=\"creationTime\">",
+                 "<rim:Slot "
+                 "name=\"hash\"><rim:ValueList><rim:Value>da39a3ee5e6b4b0d3255bfef95601890afd80709</rim:Value></"
+                 "rim:ValueList></rim:Slot>"
+                 "<rim:Slot name=\"size\"><rim:ValueList><rim:Value>0</rim:Value></rim:ValueList></rim:Slot>"
+                 "<rim:Slot "
+                 "name=\"repositoryUniqueId\"><rim:ValueList><rim:Value>1.3.6.1.4.1.21367.2005.3.7.200</rim:Value></"
+                 "rim:ValueList></rim:Slot>"
+                 "<rim:Slot name=\"creationTime\">");
   ASSERT_NE(completed, body);
   RegistryResult accepted = Register(completed);
   EXPECT_EQ(accepted.status, "Success") << accepted.body;
@@ -482,8 +503,8 @@ TEST_F(RegistryTest, IheExampleRegisterRequestAsPublishedWithSourceColumn) {
   registry_->Stop();
   Start({"--patient_authority=1.3.6.1.4.1.21367.2005.3.7", "--require_repository_attributes=false"});
   AddPatient("SELF-5^^^&1.3.6.1.4.1.21367.2005.3.7&ISO");
-  std::string body =
-      BodyElement(ReadFile(shared + "/conformance/other/ihe-iti-info/examples/XDS.b/RegisterDocumentSet-bRequest_SOAP.xml"));
+  std::string body = BodyElement(
+      ReadFile(shared + "/conformance/other/ihe-iti-info/examples/XDS.b/RegisterDocumentSet-bRequest_SOAP.xml"));
   RegistryResult accepted = Register(body);
   EXPECT_EQ(accepted.status, "Success") << accepted.body;
   EXPECT_EQ(CountObjects("SELF-5^^^&1.3.6.1.4.1.21367.2005.3.7&ISO"), 3);

@@ -18,8 +18,8 @@
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/mime/base64.h"
-#include "registry/shared/net/http_client.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/net/http_client.h"
 #include "tests/e2e/support.h"
 
 namespace xds::testing {
@@ -70,8 +70,8 @@ TestSubmission MakeSubmission(const std::string& patient, int documents) {
   for (int i = 3; i <= documents; ++i) {
     std::string n = (i < 10 ? "0" : "") + std::to_string(i);
     extra_des += ReplaceAll(template_de, "Document02", "Document" + n);
-    extra_assocs += ReplaceAll(ReplaceAll(template_assoc, "Document02", "Document" + n), "Association02",
-                               "Association1" + n);
+    extra_assocs +=
+        ReplaceAll(ReplaceAll(template_assoc, "Document02", "Document" + n), "Association02", "Association1" + n);
   }
   xml.insert(assoc_end, extra_assocs);
   xml.insert(end, extra_des);
@@ -121,10 +121,10 @@ std::string WithSlot(const std::string& xml, const std::string& de_id, const std
 }
 
 struct TestDocument {
-  std::string id;       // xds:Document/@id
+  std::string id;  // xds:Document/@id
   std::string content;
   bool inline_base64 = false;
-  bool omit = false;    // leave the xds:Document out (XDSMissingDocument)
+  bool omit = false;  // leave the xds:Document out (XDSMissingDocument)
 };
 
 std::string BigContent(size_t size) {
@@ -180,12 +180,14 @@ class RepositoryTest : public ::testing::Test {
     ASSERT_GT(registry_->http_port(), 0) << "registry did not start";
     registry_url_ = "http://127.0.0.1:" + std::to_string(registry_->http_port()) + "/xds/registry";
     registry_client_ = std::make_unique<http::Client>(*http::ParseUrl(registry_url_));
-    stub_ = RegistryService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()),
-                                                         grpc::InsecureChannelCredentials()));
+    stub_ = RegistryService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()), grpc::InsecureChannelCredentials()));
   }
 
   void StartRepository(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--data_dir=" + repository_data_, "--http_port=0", "--grpc_port=0",
+    std::vector<std::string> args = {"--data_dir=" + repository_data_,
+                                     "--http_port=0",
+                                     "--grpc_port=0",
                                      "--registry_grpc=127.0.0.1:" + std::to_string(registry_->grpc_port()),
                                      std::string("--repository_unique_id=") + kRepositoryId,
                                      "--registry_timeout_ms=5000"};
@@ -236,8 +238,8 @@ class RepositoryTest : public ::testing::Test {
         body += "<xds:Document id=\"" + docs[i].id + "\">" + EncodeBase64(docs[i].content) + "</xds:Document>";
       } else {
         std::string cid = "doc" + std::to_string(i) + "@test.example";
-        body += "<xds:Document id=\"" + docs[i].id + "\"><xop:Include href=\"" + mime::CidHref(cid) +
-                "\"/></xds:Document>";
+        body +=
+            "<xds:Document id=\"" + docs[i].id + "\"><xop:Include href=\"" + mime::CidHref(cid) + "\"/></xds:Document>";
         attachments.push_back({cid, "application/octet-stream", docs[i].content});
       }
     }
@@ -315,26 +317,32 @@ class RepositoryTest : public ::testing::Test {
     std::string list;
     for (const auto& uid : unique_ids) list += (list.empty() ? "'" : ",'") + uid + "'";
     std::string query = std::string(
-        "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
-        "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
-        "<query:ResponseOption returnType=\"LeafClass\" returnComposedObjects=\"true\"/>"
-        "<rim:AdhocQuery id=\"") + vocab::kQueryGetDocuments + "\">"
-        "<rim:Slot name=\"$XDSDocumentEntryUniqueId\"><rim:ValueList><rim:Value>(" + list +
-        ")</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
+                            "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+                            "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+                            "<query:ResponseOption returnType=\"LeafClass\" returnComposedObjects=\"true\"/>"
+                            "<rim:AdhocQuery id=\"") +
+                        vocab::kQueryGetDocuments +
+                        "\">"
+                        "<rim:Slot name=\"$XDSDocumentEntryUniqueId\"><rim:ValueList><rim:Value>(" +
+                        list + ")</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
     return QueryRegistry(query);
   }
 
   // ITI-18 FindDocuments (Approved) for a patient.
   std::vector<DocumentEntry> FindDocuments(const std::string& patient) {
     std::string query = std::string(
-        "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
-        "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
-        "<query:ResponseOption returnType=\"LeafClass\" returnComposedObjects=\"true\"/>"
-        "<rim:AdhocQuery id=\"") + vocab::kQueryFindDocuments + "\">"
-        "<rim:Slot name=\"$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'" + patient +
-        "'</rim:Value></rim:ValueList></rim:Slot>"
-        "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('" + vocab::kStatusApproved +
-        "')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
+                            "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+                            "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+                            "<query:ResponseOption returnType=\"LeafClass\" returnComposedObjects=\"true\"/>"
+                            "<rim:AdhocQuery id=\"") +
+                        vocab::kQueryFindDocuments +
+                        "\">"
+                        "<rim:Slot name=\"$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'" +
+                        patient +
+                        "'</rim:Value></rim:ValueList></rim:Slot>"
+                        "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('" +
+                        vocab::kStatusApproved +
+                        "')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
     return QueryRegistry(query);
   }
 
@@ -354,7 +362,8 @@ class RepositoryTest : public ::testing::Test {
   int DocumentFiles() {
     int n = 0;
     std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(repository_data_ + "/documents", ec)) n += e.is_regular_file();
+    for (const auto& e : fs::recursive_directory_iterator(repository_data_ + "/documents", ec))
+      n += e.is_regular_file();
     return n;
   }
   int64_t Rows(const std::string& where = "1") {
@@ -397,8 +406,8 @@ TEST_F(RepositoryTest, ThreeDocumentsOneLargeAreRegisteredAndRetrievedByteIdenti
   EXPECT_EQ(FindDocuments(pid).size(), 3u);
   EXPECT_EQ(Rows("state = 'committed'"), 3);
 
-  Retrieved got = Retrieve({{kRepositoryId, s.unique_ids[0]}, {kRepositoryId, s.unique_ids[1]},
-                            {kRepositoryId, s.unique_ids[2]}});
+  Retrieved got =
+      Retrieve({{kRepositoryId, s.unique_ids[0]}, {kRepositoryId, s.unique_ids[1]}, {kRepositoryId, s.unique_ids[2]}});
   EXPECT_EQ(got.status, "Success") << got.body.substr(0, 2000);
   ASSERT_EQ(got.documents.size(), 3u);
   for (int i = 0; i < 3; ++i) {
@@ -472,7 +481,8 @@ TEST_F(RepositoryTest, CrashBetweenStageAndRegisterLeavesNothingAfterRestart) {
     std::string mtom = mime::BuildMtom(envelope, {}, vocab::kActionProvideAndRegister, &ct);
     (void)client.Post(ct, mtom);  // the connection dies with the process
   });
-  for (int i = 0; i < 200 && Rows("state = 'pending'") < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  for (int i = 0; i < 200 && Rows("state = 'pending'") < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   EXPECT_EQ(Rows("state = 'pending'"), 2);
   EXPECT_EQ(DocumentFiles(), 2);
   repository_->Kill();
@@ -494,13 +504,13 @@ TEST_F(RepositoryTest, CrashAfterRegistryAcceptedCommitsOnRestart) {
   StartRepository({"--test_pause_after_register_ms=20000"});
   TestSubmission s = MakeSubmission(pid, 1);
   std::thread sender([&] {
-    std::string body = std::string("<xds:ProvideAndRegisterDocumentSetRequest xmlns:xds=\"") + vocab::kXdsNs +
-                       "\">" + s.xml + "<xds:Document id=\"Document01\">" + EncodeBase64("kept") +
+    std::string body = std::string("<xds:ProvideAndRegisterDocumentSetRequest xmlns:xds=\"") + vocab::kXdsNs + "\">" +
+                       s.xml + "<xds:Document id=\"Document01\">" + EncodeBase64("kept") +
                        "</xds:Document></xds:ProvideAndRegisterDocumentSetRequest>";
     http::Client client(*http::ParseUrl(repository_url_));
     std::string ct;
-    std::string mtom = mime::BuildMtom(http::SoapEnvelope(vocab::kActionProvideAndRegister, repository_url_, body),
-                                       {}, vocab::kActionProvideAndRegister, &ct);
+    std::string mtom = mime::BuildMtom(http::SoapEnvelope(vocab::kActionProvideAndRegister, repository_url_, body), {},
+                                       vocab::kActionProvideAndRegister, &ct);
     (void)client.Post(ct, mtom);
   });
   bool registered = false;
@@ -546,8 +556,8 @@ TEST_F(RepositoryTest, RetrieveErrors) {
   EXPECT_EQ(other.locations, std::vector<std::string>{s.unique_ids[0]});
 
   // HomeCommunityId is echoed (and ordered first, checked by the schema validation).
-  Retrieved home = Retrieve({{kRepositoryId, s.unique_ids[0]}},
-                            "<xds:HomeCommunityId>urn:oid:1.2.3.77</xds:HomeCommunityId>");
+  Retrieved home =
+      Retrieve({{kRepositoryId, s.unique_ids[0]}}, "<xds:HomeCommunityId>urn:oid:1.2.3.77</xds:HomeCommunityId>");
   EXPECT_EQ(home.status, "Success");
   EXPECT_NE(home.body.find("urn:oid:1.2.3.77"), std::string::npos);
 }
@@ -582,8 +592,8 @@ TEST_F(RepositoryTest, IheExamples) {
 }
 
 TEST_F(RepositoryTest, SoapFaultsForUnknownActionAndMalformedMtom) {
-  http::Response r = PostMtom(repository_client_.get(),
-                              http::SoapEnvelope("urn:example:Nope", repository_url_, "<x/>"), {}, "");
+  http::Response r =
+      PostMtom(repository_client_.get(), http::SoapEnvelope("urn:example:Nope", repository_url_, "<x/>"), {}, "");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("ActionNotSupported"), std::string::npos);
   auto bad = repository_client_->Post("multipart/related; boundary=zz; type=\"application/xop+xml\"", "garbage");

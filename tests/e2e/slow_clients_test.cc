@@ -4,8 +4,8 @@
 // --max_connections a new client is told 503 at once.
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -38,9 +38,7 @@ constexpr char kPatient[] = "P-1^^^&1.2.3.4.5&ISO";
 constexpr char kRepositoryId[] = "1.2.3.4.5.8.1";
 constexpr char kContent[] = "Slow-clients test document: discharge letter\n";
 
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Sockets left open by the test: 2 x 2,000 stalled ones need more than the default 1,024.
 void RaiseDescriptorLimit() {
@@ -142,8 +140,8 @@ class SlowClientsTest : public ::testing::Test {
   }
 
   void AddPatient() {
-    auto stub = RegistryService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(registry_->grpc_port()), grpc::InsecureChannelCredentials()));
+    auto stub = RegistryService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()), grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
     xds::Patient patient;
     patient.set_id(kPatient);
@@ -196,14 +194,18 @@ class SlowClientsTest : public ::testing::Test {
   // ITI-18 FindDocuments (Approved, LeafClass) for the fixture's patient, on a new connection.
   absl::StatusOr<http::Response> FindDocuments() {
     std::string query = std::string(
-        "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
-        "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
-        "<query:ResponseOption returnType=\"LeafClass\" returnComposedObjects=\"true\"/>"
-        "<rim:AdhocQuery id=\"") + vocab::kQueryFindDocuments + "\">"
-        "<rim:Slot name=\"$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'" + kPatient +
-        "'</rim:Value></rim:ValueList></rim:Slot>"
-        "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('" + vocab::kStatusApproved +
-        "')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
+                            "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+                            "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+                            "<query:ResponseOption returnType=\"LeafClass\" returnComposedObjects=\"true\"/>"
+                            "<rim:AdhocQuery id=\"") +
+                        vocab::kQueryFindDocuments +
+                        "\">"
+                        "<rim:Slot name=\"$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'" +
+                        kPatient +
+                        "'</rim:Value></rim:ValueList></rim:Slot>"
+                        "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('" +
+                        vocab::kStatusApproved +
+                        "')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
     http::Client client(*http::ParseUrl(registry_url_));
     return client.Post("application/soap+xml; charset=UTF-8",
                        http::SoapEnvelope(vocab::kActionStoredQuery, registry_url_, query));
@@ -229,8 +231,9 @@ TEST_F(SlowClientsTest, StalledClientsNeitherBlockOthersNorOutstayTheBodyTimeout
   ASSERT_FALSE(unique_id.empty());
 
   constexpr int kStalled = 2000;
-  const std::string partial = "POST /xds/registry HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                              "Content-Type: application/soap+xml\r\nContent-Length: 100000\r\n\r\n<";
+  const std::string partial =
+      "POST /xds/registry HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/soap+xml\r\nContent-Length: 100000\r\n\r\n<";
   const auto stalled_at = Clock::now();
   std::vector<int> registry_stalled = OpenConnections(registry_->http_port(), kStalled, partial);
   std::vector<int> repository_stalled = OpenConnections(repository_->http_port(), kStalled, partial);
@@ -319,26 +322,31 @@ TEST_F(SlowClientsTest, ConnectionsBeyondTheLimitGet503AndTheServiceRecovers) {
 // closed (the session's destructor took the lock Shutdown held): 4 of these 30 rounds
 // hung before the fix.
 TEST(ShutdownTest, StopsPromptlyWithKeepAliveClientsConnected) {
-  const std::string query = std::string(
-      "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
-      "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
-      "<query:ResponseOption returnType=\"ObjectRef\"/><rim:AdhocQuery id=\"") +
-      vocab::kQueryFindDocuments + "\"><rim:Slot name=\"$XDSDocumentEntryPatientId\"><rim:ValueList>"
-      "<rim:Value>'" + kPatient + "'</rim:Value></rim:ValueList></rim:Slot>"
-      "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('" + vocab::kStatusApproved +
-      "')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
+  const std::string query =
+      std::string(
+          "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
+          "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\">"
+          "<query:ResponseOption returnType=\"ObjectRef\"/><rim:AdhocQuery id=\"") +
+      vocab::kQueryFindDocuments +
+      "\"><rim:Slot name=\"$XDSDocumentEntryPatientId\"><rim:ValueList>"
+      "<rim:Value>'" +
+      kPatient +
+      "'</rim:Value></rim:ValueList></rim:Slot>"
+      "<rim:Slot name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('" +
+      vocab::kStatusApproved + "')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>";
   for (int round = 0; round < 30; ++round) {
     std::string data = TempDir();
-    Process registry("registry/xds-registry",
-                     {"--data_dir=" + data, "--http_port=0", "--grpc_port=0",
-                      std::string("--patient_authority=") + kAuthority},
-                     data + "/ports");
+    Process registry(
+        "registry/xds-registry",
+        {"--data_dir=" + data, "--http_port=0", "--grpc_port=0", std::string("--patient_authority=") + kAuthority},
+        data + "/ports");
     ASSERT_GT(registry.http_port(), 0) << "registry did not start";
     std::string url = "http://127.0.0.1:" + std::to_string(registry.http_port()) + "/xds/registry";
     std::string envelope = http::SoapEnvelope(vocab::kActionStoredQuery, url, query);
-    std::string request = "POST /xds/registry HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/soap+xml; charset=UTF-8\r\nContent-Length: " +
-                          std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
+    std::string request =
+        "POST /xds/registry HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/soap+xml; charset=UTF-8\r\nContent-Length: " +
+        std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
     std::vector<int> clients = OpenConnections(registry.http_port(), 4, request);
     ASSERT_EQ(clients.size(), 4u);
     for (int fd : clients) {  // each has its answer and stays open, idle, as keep-alive clients do

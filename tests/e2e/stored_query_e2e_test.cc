@@ -53,11 +53,16 @@ std::string Uuid() {
 std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -260,11 +265,11 @@ class StoredQueryTest : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
     data_ = new std::string(TempDir());
-    registry_ = new Process("registry/xds-registry",
-                            {"--data_dir=" + *data_, "--http_port=0", "--grpc_port=0",
-                             std::string("--patient_authority=") + kAuthority, std::string("--home_community_id=") + kHome,
-                             "--leaf_class_slots=2"},
-                            *data_ + "/ports");
+    registry_ = new Process(
+        "registry/xds-registry",
+        {"--data_dir=" + *data_, "--http_port=0", "--grpc_port=0", std::string("--patient_authority=") + kAuthority,
+         std::string("--home_community_id=") + kHome, "--leaf_class_slots=2"},
+        *data_ + "/ports");
     url_ = new std::string("http://127.0.0.1:" + std::to_string(registry_->http_port()) + "/xds/registry");
     client_ = new http::Client(*http::ParseUrl(*url_));
     stub_ = RegistryService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()),
@@ -293,8 +298,8 @@ class StoredQueryTest : public ::testing::Test {
   static http::Response Post(const std::string& action, const std::string& body_xml, http::Client* client = nullptr,
                              const std::string& url = "") {
     http::Client* c = client ? client : client_;
-    auto r = c->Post("application/soap+xml; charset=UTF-8",
-                     http::SoapEnvelope(action, url.empty() ? *url_ : url, body_xml));
+    auto r =
+        c->Post("application/soap+xml; charset=UTF-8", http::SoapEnvelope(action, url.empty() ? *url_ : url, body_xml));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : http::Response{0, "", ""};
   }
@@ -339,8 +344,9 @@ class StoredQueryTest : public ::testing::Test {
     std::string xml =
         "<query:AdhocQueryRequest xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0\" "
         "xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\"><query:ResponseOption returnType=\"" +
-        std::string(object_ref ? "ObjectRef" : "LeafClass") + "\" returnComposedObjects=\"true\"/><rim:AdhocQuery id=\"" +
-        query_id + "\"" + (home.empty() ? "" : " home=\"" + home + "\"") + ">";
+        std::string(object_ref ? "ObjectRef" : "LeafClass") +
+        "\" returnComposedObjects=\"true\"/><rim:AdhocQuery id=\"" + query_id + "\"" +
+        (home.empty() ? "" : " home=\"" + home + "\"") + ">";
     for (const auto& p : params) xml += SlotXml(p.name, p.values);
     return xml + "</rim:AdhocQuery></query:AdhocQueryRequest>";
   }
@@ -537,9 +543,10 @@ TEST_F(StoredQueryTest, FindDocumentsLeafClassAndObjectRef) {
   ASSERT_EQ(leaf.homes.size(), 5u);
   for (const auto& h : leaf.homes) EXPECT_EQ(h, kHome);
   EXPECT_NE(leaf.body.find("XDSDocumentEntry.uniqueId"), std::string::npos);
-  Answer refs = Query(vocab::kQueryFindDocuments, {{"$XDSDocumentEntryPatientId", {Quote(Patient("PA"))}},
-                                                   {"$XDSDocumentEntryStatus", {List({kApproved})}}},
-                      /*object_ref=*/true);
+  Answer refs =
+      Query(vocab::kQueryFindDocuments,
+            {{"$XDSDocumentEntryPatientId", {Quote(Patient("PA"))}}, {"$XDSDocumentEntryStatus", {List({kApproved})}}},
+            /*object_ref=*/true);
   EXPECT_EQ(refs.status, "Success");
   EXPECT_TRUE(refs.documents.empty());
   EXPECT_EQ(refs.refs, (Ids{d.d1, d.d3, d.d4, d.d5, d.d7}));
@@ -559,11 +566,10 @@ TEST_F(StoredQueryTest, ConcurrentClientsEachGetTheirPatientsAnswer) {
     clients.emplace_back([&, c] {
       http::Client client(*http::ParseUrl(*url_));
       const bool patient_a = c % 2 == 0, object_ref = c % 3 == 0;
-      const std::string query =
-          QueryXml(vocab::kQueryFindDocuments,
-                   {{"$XDSDocumentEntryPatientId", {Quote(Patient(patient_a ? "PA" : "PB"))}},
-                    {"$XDSDocumentEntryStatus", {List({kApproved})}}},
-                   object_ref);
+      const std::string query = QueryXml(vocab::kQueryFindDocuments,
+                                         {{"$XDSDocumentEntryPatientId", {Quote(Patient(patient_a ? "PA" : "PB"))}},
+                                          {"$XDSDocumentEntryStatus", {List({kApproved})}}},
+                                         object_ref);
       for (int i = 0; i < 15; ++i) {
         Answer a = ParseAnswer(Post(vocab::kActionStoredQuery, query, &client).body);
         EXPECT_EQ(a.status, "Success") << a.body;
@@ -595,8 +601,8 @@ TEST_F(StoredQueryTest, FindDocumentsSingleValuedCodes) {
                      {kApproved, kDeprecated})
                 .documents,
             Ids{d.d2});
-  EXPECT_EQ(FindDocs({{"$XDSDocumentEntryPracticeSettingCode", {List({Code("PRAC-B", kPracticeScheme)})}}}, Patient("PA"),
-                     {kApproved, kDeprecated})
+  EXPECT_EQ(FindDocs({{"$XDSDocumentEntryPracticeSettingCode", {List({Code("PRAC-B", kPracticeScheme)})}}},
+                     Patient("PA"), {kApproved, kDeprecated})
                 .documents,
             Ids{d.d2});
   EXPECT_TRUE(FindDocs({{"$XDSDocumentEntryPracticeSettingCode", {List({Code("PRAC-B", kPracticeScheme)})}}})
@@ -604,8 +610,8 @@ TEST_F(StoredQueryTest, FindDocumentsSingleValuedCodes) {
   EXPECT_EQ(FindDocs({{"$XDSDocumentEntryHealthcareFacilityTypeCode", {List({Code("HCFT-A", kHcftScheme)})}}})
                 .documents.size(),
             5u);
-  EXPECT_TRUE(
-      FindDocs({{"$XDSDocumentEntryHealthcareFacilityTypeCode", {List({Code("HCFT-A", kFormatScheme)})}}}).documents.empty());
+  EXPECT_TRUE(FindDocs({{"$XDSDocumentEntryHealthcareFacilityTypeCode", {List({Code("HCFT-A", kFormatScheme)})}}})
+                  .documents.empty());
   EXPECT_EQ(FindDocs({{"$XDSDocumentEntryFormatCode", {List({Code("FMT-B", kFormatScheme)})}}}, Patient("PA"),
                      {kApproved, kDeprecated})
                 .documents,
@@ -686,7 +692,7 @@ TEST_F(StoredQueryTest, FindDocumentsAuthorPersonLike) {
   EXPECT_EQ(FindDocs({{ap, {List({"%Smith%", "%Brown%"})}}}).documents, (Ids{d.d1, d.d4}));
   EXPECT_EQ(FindDocs({{ap, {List({"11^Smit_^John%"})}}}).documents, Ids{d.d1});
   EXPECT_EQ(FindDocs({{ap, {List({"%Jones%"})}}}, Patient("PA"), {kApproved, kDeprecated}).documents, Ids{d.d2});
-  EXPECT_TRUE(FindDocs({{ap, {List({"Smith"})}}}).documents.empty());  // no wildcard: the whole value
+  EXPECT_TRUE(FindDocs({{ap, {List({"Smith"})}}}).documents.empty());     // no wildcard: the whole value
   EXPECT_TRUE(FindDocs({{ap, {List({"_^Smith%"})}}}).documents.empty());  // _ is exactly one character
 }
 
@@ -869,14 +875,16 @@ TEST_F(StoredQueryTest, GetDocuments) {
 
 TEST_F(StoredQueryTest, GetFolders) {
   const Data& d = *d_;
-  EXPECT_EQ(Query(vocab::kQueryGetFolders, {{"$XDSFolderEntryUUID", {List({d.f1, d.f2})}}}).packages, (Ids{d.f1, d.f2}));
+  EXPECT_EQ(Query(vocab::kQueryGetFolders, {{"$XDSFolderEntryUUID", {List({d.f1, d.f2})}}}).packages,
+            (Ids{d.f1, d.f2}));
   EXPECT_EQ(Query(vocab::kQueryGetFolders, {{"$XDSFolderUniqueId", {List({d.ss3.folders[0].unique_id})}}}).packages,
             Ids{d.f3});
   EXPECT_EQ(Query(vocab::kQueryGetFolders, {{"$XDSFolderEntryUUID", {List({d.f1, d.f3})}}}).codes,
             std::vector<std::string>{"XDSResultNotSinglePatient"});
-  EXPECT_EQ(Query(vocab::kQueryGetFolders, {{"$XDSFolderEntryUUID", {List({d.f1})}}, {"$XDSFolderUniqueId", {List({"1"})}}})
-                .codes,
-            std::vector<std::string>{"XDSStoredQueryParamNumber"});
+  EXPECT_EQ(
+      Query(vocab::kQueryGetFolders, {{"$XDSFolderEntryUUID", {List({d.f1})}}, {"$XDSFolderUniqueId", {List({"1"})}}})
+          .codes,
+      std::vector<std::string>{"XDSStoredQueryParamNumber"});
   EXPECT_EQ(Query(vocab::kQueryGetFolders, {}).codes, std::vector<std::string>{"XDSStoredQueryMissingParam"});
 }
 
@@ -896,8 +904,9 @@ TEST_F(StoredQueryTest, GetAssociationsAndGetDocumentsAndAssociations) {
   Answer by_uid = Query(vocab::kQueryGetDocumentsAndAssociations,
                         {{"$XDSDocumentEntryUniqueId", {List({d.ss1.docs[1].unique_id})}}}, true);
   EXPECT_EQ(by_uid.refs.size(), 4u);
-  EXPECT_EQ(Query(vocab::kQueryGetDocumentsAndAssociations, {{"$XDSDocumentEntryEntryUUID", {List({d.d1, d.d6})}}}).codes,
-            std::vector<std::string>{"XDSResultNotSinglePatient"});
+  EXPECT_EQ(
+      Query(vocab::kQueryGetDocumentsAndAssociations, {{"$XDSDocumentEntryEntryUUID", {List({d.d1, d.d6})}}}).codes,
+      std::vector<std::string>{"XDSResultNotSinglePatient"});
 }
 
 TEST_F(StoredQueryTest, GetSubmissionSets) {
@@ -928,8 +937,8 @@ TEST_F(StoredQueryTest, GetSubmissionSetAndContents) {
                      {{"$XDSSubmissionSetUniqueId", {Quote(ss1.unique_id)}},
                       {"$XDSDocumentEntryFormatCode", {List({Code("FMT-A", kFormatScheme)})}}});
   EXPECT_EQ(fmt.documents, (Ids{d.d1, d.d3}));
-  EXPECT_EQ(fmt.associations, (Ids{ss1.MemberOf(d.d1).id, ss1.MemberOf(d.d3).id, ss1.MemberOf(d.f1).id, d.f1_d1,
-                                   d.ss1_f1_d1}));
+  EXPECT_EQ(fmt.associations,
+            (Ids{ss1.MemberOf(d.d1).id, ss1.MemberOf(d.d3).id, ss1.MemberOf(d.f1).id, d.f1_d1, d.ss1_f1_d1}));
   const std::string cc = "$XDSDocumentEntryConfidentialityCode";
   Answer conf = Query(vocab::kQueryGetSubmissionSetAndContents,
                       {{"$XDSSubmissionSetEntryUUID", {Quote(ss1.id)}}, {cc, {List({Code("R", kConfScheme)})}}});
@@ -938,21 +947,22 @@ TEST_F(StoredQueryTest, GetSubmissionSetAndContents) {
                                                                      {cc, {List({Code("N", kConfScheme)})}},
                                                                      {cc, {List({Code("R", kConfScheme)})}}});
   EXPECT_EQ(and_conf.documents, Ids{d.d2});
-  Answer refs = Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {Quote(ss1.id)}}}, true);
+  Answer refs =
+      Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {Quote(ss1.id)}}}, true);
   EXPECT_EQ(refs.refs, a.All());
   // Errors: both identifiers, neither, two values for the single-valued one.
-  EXPECT_EQ(Query(vocab::kQueryGetSubmissionSetAndContents,
-                  {{"$XDSSubmissionSetEntryUUID", {Quote(ss1.id)}}, {"$XDSSubmissionSetUniqueId", {Quote(ss1.unique_id)}}})
+  EXPECT_EQ(Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {Quote(ss1.id)}},
+                                                             {"$XDSSubmissionSetUniqueId", {Quote(ss1.unique_id)}}})
                 .codes,
             std::vector<std::string>{"XDSStoredQueryParamNumber"});
   EXPECT_EQ(Query(vocab::kQueryGetSubmissionSetAndContents, {}).codes,
             std::vector<std::string>{"XDSStoredQueryMissingParam"});
-  EXPECT_EQ(Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {List({ss1.id, d.ss2.id})}}})
-                .codes,
-            std::vector<std::string>{"XDSStoredQueryParamNumber"});
-  EXPECT_TRUE(Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {Quote(Uuid())}}})
-                  .All()
-                  .empty());
+  EXPECT_EQ(
+      Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {List({ss1.id, d.ss2.id})}}})
+          .codes,
+      std::vector<std::string>{"XDSStoredQueryParamNumber"});
+  EXPECT_TRUE(
+      Query(vocab::kQueryGetSubmissionSetAndContents, {{"$XDSSubmissionSetEntryUUID", {Quote(Uuid())}}}).All().empty());
 }
 
 TEST_F(StoredQueryTest, GetFolderAndContents) {
@@ -964,9 +974,10 @@ TEST_F(StoredQueryTest, GetFolderAndContents) {
   EXPECT_EQ(a.associations.size(), 3u);
   EXPECT_EQ(a.associations.count(d.f1_d1) + a.associations.count(d.f1_d2), 2u);
   const std::string cc = "$XDSDocumentEntryConfidentialityCode";
-  Answer filtered = Query(vocab::kQueryGetFolderAndContents, {{"$XDSFolderUniqueId", {Quote(d.ss1.folders[0].unique_id)}},
-                                                              {cc, {List({Code("N", kConfScheme)})}},
-                                                              {cc, {List({Code("R", kConfScheme)})}}});
+  Answer filtered =
+      Query(vocab::kQueryGetFolderAndContents, {{"$XDSFolderUniqueId", {Quote(d.ss1.folders[0].unique_id)}},
+                                                {cc, {List({Code("N", kConfScheme)})}},
+                                                {cc, {List({Code("R", kConfScheme)})}}});
   EXPECT_EQ(filtered.documents, Ids{d.d2});
   EXPECT_EQ(filtered.associations, Ids{d.f1_d2});
   EXPECT_EQ(Query(vocab::kQueryGetFolderAndContents,
@@ -984,7 +995,8 @@ TEST_F(StoredQueryTest, GetFolderAndContents) {
 
 TEST_F(StoredQueryTest, GetFoldersForDocument) {
   const Data& d = *d_;
-  EXPECT_EQ(Query(vocab::kQueryGetFoldersForDocument, {{"$XDSDocumentEntryEntryUUID", {Quote(d.d1)}}}).packages, Ids{d.f1});
+  EXPECT_EQ(Query(vocab::kQueryGetFoldersForDocument, {{"$XDSDocumentEntryEntryUUID", {Quote(d.d1)}}}).packages,
+            Ids{d.f1});
   Answer f3 = Query(vocab::kQueryGetFoldersForDocument, {{"$XDSDocumentEntryEntryUUID", {Quote(d.d6)}}});
   EXPECT_EQ(f3.packages, Ids{d.f3});
   EXPECT_TRUE(f3.associations.empty());
@@ -994,7 +1006,8 @@ TEST_F(StoredQueryTest, GetFoldersForDocument) {
   EXPECT_TRUE(Query(vocab::kQueryGetFoldersForDocument, {{"$XDSDocumentEntryEntryUUID", {Quote(d.d3)}}}).All().empty());
   EXPECT_EQ(Query(vocab::kQueryGetFoldersForDocument, {{"$XDSDocumentEntryEntryUUID", {List({d.d1, d.d2})}}}).codes,
             std::vector<std::string>{"XDSStoredQueryParamNumber"});
-  EXPECT_EQ(Query(vocab::kQueryGetFoldersForDocument, {}).codes, std::vector<std::string>{"XDSStoredQueryMissingParam"});
+  EXPECT_EQ(Query(vocab::kQueryGetFoldersForDocument, {}).codes,
+            std::vector<std::string>{"XDSStoredQueryMissingParam"});
 }
 
 TEST_F(StoredQueryTest, GetRelatedDocuments) {
@@ -1015,8 +1028,9 @@ TEST_F(StoredQueryTest, GetRelatedDocuments) {
   // HasMember links documents to packages, never to documents.
   EXPECT_TRUE(related(d.d1, {vocab::kHasMember}).All().empty());
   // The replaced (Deprecated) entry, named by uniqueId; an ebRS 2.1 short type is accepted.
-  Answer rplc = Query(vocab::kQueryGetRelatedDocuments, {{"$XDSDocumentEntryUniqueId", {Quote(d.ss1.docs[1].unique_id)}},
-                                                         {"$AssociationTypes", {List({"RPLC"})}}});
+  Answer rplc =
+      Query(vocab::kQueryGetRelatedDocuments,
+            {{"$XDSDocumentEntryUniqueId", {Quote(d.ss1.docs[1].unique_id)}}, {"$AssociationTypes", {List({"RPLC"})}}});
   EXPECT_EQ(rplc.documents, (Ids{d.d2, d.d4}));
   EXPECT_EQ(rplc.associations, Ids{d.rplc});
   EXPECT_EQ(Query(vocab::kQueryGetRelatedDocuments, {{"$XDSDocumentEntryEntryUUID", {Quote(d.d1)}}}).codes,
@@ -1033,10 +1047,11 @@ TEST_F(StoredQueryTest, GetRelatedDocuments) {
 TEST_F(StoredQueryTest, TooManyResults) {
   // A second registry with small caps: 2 objects as LeafClass, 4 as ObjectRef.
   std::string dir = TempDir();
-  Process small("registry/xds-registry",
-                {"--data_dir=" + dir, "--http_port=0", "--grpc_port=0", std::string("--patient_authority=") + kAuthority,
-                 "--max_leaf_class_results=2", "--max_object_ref_results=4"},
-                dir + "/ports");
+  Process small(
+      "registry/xds-registry",
+      {"--data_dir=" + dir, "--http_port=0", "--grpc_port=0", std::string("--patient_authority=") + kAuthority,
+       "--max_leaf_class_results=2", "--max_object_ref_results=4"},
+      dir + "/ports");
   ASSERT_GT(small.http_port(), 0);
   std::string url = "http://127.0.0.1:" + std::to_string(small.http_port()) + "/xds/registry";
   http::Client client(*http::ParseUrl(url));
@@ -1076,8 +1091,8 @@ TEST_F(StoredQueryTest, TooManyResults) {
   EXPECT_EQ(all.codes, std::vector<std::string>{"XDSTooManyResults"});
   EXPECT_TRUE(all.refs.empty());
   // Under the cap: a GetDocuments for two.
-  Answer two = query(vocab::kQueryGetDocuments,
-                     {{"$XDSDocumentEntryEntryUUID", {List({s.docs[0].id, s.docs[1].id})}}}, false);
+  Answer two =
+      query(vocab::kQueryGetDocuments, {{"$XDSDocumentEntryEntryUUID", {List({s.docs[0].id, s.docs[1].id})}}}, false);
   EXPECT_EQ(two.status, "Success");
   EXPECT_EQ(two.documents.size(), 2u);
 }
@@ -1103,7 +1118,9 @@ TEST_F(StoredQueryTest, IheSampleRequest) {
   // With the StatusType URN and the code coded as the TF says (unquoted patient id and the
   // padded query id kept): the entry inside the creation window [200412252300, 200501010800).
   std::string repaired = ReplaceAll(envelope, "ResponseStatusType:Approved", "StatusType:Approved");
-  repaired = ReplaceAll(repaired, "(\xE2\x80\x98" "Emergency Department\xE2\x80\x99)",
+  repaired = ReplaceAll(repaired,
+                        "(\xE2\x80\x98"
+                        "Emergency Department\xE2\x80\x99)",
                         "('Emergency Department^^" + std::string(kHcftScheme) + "')");
   ASSERT_NE(repaired.find("Emergency Department^^"), std::string::npos);
   r = client_->Post("application/soap+xml; charset=UTF-8", repaired);

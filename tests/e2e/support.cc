@@ -116,8 +116,9 @@ std::string SchemaErrors(const std::string& xml, const std::string& xsd) {
   std::string file = dir + "/message.xml";
   std::ofstream(file, std::ios::binary) << xml;
   std::string out = dir + "/xmllint.out";
-  std::string cmd = absl::StrCat("XML_CATALOG_FILES=", shared, "/conformance/schemas/catalog.xml xmllint --noout --nonet --schema ",
-                                 shared, "/conformance/schemas/ihe-iti-info/schema/", xsd, " ", file, " >", out, " 2>&1");
+  std::string cmd =
+      absl::StrCat("XML_CATALOG_FILES=", shared, "/conformance/schemas/catalog.xml xmllint --noout --nonet --schema ",
+                   shared, "/conformance/schemas/ihe-iti-info/schema/", xsd, " ", file, " >", out, " 2>&1");
   int rc = std::system(cmd.c_str());
   return rc == 0 ? "" : ReadFile(out);
 }

@@ -38,10 +38,10 @@ class Process {
   int grpc_port_ = 0;
 };
 
-std::string TempDir();                     // a fresh directory under TEST_TMPDIR
-std::string SharedDir();                   // $XDS_SHARED or "" when the reference material is absent
+std::string TempDir();    // a fresh directory under TEST_TMPDIR
+std::string SharedDir();  // $XDS_SHARED or "" when the reference material is absent
 std::string ReadFile(const std::string& path);
-std::string FreshOid();                    // a unique OID under 2.25 for uniqueIds
+std::string FreshOid();  // a unique OID under 2.25 for uniqueIds
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to);
 
 // Validates `xml` (an element serialised alone) against an official XSD under

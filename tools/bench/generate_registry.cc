@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "registry/shared/ebrim/vocabulary.h"
 #include "registry/registry.h"
+#include "registry/shared/ebrim/vocabulary.h"
 
 namespace {
 

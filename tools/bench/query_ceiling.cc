@@ -71,9 +71,10 @@ int main(int argc, char** argv) {
   }
   for (auto& th : pool) th.join();
   std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) { return latencies.empty() ? 0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))]; };
+  auto pct = [&](double p) {
+    return latencies.empty() ? 0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))];
+  };
   std::printf("RESULT requests=%ld seconds=%.2f rps=%.0f p50_ms=%.3f p99_ms=%.3f errors=0 rows_per_query=%.1f\n",
-              queries.load(), seconds, queries / seconds, pct(0.5), pct(0.99),
-              queries ? double(rows) / queries : 0.0);
+              queries.load(), seconds, queries / seconds, pct(0.5), pct(0.99), queries ? double(rows) / queries : 0.0);
   return 0;
 }

@@ -83,7 +83,9 @@ int main(int argc, char** argv) {
   }
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) { return latencies.empty() ? 0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))]; };
+  auto pct = [&](double p) {
+    return latencies.empty() ? 0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))];
+  };
   std::printf("RESULT requests=%ld seconds=%.2f rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=0\n", registrations, elapsed,
               registrations / elapsed, pct(0.5), pct(0.99));
   sqlite3_finalize(insert);

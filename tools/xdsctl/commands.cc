@@ -1,5 +1,5 @@
-#include "xds-schemas/error_codes.h"
 #include "tools/xdsctl/commands.h"
+#include "xds-schemas/error_codes.h"
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -28,9 +28,8 @@ namespace {
 
 constexpr char kDefaultRegistryGrpc[] = "127.0.0.1:8011";
 
-const std::set<std::string> kGlobalFlags = {"registry-grpc", "registry",   "repository-grpc", "repository",
-                                            "transport",     "format",     "timeout-ms",      "data",
-                                            "help"};
+const std::set<std::string> kGlobalFlags = {
+    "registry-grpc", "registry", "repository-grpc", "repository", "transport", "format", "timeout-ms", "data", "help"};
 
 struct VerbSpec {
   const char* name;
@@ -42,48 +41,62 @@ struct VerbSpec {
 
 const std::vector<VerbSpec>& Verbs() {
   static const auto* verbs = new std::vector<VerbSpec>{
-      {"patient", "patient add ID | patient list | patient show ID",
+      {"patient",
+       "patient add ID | patient list | patient show ID",
        "The registry's patient index. add admits a patient id (CX ID^^^&OID&ISO of the affinity domain);\n"
        "list shows the admitted ids (gRPC only); show counts the patient's DocumentEntries (approved,\n"
        "deprecated), SubmissionSets and Folders. Exit 4 when show finds an unknown patient.",
        "xdsctl patient add 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'\n"
        "  xdsctl patient show 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --format=json",
        {}},
-      {"find", "find --patient ID [--status approved|deprecated|all] [--class CODE^^SCHEME]... [--type C^^S]...\n"
-               "       [--practice C^^S]... [--created-from DTM] [--created-to DTM] [--service-from DTM]\n"
-               "       [--service-to DTM] [--author PATTERN]...",
+      {"find",
+       "find --patient ID [--status approved|deprecated|all] [--class CODE^^SCHEME]... [--type C^^S]...\n"
+       "       [--practice C^^S]... [--created-from DTM] [--created-to DTM] [--service-from DTM]\n"
+       "       [--service-to DTM] [--author PATTERN]...",
        "FindDocuments (ITI-18): the patient's DocumentEntries. Repeated --class/--type/--practice values are\n"
        "OR-ed. --created-from is inclusive, --created-to exclusive (creationTime). --service-from bounds\n"
        "serviceStartTime from below, --service-to bounds serviceStopTime from above. --author matches\n"
        "authorPerson with % (any text) and _ (one character) wildcards.",
        "xdsctl find --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --class 'DISCHARGE^^2.999.100.1' \\\n"
        "      --created-from 2025 --author '%Jansen%'",
-       {"patient", "status", "class", "type", "practice", "created-from", "created-to", "service-from",
-        "service-to", "author"}},
-      {"show", "show ID",
+       {"patient", "status", "class", "type", "practice", "created-from", "created-to", "service-from", "service-to",
+        "author"}},
+      {"show",
+       "show ID",
        "Any DocumentEntry, Folder or SubmissionSet by entryUUID (urn:uuid:...) or uniqueId, with its\n"
        "associations (GetDocuments, GetFolders, GetSubmissionSetAndContents, GetAssociations). Exit 4\n"
        "when nothing has this id.",
-       "xdsctl show 2.25.31899872349834 --format=json", {}},
-      {"submissions", "submissions --patient ID [--status approved|deprecated|all]",
+       "xdsctl show 2.25.31899872349834 --format=json",
+       {}},
+      {"submissions",
+       "submissions --patient ID [--status approved|deprecated|all]",
        "FindSubmissionSets: the patient's SubmissionSets.",
-       "xdsctl submissions --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'", {"patient", "status"}},
-      {"folders", "folders --patient ID [--status approved|deprecated|all]", "FindFolders: the patient's Folders.",
-       "xdsctl folders --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'", {"patient", "status"}},
-      {"related", "related ID",
+       "xdsctl submissions --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'",
+       {"patient", "status"}},
+      {"folders",
+       "folders --patient ID [--status approved|deprecated|all]",
+       "FindFolders: the patient's Folders.",
+       "xdsctl folders --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'",
+       {"patient", "status"}},
+      {"related",
+       "related ID",
        "GetRelatedDocuments with every relationship type (RPLC, APND, XFRM, XFRM_RPLC, signs,\n"
        "IsSnapshotOf): the documents that replace, amend, transform or sign this one and vice versa.",
-       "xdsctl related urn:uuid:3f1c...", {}},
-      {"retrieve", "retrieve UNIQUEID -o FILE",
+       "xdsctl related urn:uuid:3f1c...",
+       {}},
+      {"retrieve",
+       "retrieve UNIQUEID -o FILE",
        "Looks the DocumentEntry up at the registry, then fetches the document from its repository: over the\n"
        "repository's gRPC service when --repository_grpc is given (streamed), else with ITI-43 to\n"
        "--repository URL. The content is checked against the registry's hash and size; FILE is written\n"
        "only when it matches ('-o -' writes to stdout). A progress bar shows on a terminal.",
-       "xdsctl retrieve 2.25.31899872349834 -o letter.pdf", {"output"}},
-      {"submit", "submit FILE... --patient ID --class CODE^^SCHEME [--type C^^S] [--mime TYPE] [--title TEXT]\n"
-                 "       [--practice C^^S] [--hcft C^^S] [--format-code C^^S] [--confidentiality C^^S]\n"
-                 "       [--content-type C^^S] [--language en-US] [--author XCN] [--source-id OID]\n"
-                 "       [--creation-time DTM]",
+       "xdsctl retrieve 2.25.31899872349834 -o letter.pdf",
+       {"output"}},
+      {"submit",
+       "submit FILE... --patient ID --class CODE^^SCHEME [--type C^^S] [--mime TYPE] [--title TEXT]\n"
+       "       [--practice C^^S] [--hcft C^^S] [--format-code C^^S] [--confidentiality C^^S]\n"
+       "       [--content-type C^^S] [--language en-US] [--author XCN] [--source-id OID]\n"
+       "       [--creation-time DTM]",
        "ITI-41 Provide and Register to --repository URL (MTOM), one DocumentEntry per FILE in one\n"
        "SubmissionSet. Defaults: typeCode and contentTypeCode = the class code; mimeType from the file\n"
        "extension; title = the file name; formatCode urn:ihe:iti:xds:2017:mimeTypeSufficient;\n"
@@ -94,17 +107,22 @@ const std::vector<VerbSpec>& Verbs() {
        "      --class 'DISCHARGE^^2.999.100.1' --title 'Discharge letter'",
        {"patient", "class", "type", "mime", "title", "practice", "hcft", "format-code", "confidentiality",
         "content-type", "language", "author", "source-id", "creation-time"}},
-      {"stats", "stats",
+      {"stats",
+       "stats",
        "Counts per availabilityStatus, classCode and repositoryUniqueId, patients, associations and the\n"
        "store's size on disk (gRPC only).",
-       "xdsctl stats --format=json", {}},
-      {"backup", "backup FILE",
+       "xdsctl stats --format=json",
+       {}},
+      {"backup",
+       "backup FILE",
        "Online backup of the registry's store (SQLite backup API) while submissions continue. The\n"
        "registry writes FILE on its own host; a relative FILE is made absolute against xdsctl's working\n"
        "directory. FILE must not exist and must lie inside the registry's --backup_dir (default\n"
        "DATA_DIR/backups). gRPC only.",
-       "xdsctl backup /var/lib/xds/registry/backups/registry-$(date +%F).sqlite", {}},
-      {"restore", "restore BACKUP --data DIR [--store FILE] [--pid-file FILE]",
+       "xdsctl backup /var/lib/xds/registry/backups/registry-$(date +%F).sqlite",
+       {}},
+      {"restore",
+       "restore BACKUP --data DIR [--store FILE] [--pid-file FILE]",
        "Offline and local: checks BACKUP (integrity_check), then puts it in place of DIR/registry/registry.sqlite\n"
        "(removing its -wal/-shm; the previous store is kept as registry.sqlite.replaced-TIMESTAMP).\n"
        "Refuses (exit 1) while DIR/registry.pid names a running registry: stop it, restore, start it.",
@@ -209,9 +227,7 @@ int Fail(Context& c, int code, const std::string& message, const std::vector<Reg
 
 int Fail(Context& c, const absl::Status& s) { return Fail(c, ExitFor(s), std::string(s.message())); }
 
-int Usage(Context& c, const std::string& message) {
-  return Fail(c, kExitUsage, message + " (see 'xdsctl --help')");
-}
+int Usage(Context& c, const std::string& message) { return Fail(c, kExitUsage, message + " (see 'xdsctl --help')"); }
 
 void Print(Context& c, const Json& j) { *c.out << j.Dump() << "\n"; }
 
@@ -225,7 +241,8 @@ absl::StatusOr<std::unique_ptr<RegistryBackend>> Registry(Context& c) {
   }
   if (soap) {
     std::string url = c.args.Get("registry");
-    if (url.empty()) return absl::InvalidArgumentError("--transport=soap needs --registry http://HOST:PORT/xds/registry");
+    if (url.empty())
+      return absl::InvalidArgumentError("--transport=soap needs --registry http://HOST:PORT/xds/registry");
     auto b = MakeSoapRegistryBackend(url, c.timeout_ms);
     if (!b) return absl::InvalidArgumentError("--registry must be an http:// URL; got '" + url + "'");
     return b;
@@ -308,9 +325,10 @@ int Patient(Context& c) {
     auto created = r.AddPatient(p[2]);
     if (!created.ok()) {
       if (ExitFor(created.status()) == kExitRefused) {
-        return Fail(c, kExitRefused, r.Describe() + " refused the patient id: " + std::string(created.status().message()) +
-                                         "\n  what to do: use the CX form ID^^^&OID&ISO with the affinity domain's "
-                                         "assigning authority");
+        return Fail(c, kExitRefused,
+                    r.Describe() + " refused the patient id: " + std::string(created.status().message()) +
+                        "\n  what to do: use the CX form ID^^^&OID&ISO with the affinity domain's "
+                        "assigning authority");
       }
       return Fail(c, created.status());
     }
@@ -342,8 +360,9 @@ int Patient(Context& c) {
   if (patients.ok()) {
     indexed_known = true;
     if (std::find(patients->begin(), patients->end(), pid) == patients->end()) {
-      return Fail(c, kExitNotFound, "no patient " + pid + " in the registry's patient index" +
-                                        "\n  what to do: admit it with 'xdsctl patient add'");
+      return Fail(c, kExitNotFound,
+                  "no patient " + pid + " in the registry's patient index" +
+                      "\n  what to do: admit it with 'xdsctl patient add'");
     }
   } else if (ExitFor(patients.status()) != kExitUsage) {
     return Fail(c, patients.status());
@@ -408,7 +427,8 @@ int Find(Context& c) {
 }
 
 int Packages(Context& c, bool submission_sets) {
-  if (c.args.positional.size() != 1) return Usage(c, std::string(c.args.positional[0]) + " takes no positional arguments");
+  if (c.args.positional.size() != 1)
+    return Usage(c, std::string(c.args.positional[0]) + " takes no positional arguments");
   std::string pid = c.args.Get("patient");
   std::string status = c.args.Get("status", "approved");
   auto request = submission_sets ? FindSubmissionSetsQuery(pid, status) : FindFoldersQuery(pid, status);
@@ -649,7 +669,8 @@ class FileSink : public DocumentSink {
       hash_ += kHex[digest[i] & 15];
     }
     if (de.has_size() && de.size() != written_) {
-      return absl::DataLossError(absl::StrCat("the repository sent ", written_, " bytes; the registry says ", de.size()));
+      return absl::DataLossError(
+          absl::StrCat("the repository sent ", written_, " bytes; the registry says ", de.size()));
     }
     if (!de.hash().empty() && !absl::EqualsIgnoreCase(de.hash(), hash_)) {
       return absl::DataLossError("the content's SHA-1 " + hash_ + " differs from the registry's " + de.hash());
@@ -719,9 +740,10 @@ int Retrieve(Context& c) {
   absl::Status s = (*repository)->Retrieve(de.repository_unique_id(), de.unique_id(), &sink, &refusal);
   if (!s.ok()) {
     if (absl::IsNotFound(s)) {
-      return Fail(c, kExitNotFound, std::string(s.message()) + "; the registry says repository " +
-                                        de.repository_unique_id() + " holds it\n  what to do: point --repository_grpc/"
-                                        "--repository at that repository");
+      return Fail(c, kExitNotFound,
+                  std::string(s.message()) + "; the registry says repository " + de.repository_unique_id() +
+                      " holds it\n  what to do: point --repository_grpc/"
+                      "--repository at that repository");
     }
     return Fail(c, s);
   }
@@ -824,11 +846,14 @@ int Stats(Context& c) {
   }
   Table t({"WHAT", "KEY", "COUNT"});
   t.AddRow({"patients", "", std::to_string(stats->patients())});
-  for (const auto& n : stats->document_entries_by_status()) t.AddRow({"documentEntries", n.key(), std::to_string(n.count())});
-  for (const auto& n : stats->submission_sets_by_status()) t.AddRow({"submissionSets", n.key(), std::to_string(n.count())});
+  for (const auto& n : stats->document_entries_by_status())
+    t.AddRow({"documentEntries", n.key(), std::to_string(n.count())});
+  for (const auto& n : stats->submission_sets_by_status())
+    t.AddRow({"submissionSets", n.key(), std::to_string(n.count())});
   for (const auto& n : stats->folders_by_status()) t.AddRow({"folders", n.key(), std::to_string(n.count())});
   t.AddRow({"associations", "", std::to_string(stats->associations())});
-  for (const auto& n : stats->document_entries_by_class_code()) t.AddRow({"classCode", n.key(), std::to_string(n.count())});
+  for (const auto& n : stats->document_entries_by_class_code())
+    t.AddRow({"classCode", n.key(), std::to_string(n.count())});
   for (const auto& n : stats->document_entries_by_repository()) {
     t.AddRow({"repositoryUniqueId", n.key(), std::to_string(n.count())});
   }
@@ -913,22 +938,31 @@ std::string HelpText() {
       "  find          {\"documentEntries\":[DE...]}\n"
       "  submissions   {\"submissionSets\":[SS...]}      folders {\"folders\":[FD...]}\n"
       "  show          {\"object\":DE|SS|FD,\"associations\":[AS...]}\n"
-      "  related       {\"documentEntry\":DE,\"related\":[{\"associationType\",\"direction\":\"outgoing\"|\"incoming\",\n"
+      "  related       "
+      "{\"documentEntry\":DE,\"related\":[{\"associationType\",\"direction\":\"outgoing\"|\"incoming\",\n"
       "                 \"association\":AS,\"documentEntry\":DE}]}\n"
       "  patient add   {\"patientId\",\"created\":bool}    patient list {\"patients\":[ID...]}\n"
-      "  patient show  {\"patientId\",\"documentEntries\":{\"approved\",\"deprecated\"},\"submissionSets\",\"folders\"}\n"
+      "  patient show  "
+      "{\"patientId\",\"documentEntries\":{\"approved\",\"deprecated\"},\"submissionSets\",\"folders\"}\n"
       "  retrieve      {\"uniqueId\",\"repositoryUniqueId\",\"mimeType\",\"size\",\"hash\",\"file\"}\n"
-      "  submit        {\"submissionSet\":{\"uniqueId\"},\"documentEntries\":[{\"file\",\"uniqueId\",\"mimeType\",\"size\"}]}\n"
+      "  submit        "
+      "{\"submissionSet\":{\"uniqueId\"},\"documentEntries\":[{\"file\",\"uniqueId\",\"mimeType\",\"size\"}]}\n"
       "  stats         {\"patients\",\"documentEntriesByStatus\":{\"Approved\":n,...},\"submissionSetsByStatus\",\n"
       "                 \"foldersByStatus\",\"associations\",\"documentEntriesByClassCode\":{\"CODE^^SCHEME\":n},\n"
       "                 \"documentEntriesByRepositoryUniqueId\":{OID:n},\"storeBytes\"}\n"
       "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
-      "  DE = {\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
-      "        \"comments\",\"uniqueId\",\"patientId\",\"objectType\",\"mimeType\",\"classCode\",\"typeCode\",\"formatCode\",\n"
-      "        \"healthcareFacilityTypeCode\",\"practiceSettingCode\",\"confidentialityCode\":[..],\"eventCodeList\":[..],\n"
+      "  DE = "
+      "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
+      "        "
+      "\"comments\",\"uniqueId\",\"patientId\",\"objectType\",\"mimeType\",\"classCode\",\"typeCode\",\"formatCode\",\n"
+      "        "
+      "\"healthcareFacilityTypeCode\",\"practiceSettingCode\",\"confidentialityCode\":[..],\"eventCodeList\":[..],\n"
       "        \"author\":[{\"authorPerson\",\"authorInstitution\":[..],\"authorRole\":[..],\"authorSpecialty\":[..],\n"
-      "        \"authorTelecommunication\":[..]}],\"creationTime\",\"serviceStartTime\",\"serviceStopTime\",\"languageCode\",\n"
-      "        \"sourcePatientId\",\"legalAuthenticator\",\"hash\",\"size\",\"repositoryUniqueId\",\"URI\",\"referenceIdList\"}\n"
+      "        "
+      "\"authorTelecommunication\":[..]}],\"creationTime\",\"serviceStartTime\",\"serviceStopTime\",\"languageCode\",\n"
+      "        "
+      "\"sourcePatientId\",\"legalAuthenticator\",\"hash\",\"size\",\"repositoryUniqueId\",\"URI\",\"referenceIdList\"}"
+      "\n"
       "  SS = {\"objectKind\":\"SubmissionSet\",header...,\"uniqueId\",\"patientId\",\"sourceId\",\"submissionTime\",\n"
       "        \"contentTypeCode\",\"author\":[..],\"intendedRecipient\":[..]}\n"
       "  FD = {\"objectKind\":\"Folder\",header...,\"uniqueId\",\"patientId\",\"lastUpdateTime\",\"codeList\":[..]}\n"

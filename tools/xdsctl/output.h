@@ -63,8 +63,8 @@ Json FolderJson(const Folder& fd);
 Json AssociationJson(const Association& as);
 
 // Short readable forms for tables.
-std::string StatusName(AvailabilityStatus status);  // Approved | Deprecated | ""
-std::string CodeText(const Code& code);             // CODE^^SCHEME
+std::string StatusName(AvailabilityStatus status);         // Approved | Deprecated | ""
+std::string CodeText(const Code& code);                    // CODE^^SCHEME
 std::string ShortAssociationType(const std::string& urn);  // HasMember, RPLC, ...
 
 }  // namespace xds::ctl

@@ -25,8 +25,8 @@ absl::Status CheckCodes(const std::vector<std::string>& codes, const char* flag)
   for (const auto& c : codes) {
     size_t sep = c.find("^^");
     if (sep == std::string::npos || sep == 0 || sep + 2 >= c.size()) {
-      return absl::InvalidArgumentError(std::string(flag) + " wants CODE^^CODINGSCHEME, e.g. 'DISCHARGE^^2.999.100.1'; got '" +
-                                        c + "'");
+      return absl::InvalidArgumentError(std::string(flag) +
+                                        " wants CODE^^CODINGSCHEME, e.g. 'DISCHARGE^^2.999.100.1'; got '" + c + "'");
     }
   }
   return absl::OkStatus();
@@ -34,7 +34,8 @@ absl::Status CheckCodes(const std::vector<std::string>& codes, const char* flag)
 
 absl::Status CheckDtm(const std::string& v, const char* flag) {
   if (v.empty() || IsDtm(v)) return absl::OkStatus();
-  return absl::InvalidArgumentError(std::string(flag) + " wants a time YYYY[MM[DD[hh[mm[ss]]]]] (UTC); got '" + v + "'");
+  return absl::InvalidArgumentError(std::string(flag) + " wants a time YYYY[MM[DD[hh[mm[ss]]]]] (UTC); got '" + v +
+                                    "'");
 }
 
 }  // namespace

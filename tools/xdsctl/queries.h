@@ -22,13 +22,13 @@ std::string QuotedList(const std::vector<std::string>& values);
 struct FindDocumentsOptions {
   std::string patient_id;
   std::string status = "approved";
-  std::vector<std::string> class_codes;     // CODE^^SCHEME, OR
-  std::vector<std::string> type_codes;      // OR
-  std::vector<std::string> practice_codes;  // OR
-  std::string created_from, created_to;     // DTM
-  std::string service_from;                 // serviceStartTime >= (DTM)
-  std::string service_to;                   // serviceStopTime < (DTM)
-  std::vector<std::string> author_patterns; // authorPerson, % and _ wildcards, OR
+  std::vector<std::string> class_codes;      // CODE^^SCHEME, OR
+  std::vector<std::string> type_codes;       // OR
+  std::vector<std::string> practice_codes;   // OR
+  std::string created_from, created_to;      // DTM
+  std::string service_from;                  // serviceStartTime >= (DTM)
+  std::string service_to;                    // serviceStopTime < (DTM)
+  std::vector<std::string> author_patterns;  // authorPerson, % and _ wildcards, OR
   bool object_refs = false;
 };
 // InvalidArgument for a missing patient, a bad status, a code without ^^ or a bad DTM.

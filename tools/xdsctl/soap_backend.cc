@@ -5,14 +5,14 @@
 
 #include <pugixml.hpp>
 
-#include "xds-schemas/error_codes.h"
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/mime/base64.h"
-#include "registry/shared/net/http_client.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/net/http_client.h"
 #include "tools/xdsctl/backend.h"
+#include "xds-schemas/error_codes.h"
 
 namespace xds::ctl {
 namespace {
@@ -66,7 +66,8 @@ absl::Status Exchange(http::Client& client, const std::string& who, const std::s
   auto ct = mime::ParseContentType(r->content_type);
   if (ct.ok() && ct->type == "multipart/related") {
     auto parts = mime::ParseMultipart(reply->http_body, *ct);
-    if (!parts.ok()) return absl::DataLossError(absl::StrCat(who, " sent a malformed MTOM answer: ", parts.status().message()));
+    if (!parts.ok())
+      return absl::DataLossError(absl::StrCat(who, " sent a malformed MTOM answer: ", parts.status().message()));
     reply->parts = std::move(*parts);
     root = reply->parts.parts[reply->parts.root_index].body;
   }
@@ -84,8 +85,8 @@ absl::Status Exchange(http::Client& client, const std::string& who, const std::s
   if (Local(reply->body_element.name()) == "Fault") {
     pugi::xml_node reason = ChildLocal(ChildLocal(reply->body_element, "Reason"), "Text");
     pugi::xml_node code = ChildLocal(ChildLocal(reply->body_element, "Code"), "Value");
-    return absl::FailedPreconditionError(absl::StrCat(who, " answered with a SOAP Fault (", code.child_value(), "): ",
-                                                      reason.child_value()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(who, " answered with a SOAP Fault (", code.child_value(), "): ", reason.child_value()));
   }
   return absl::OkStatus();
 }
@@ -105,8 +106,8 @@ class SoapRegistry : public RegistryBackend {
       return s;
     }
     if (Local(reply.body_element.name()) != "AdhocQueryResponse") {
-      return absl::DataLossError(absl::StrCat(Describe(), " answered with ", reply.body_element.name(),
-                                              " instead of an AdhocQueryResponse"));
+      return absl::DataLossError(
+          absl::StrCat(Describe(), " answered with ", reply.body_element.name(), " instead of an AdhocQueryResponse"));
     }
     return ebrim::ParseAdhocQueryResponse(reply.body_element);
   }

@@ -49,11 +49,10 @@ std::string NewUuidOid() {
 std::string GuessMimeType(const std::string& file_name) {
   std::string ext = absl::AsciiStrToLower(std::filesystem::path(file_name).extension().string());
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".pdf", "application/pdf"}, {".xml", "text/xml"},       {".txt", "text/plain"},
-      {".json", "application/json"}, {".html", "text/html"},   {".htm", "text/html"},
-      {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},   {".png", "image/png"},
-      {".tif", "image/tiff"},       {".tiff", "image/tiff"},   {".dcm", "application/dicom"},
-      {".rtf", "text/rtf"},         {".csv", "text/csv"},
+      {".pdf", "application/pdf"}, {".xml", "text/xml"},   {".txt", "text/plain"},  {".json", "application/json"},
+      {".html", "text/html"},      {".htm", "text/html"},  {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"},
+      {".png", "image/png"},       {".tif", "image/tiff"}, {".tiff", "image/tiff"}, {".dcm", "application/dicom"},
+      {".rtf", "text/rtf"},        {".csv", "text/csv"},
   };
   for (const auto& [e, type] : kTypes)
     if (ext == e) return type;

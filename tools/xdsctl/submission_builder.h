@@ -15,21 +15,21 @@
 namespace xds::ctl {
 
 struct SubmitOptions {
-  std::string patient_id;            // CX of the affinity domain (required)
-  std::string class_code;            // CODE^^SCHEME (required)
-  std::string type_code;             // default: the class code
-  std::string mime_type;             // default: from the file extension
-  std::string title;                 // default: the file name
+  std::string patient_id;  // CX of the affinity domain (required)
+  std::string class_code;  // CODE^^SCHEME (required)
+  std::string type_code;   // default: the class code
+  std::string mime_type;   // default: from the file extension
+  std::string title;       // default: the file name
   std::string format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient^^1.3.6.1.4.1.19376.1.2.3";
   std::string healthcare_facility_type_code = "22232009^^2.16.840.1.113883.6.96";  // SNOMED CT: Hospital
   std::string practice_setting_code = "394802001^^2.16.840.1.113883.6.96";         // SNOMED CT: General medicine
   std::string confidentiality_code = "N^^2.16.840.1.113883.5.25";                  // HL7 Confidentiality: normal
-  std::string content_type_code;     // SubmissionSet contentTypeCode; default: the class code
+  std::string content_type_code;  // SubmissionSet contentTypeCode; default: the class code
   std::string language_code = "en-US";
-  std::string source_id = "2.25.309417181453467924358126453290571938227";          // xdsctl's own sourceId
-  std::string source_patient_id;     // default: patient_id
-  std::string author_person;         // XCN; optional
-  std::string creation_time;         // DTM; default: now (UTC)
+  std::string source_id = "2.25.309417181453467924358126453290571938227";  // xdsctl's own sourceId
+  std::string source_patient_id;                                           // default: patient_id
+  std::string author_person;                                               // XCN; optional
+  std::string creation_time;                                               // DTM; default: now (UTC)
 };
 
 struct BuiltSubmission {

@@ -204,11 +204,12 @@ TEST(RunTest, UsageAndUnreachableExitCodes) {
   EXPECT_EQ(ctl::Run({"frobnicate"}, out, err), kExitUsage);
   EXPECT_EQ(ctl::Run({"find"}, out, err), kExitUsage);  // no --patient
   EXPECT_EQ(ctl::Run({"find", "--patient", "P^^^&1&ISO", "--output", "x"}, out, err), kExitUsage);
-  EXPECT_EQ(ctl::Run({"stats", "--registry", "http://127.0.0.1:1/xds/registry"}, out, err), kExitUsage);  // SOAP: no stats
+  EXPECT_EQ(ctl::Run({"stats", "--registry", "http://127.0.0.1:1/xds/registry"}, out, err),
+            kExitUsage);  // SOAP: no stats
   std::ostringstream json_out;
   EXPECT_EQ(ctl::Run({"find", "--patient", "P^^^&1&ISO", "--registry_grpc", "127.0.0.1:1", "--timeout_ms", "2000",
-                 "--format=json"},
-                json_out, err),
+                      "--format=json"},
+                     json_out, err),
             kExitUnreachable);
   EXPECT_NE(json_out.str().find("\"exitCode\":3"), std::string::npos) << json_out.str();
   EXPECT_EQ(ctl::Run({"find", "--patient", "P^^^&1&ISO", "--registry", "http://127.0.0.1:1/xds/registry"}, out, err),

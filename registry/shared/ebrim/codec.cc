@@ -132,14 +132,12 @@ ParsedSubmission ParseSubmitObjectsRequest(const pugi::xml_node& submit_objects_
   ParsedSubmission parsed;
   pugi::xml_node request = Locate(submit_objects_request, vocab::kLcmNs, "SubmitObjectsRequest");
   if (!request) {
-    parsed.errors.push_back(
-        internal::MetadataError("", "no lcm:SubmitObjectsRequest element in the message"));
+    parsed.errors.push_back(internal::MetadataError("", "no lcm:SubmitObjectsRequest element in the message"));
     return parsed;
   }
   pugi::xml_node list = xml::Child(request, vocab::kRimNs, "RegistryObjectList");
   if (!list) {
-    parsed.errors.push_back(
-        internal::MetadataError("", "SubmitObjectsRequest has no rim:RegistryObjectList element"));
+    parsed.errors.push_back(internal::MetadataError("", "SubmitObjectsRequest has no rim:RegistryObjectList element"));
     return parsed;
   }
   internal::ParseRegistryObjectList(list, &parsed.submission, &parsed.errors);
@@ -151,8 +149,7 @@ ParsedQuery ParseAdhocQueryRequest(const pugi::xml_node& adhoc_query_request) {
   StoredQueryRequest& request = parsed.request;
   pugi::xml_node root = Locate(adhoc_query_request, vocab::kQueryNs, "AdhocQueryRequest");
   if (!root) {
-    parsed.errors.push_back(
-        internal::MetadataError("", "no query:AdhocQueryRequest element in the message"));
+    parsed.errors.push_back(internal::MetadataError("", "no query:AdhocQueryRequest element in the message"));
     return parsed;
   }
   pugi::xml_node option = xml::Child(root, vocab::kQueryNs, "ResponseOption");
@@ -163,9 +160,9 @@ ParsedQuery ParseAdhocQueryRequest(const pugi::xml_node& adhoc_query_request) {
     request.set_return_type(LEAF_CLASS);
     if (return_type != vocab::kReturnTypeLeafClass) {
       // XDS knows only LeafClass and ObjectRef; answer with full objects and say so.
-      RegistryError note = internal::MetadataError(
-          "", absl::StrCat("ResponseOption returnType '", return_type,
-                           "' is not LeafClass or ObjectRef; answering as LeafClass"));
+      RegistryError note =
+          internal::MetadataError("", absl::StrCat("ResponseOption returnType '", return_type,
+                                                   "' is not LeafClass or ObjectRef; answering as LeafClass"));
       note.set_severity(WARNING);
       parsed.errors.push_back(std::move(note));
     }
@@ -173,8 +170,7 @@ ParsedQuery ParseAdhocQueryRequest(const pugi::xml_node& adhoc_query_request) {
 
   pugi::xml_node query = xml::Child(root, vocab::kRimNs, "AdhocQuery");
   if (!query) {
-    parsed.errors.push_back(
-        internal::MetadataError("", "AdhocQueryRequest has no rim:AdhocQuery element"));
+    parsed.errors.push_back(internal::MetadataError("", "AdhocQueryRequest has no rim:AdhocQuery element"));
     return parsed;
   }
   // anyURI collapses whitespace: the IHE sample sends id=" urn:uuid:... ".
@@ -200,8 +196,7 @@ RegistryResponse ParseRegistryResponse(const pugi::xml_node& registry_response) 
   pugi::xml_node root = Locate(registry_response, vocab::kRsNs, "RegistryResponse");
   if (!root) {
     response.set_status(FAILURE);
-    *response.add_errors() =
-        internal::MetadataError("", "no rs:RegistryResponse element in the message");
+    *response.add_errors() = internal::MetadataError("", "no rs:RegistryResponse element in the message");
     return response;
   }
   response.set_status(ParseResponseStatus(Attr(root, "status")));

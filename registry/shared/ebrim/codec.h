@@ -9,9 +9,9 @@
 
 #include <pugixml.hpp>
 
-#include "registry/shared/model/errors.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/shared/model/errors.h"
 
 namespace xds::ebrim {
 

@@ -24,8 +24,9 @@ std::string NewUuidUrn() {
   // One generator per thread: boost's generator is not thread-safe, and seeding is costly.
   thread_local boost::uuids::random_generator generator;
   boost::uuids::uuid id = generator();
-  uint64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  uint64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (int i = 0; i < 6; ++i) id.data[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
   id.data[6] = static_cast<uint8_t>((id.data[6] & 0x0F) | 0x70);  // version 7; variant stays 10xx
   return "urn:uuid:" + boost::uuids::to_string(id);
@@ -132,7 +133,8 @@ void WriteCode(XmlWriter& w, std::string_view scheme, const std::string& owner_i
   w.Close();
 }
 
-void WriteCodes(XmlWriter& w, std::string_view scheme, const std::string& owner_id, const RepeatedPtrField<Code>& codes) {
+void WriteCodes(XmlWriter& w, std::string_view scheme, const std::string& owner_id,
+                const RepeatedPtrField<Code>& codes) {
   for (const Code& code : codes) WriteCode(w, scheme, owner_id, code);
 }
 
@@ -159,8 +161,8 @@ void WriteNodeClassification(XmlWriter& w, std::string_view node, const std::str
   w.Close();
 }
 
-void WriteExternalIdentifier(XmlWriter& w, std::string_view scheme, std::string_view name,
-                             const std::string& owner_id, const std::string& value, const std::string& id) {
+void WriteExternalIdentifier(XmlWriter& w, std::string_view scheme, std::string_view name, const std::string& owner_id,
+                             const std::string& value, const std::string& id) {
   if (value.empty()) return;  // @value is required; an absent attribute stays absent.
   w.Open("rim:ExternalIdentifier");
   IdOrNew(w, id);
@@ -252,10 +254,8 @@ void WriteSubmissionSet(XmlWriter& w, const SubmissionSet& set) {
 
   WriteExternalIdentifier(w, vocab::kSsPatientId, "XDSSubmissionSet.patientId", id, set.patient_id(),
                           nested.patient_id());
-  WriteExternalIdentifier(w, vocab::kSsSourceId, "XDSSubmissionSet.sourceId", id, set.source_id(),
-                          nested.source_id());
-  WriteExternalIdentifier(w, vocab::kSsUniqueId, "XDSSubmissionSet.uniqueId", id, set.unique_id(),
-                          nested.unique_id());
+  WriteExternalIdentifier(w, vocab::kSsSourceId, "XDSSubmissionSet.sourceId", id, set.source_id(), nested.source_id());
+  WriteExternalIdentifier(w, vocab::kSsUniqueId, "XDSSubmissionSet.uniqueId", id, set.unique_id(), nested.unique_id());
   w.Close();
 }
 
@@ -274,10 +274,8 @@ void WriteFolder(XmlWriter& w, const Folder& folder) {
   const NestedIds& nested = h.nested_ids();
   WriteNodeClassification(w, vocab::kFolderNode, nested.type_classification(), id);
 
-  WriteExternalIdentifier(w, vocab::kFdPatientId, "XDSFolder.patientId", id, folder.patient_id(),
-                          nested.patient_id());
-  WriteExternalIdentifier(w, vocab::kFdUniqueId, "XDSFolder.uniqueId", id, folder.unique_id(),
-                          nested.unique_id());
+  WriteExternalIdentifier(w, vocab::kFdPatientId, "XDSFolder.patientId", id, folder.patient_id(), nested.patient_id());
+  WriteExternalIdentifier(w, vocab::kFdUniqueId, "XDSFolder.uniqueId", id, folder.unique_id(), nested.unique_id());
   w.Close();
 }
 

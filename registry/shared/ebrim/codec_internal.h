@@ -19,8 +19,7 @@ RegistryError MetadataError(const std::string& object_id, const std::string& con
 // Parses the children of a rim:RegistryObjectList (ExtrinsicObject, RegistryPackage,
 // Association, ObjectRef and top-level Classification/ExternalIdentifier) into `out`,
 // appending every problem found to `errors`.
-void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out,
-                             std::vector<RegistryError>* errors);
+void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out, std::vector<RegistryError>* errors);
 
 // Single objects as rim: elements (LeafClass form), written where a rim:RegistryObjectList
 // is open; the rim prefix must be declared by an enclosing element.

@@ -34,8 +34,7 @@ class Reporter {
   Reporter(std::vector<RegistryError>* errors, std::string location, std::string prefix)
       : errors_(errors), location_(std::move(location)), prefix_(std::move(prefix)) {}
 
-  static Reporter ForObject(std::vector<RegistryError>* errors, const char* kind,
-                            const std::string& id) {
+  static Reporter ForObject(std::vector<RegistryError>* errors, const char* kind, const std::string& id) {
     return Reporter(errors, id, absl::StrCat(kind, " ", id.empty() ? "(without id)" : id));
   }
 
@@ -100,8 +99,7 @@ class SlotTable {
     SlotData* slot = Take(name);
     if (slot == nullptr) return false;
     if (slot->values.size() > 1) {
-      r_.Error(absl::StrCat("Slot ", name, " has ", slot->values.size(),
-                            " values; exactly one is allowed"));
+      r_.Error(absl::StrCat("Slot ", name, " has ", slot->values.size(), " values; exactly one is allowed"));
     }
     if (!slot->values.empty()) *out = slot->values.front();
     return true;
@@ -206,16 +204,15 @@ Author ParseAuthor(const pugi::xml_node& node, const std::string& id, const Repo
   return author;
 }
 
-void ApplyClassifications(const std::vector<pugi::xml_node>& nodes, const std::string& owner_id,
-                          const Reporter& r, ClassificationBindings& b) {
+void ApplyClassifications(const std::vector<pugi::xml_node>& nodes, const std::string& owner_id, const Reporter& r,
+                          ClassificationBindings& b) {
   for (const pugi::xml_node& node : nodes) {
     std::string id = Attr(node, "id");
     Reporter cr = r.Nested(absl::StrCat("Classification ", id.empty() ? "(without id)" : id));
     if (id.empty()) cr.Error("missing attribute id");
     std::string classified = Attr(node, "classifiedObject");
     if (!classified.empty() && classified != owner_id) {
-      cr.Error(
-          absl::StrCat("classifiedObject ", classified, " does not match the enclosing object"));
+      cr.Error(absl::StrCat("classifiedObject ", classified, " does not match the enclosing object"));
       continue;
     }
     std::string classification_node = Attr(node, "classificationNode");
@@ -263,16 +260,15 @@ struct IdBinding {
   bool seen = false;
 };
 
-void ApplyExternalIdentifiers(const std::vector<pugi::xml_node>& nodes, const std::string& owner_id,
-                              const Reporter& r, std::vector<IdBinding>& bindings) {
+void ApplyExternalIdentifiers(const std::vector<pugi::xml_node>& nodes, const std::string& owner_id, const Reporter& r,
+                              std::vector<IdBinding>& bindings) {
   for (const pugi::xml_node& node : nodes) {
     std::string id = Attr(node, "id");
     Reporter er = r.Nested(absl::StrCat("ExternalIdentifier ", id.empty() ? "(without id)" : id));
     if (id.empty()) er.Error("missing attribute id");
     std::string registry_object = Attr(node, "registryObject");
     if (!registry_object.empty() && registry_object != owner_id) {
-      er.Error(
-          absl::StrCat("registryObject ", registry_object, " does not match the enclosing object"));
+      er.Error(absl::StrCat("registryObject ", registry_object, " does not match the enclosing object"));
       continue;
     }
     std::string scheme = Attr(node, "identificationScheme");
@@ -319,8 +315,7 @@ bool ParseSize(const std::string& text, int64_t* out) {
   return absl::SimpleAtoi(text, out);
 }
 
-void ParseDocumentEntry(const PendingObject& p, std::vector<RegistryError>* errors,
-                        DocumentEntry* de) {
+void ParseDocumentEntry(const PendingObject& p, std::vector<RegistryError>* errors, DocumentEntry* de) {
   Reporter r = Reporter::ForObject(errors, "DocumentEntry", p.id);
   ObjectHeader* header = de->mutable_header();
   ParseHeader(p.node, header);
@@ -331,8 +326,7 @@ void ParseDocumentEntry(const PendingObject& p, std::vector<RegistryError>* erro
   } else if (object_type == vocab::kDocumentEntryOnDemand) {
     de->set_type(ON_DEMAND);
   } else if (!object_type.empty()) {
-    r.Error(absl::StrCat("objectType ", object_type,
-                         " is neither the Stable nor the On-Demand DocumentEntry type"));
+    r.Error(absl::StrCat("objectType ", object_type, " is neither the Stable nor the On-Demand DocumentEntry type"));
   }
   de->set_mime_type(Attr(p.node, "mimeType"));
 
@@ -365,11 +359,9 @@ void ParseDocumentEntry(const PendingObject& p, std::vector<RegistryError>* erro
       {vocab::kDeClassCode, "classCode", de->mutable_class_code()},
       {vocab::kDeTypeCode, "typeCode", de->mutable_type_code()},
       {vocab::kDeFormatCode, "formatCode", de->mutable_format_code()},
-      {vocab::kDeHealthcareFacilityTypeCode, "healthcareFacilityTypeCode",
-       de->mutable_healthcare_facility_type_code()},
+      {vocab::kDeHealthcareFacilityTypeCode, "healthcareFacilityTypeCode", de->mutable_healthcare_facility_type_code()},
       {vocab::kDePracticeSettingCode, "practiceSettingCode", de->mutable_practice_setting_code()},
-      {vocab::kDeConfidentialityCode, "confidentialityCode", nullptr,
-       de->mutable_confidentiality_codes()},
+      {vocab::kDeConfidentialityCode, "confidentialityCode", nullptr, de->mutable_confidentiality_codes()},
       {vocab::kDeEventCode, "eventCodeList", nullptr, de->mutable_event_codes()},
   };
   b.author_scheme = vocab::kDeAuthor;
@@ -393,8 +385,7 @@ void ParseDocumentEntry(const PendingObject& p, std::vector<RegistryError>* erro
   if (nested->ByteSizeLong() == 0) header->clear_nested_ids();
 }
 
-void ParseSubmissionSet(const PendingObject& p, std::vector<RegistryError>* errors,
-                        SubmissionSet* ss) {
+void ParseSubmissionSet(const PendingObject& p, std::vector<RegistryError>* errors, SubmissionSet* ss) {
   Reporter r = Reporter::ForObject(errors, "SubmissionSet", p.id);
   ObjectHeader* header = ss->mutable_header();
   ParseHeader(p.node, header);
@@ -440,16 +431,14 @@ void ParseFolder(const PendingObject& p, std::vector<RegistryError>* errors, Fol
   NestedIds* nested = header->mutable_nested_ids();
   nested->set_type_classification(p.type_classification_id);
   std::vector<IdBinding> ids = {
-      {vocab::kFdPatientId, "patientId", folder->mutable_patient_id(),
-       nested->mutable_patient_id()},
+      {vocab::kFdPatientId, "patientId", folder->mutable_patient_id(), nested->mutable_patient_id()},
       {vocab::kFdUniqueId, "uniqueId", folder->mutable_unique_id(), nested->mutable_unique_id()},
   };
   ApplyExternalIdentifiers(p.external_identifiers, p.id, r, ids);
   if (nested->ByteSizeLong() == 0) header->clear_nested_ids();
 }
 
-void ParseAssociation(const PendingObject& p, std::vector<RegistryError>* errors,
-                      Association* association) {
+void ParseAssociation(const PendingObject& p, std::vector<RegistryError>* errors, Association* association) {
   Reporter r = Reporter::ForObject(errors, "Association", p.id);
   ObjectHeader* header = association->mutable_header();
   ParseHeader(p.node, header);
@@ -465,8 +454,8 @@ void ParseAssociation(const PendingObject& p, std::vector<RegistryError>* errors
   slots.Rest(header->mutable_extra_slots());
 
   ClassificationBindings b;
-  b.codes = {{vocab::kAssociationDocumentation, "associationDocumentation", nullptr,
-              association->mutable_documentation()}};
+  b.codes = {
+      {vocab::kAssociationDocumentation, "associationDocumentation", nullptr, association->mutable_documentation()}};
   ApplyClassifications(p.classifications, p.id, r, b);
 }
 
@@ -519,8 +508,7 @@ void ResolvePackageKind(PendingObject& p, std::vector<RegistryError>* errors) {
 
 }  // namespace
 
-void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out,
-                             std::vector<RegistryError>* errors) {
+void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out, std::vector<RegistryError>* errors) {
   std::vector<PendingObject> objects;
   std::unordered_map<std::string, size_t> by_id;
   std::vector<pugi::xml_node> loose_classifications;
@@ -579,8 +567,7 @@ void ParseRegistryObjectList(const pugi::xml_node& list, Submission* out,
       }
       PendingObject& owner = objects[it->second];
       if (owner.kind == Kind::kObjectRef) {
-        r.Error(absl::StrCat(pointer, " ", target,
-                             " is an ObjectRef; only objects submitted here can be ", kind,
+        r.Error(absl::StrCat(pointer, " ", target, " is an ObjectRef; only objects submitted here can be ", kind,
                              " targets"));
         continue;
       }

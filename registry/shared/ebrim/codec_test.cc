@@ -54,8 +54,7 @@ void Load(pugi::xml_document* doc, const std::string& xml) {
 
 std::string ErrorsToString(const std::vector<RegistryError>& errors) {
   std::string out;
-  for (const RegistryError& e : errors)
-    out += e.code() + " @" + e.location() + ": " + e.context() + "\n";
+  for (const RegistryError& e : errors) out += e.code() + " @" + e.location() + ": " + e.context() + "\n";
   return out;
 }
 
@@ -70,8 +69,7 @@ ParsedSubmission EmitAndParse(const Submission& submission, std::string* xml_out
   return ParseSubmitObjectsRequest(reparsed.document_element());
 }
 
-void ExpectEqualProto(const google::protobuf::Message& expected,
-                      const google::protobuf::Message& actual) {
+void ExpectEqualProto(const google::protobuf::Message& expected, const google::protobuf::Message& actual) {
   MessageDifferencer differencer;
   std::string diff;
   differencer.ReportDifferencesToString(&diff);
@@ -102,8 +100,7 @@ bool HasMetadataError(const std::vector<RegistryError>& errors, const std::strin
   return false;
 }
 
-Code MakeCode(const std::string& code, const std::string& scheme, const std::string& name,
-              const std::string& id) {
+Code MakeCode(const std::string& code, const std::string& scheme, const std::string& name, const std::string& id) {
   Code c;
   c.set_code(code);
   c.set_scheme(scheme);
@@ -145,23 +142,22 @@ DocumentEntry FullDocumentEntry() {
   de.add_source_patient_info("PID-5|Bakker^Anna^^^");
   de.set_legal_authenticator("12345^Jansen^Pieter^^^Dr");
   de.set_uri("http://example.org/doc.txt");
-  *de.mutable_class_code() = MakeCode("DISCHARGE", "2.999.100.1", "Discharge",
-                                      "urn:uuid:a1a1a1a1-0000-4000-8000-000000000001");
+  *de.mutable_class_code() =
+      MakeCode("DISCHARGE", "2.999.100.1", "Discharge", "urn:uuid:a1a1a1a1-0000-4000-8000-000000000001");
   *de.mutable_type_code() = MakeCode("18842-5", "2.16.840.1.113883.6.1", "Discharge summary",
                                      "urn:uuid:a1a1a1a1-0000-4000-8000-000000000002");
-  *de.mutable_format_code() =
-      MakeCode("urn:ihe:iti:xds:2017:mimeTypeSufficient", "1.3.6.1.4.1.19376.1.2.3", "MIME",
-               "urn:uuid:a1a1a1a1-0000-4000-8000-000000000003");
+  *de.mutable_format_code() = MakeCode("urn:ihe:iti:xds:2017:mimeTypeSufficient", "1.3.6.1.4.1.19376.1.2.3", "MIME",
+                                       "urn:uuid:a1a1a1a1-0000-4000-8000-000000000003");
   *de.mutable_healthcare_facility_type_code() =
       MakeCode("HOSP", "2.999.100.2", "Hospital", "urn:uuid:a1a1a1a1-0000-4000-8000-000000000004");
-  *de.mutable_practice_setting_code() = MakeCode("INTERNAL", "2.999.100.3", "Internal medicine",
-                                                 "urn:uuid:a1a1a1a1-0000-4000-8000-000000000005");
-  *de.add_confidentiality_codes() = MakeCode("N", "2.16.840.1.113883.5.25", "normal",
-                                             "urn:uuid:a1a1a1a1-0000-4000-8000-000000000006");
-  *de.add_confidentiality_codes() = MakeCode("R", "2.16.840.1.113883.5.25", "restricted",
-                                             "urn:uuid:a1a1a1a1-0000-4000-8000-000000000007");
-  *de.add_event_codes() = MakeCode("IMP", "2.16.840.1.113883.5.4", "inpatient",
-                                   "urn:uuid:a1a1a1a1-0000-4000-8000-000000000008");
+  *de.mutable_practice_setting_code() =
+      MakeCode("INTERNAL", "2.999.100.3", "Internal medicine", "urn:uuid:a1a1a1a1-0000-4000-8000-000000000005");
+  *de.add_confidentiality_codes() =
+      MakeCode("N", "2.16.840.1.113883.5.25", "normal", "urn:uuid:a1a1a1a1-0000-4000-8000-000000000006");
+  *de.add_confidentiality_codes() =
+      MakeCode("R", "2.16.840.1.113883.5.25", "restricted", "urn:uuid:a1a1a1a1-0000-4000-8000-000000000007");
+  *de.add_event_codes() =
+      MakeCode("IMP", "2.16.840.1.113883.5.4", "inpatient", "urn:uuid:a1a1a1a1-0000-4000-8000-000000000008");
   Author* author = de.add_authors();
   author->set_id("urn:uuid:a1a1a1a1-0000-4000-8000-000000000009");
   author->set_person("12345^Jansen^Pieter^^^Dr^^^&1.2.3.4.5.9.2&ISO");
@@ -191,8 +187,8 @@ SubmissionSet FullSubmissionSet() {
   ss.set_unique_id("2.25.1");
   ss.set_source_id("1.2.3.4.5.9.1");
   ss.set_submission_time("20250301101600");
-  *ss.mutable_content_type_code() = MakeCode("DISCHARGE", "2.999.100.4", "Discharge",
-                                             "urn:uuid:b2b2b2b2-0000-4000-8000-000000000006");
+  *ss.mutable_content_type_code() =
+      MakeCode("DISCHARGE", "2.999.100.4", "Discharge", "urn:uuid:b2b2b2b2-0000-4000-8000-000000000006");
   Author* author = ss.add_authors();
   author->set_id("urn:uuid:b2b2b2b2-0000-4000-8000-000000000007");
   author->add_institutions("Example Hospital^^^^^^^^^1.2.3.4.5.9");
@@ -213,10 +209,8 @@ Folder FullFolder() {
   f.set_patient_id("P-1^^^&1.2.3.4.5&ISO");
   f.set_unique_id("2.25.2");
   f.set_last_update_time("20250301101700");
-  *f.add_codes() =
-      MakeCode("A", "2.999.100.5", "Code A", "urn:uuid:c3c3c3c3-0000-4000-8000-000000000005");
-  *f.add_codes() =
-      MakeCode("B", "2.999.100.5", "Code B", "urn:uuid:c3c3c3c3-0000-4000-8000-000000000006");
+  *f.add_codes() = MakeCode("A", "2.999.100.5", "Code A", "urn:uuid:c3c3c3c3-0000-4000-8000-000000000005");
+  *f.add_codes() = MakeCode("B", "2.999.100.5", "Code B", "urn:uuid:c3c3c3c3-0000-4000-8000-000000000006");
   return f;
 }
 
@@ -232,27 +226,24 @@ Association FullAssociation() {
 }
 
 // Validates `xml` against one of the ebRS schemas with xmllint; returns its exit status.
-int ValidateWithXmllint(const std::string& xml, const std::string& schema,
-                        const std::string& name) {
+int ValidateWithXmllint(const std::string& xml, const std::string& schema, const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   std::string path = std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name + ".xml";
   std::ofstream(path) << xml;
   std::string shared = SharedDir();
   std::string command = "XML_CATALOG_FILES=" + shared +
-                        "/conformance/schemas/catalog.xml xmllint --noout --nonet --schema " +
-                        shared + "/conformance/schemas/ihe-iti-info/schema/ebRS/" + schema + " " +
-                        path + " 2>&1";
+                        "/conformance/schemas/catalog.xml xmllint --noout --nonet --schema " + shared +
+                        "/conformance/schemas/ihe-iti-info/schema/ebRS/" + schema + " " + path + " 2>&1";
   int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-#define SKIP_UNLESS_SCHEMAS()                                                            \
-  do {                                                                                   \
-    std::string schemas = SharedDir() + "/conformance/schemas/ihe-iti-info/schema/ebRS"; \
-    if (!Exists(schemas))                                                                \
-      GTEST_SKIP() << "ebRS schemas not found at " << schemas << " (set XDS_SHARED)";    \
-    if (std::system("command -v xmllint >/dev/null 2>&1") != 0)                          \
-      GTEST_SKIP() << "xmllint not installed (Debian package libxml2-utils)";            \
+#define SKIP_UNLESS_SCHEMAS()                                                                             \
+  do {                                                                                                    \
+    std::string schemas = SharedDir() + "/conformance/schemas/ihe-iti-info/schema/ebRS";                  \
+    if (!Exists(schemas)) GTEST_SKIP() << "ebRS schemas not found at " << schemas << " (set XDS_SHARED)"; \
+    if (std::system("command -v xmllint >/dev/null 2>&1") != 0)                                           \
+      GTEST_SKIP() << "xmllint not installed (Debian package libxml2-utils)";                             \
   } while (0)
 
 // --- parsing the IHE example ------------------------------------------------------------
@@ -360,8 +351,7 @@ TEST(RoundTrip, ProjectFixtureTwoDocumentsAndFolder) {
   EXPECT_EQ(s.document_entries(0).reference_ids_size(), 1);
   EXPECT_EQ(s.folders(0).header().title(), "Discharge 2025-03-01");
   EXPECT_EQ(s.folders(0).codes_size(), 1);
-  EXPECT_EQ(s.folders(0).header().nested_ids().type_classification(),
-            "urn:uuid:1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4f02");
+  EXPECT_EQ(s.folders(0).header().nested_ids().type_classification(), "urn:uuid:1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4f02");
   EXPECT_EQ(s.submission_sets(0).intended_recipients_size(), 1);
   EXPECT_EQ(s.associations(4).target(), "Association04");
 
@@ -387,8 +377,7 @@ TEST(RoundTrip, SubmissionSetFolderAssociationAndObjectRef) {
   *submission.add_submission_sets() = FullSubmissionSet();
   *submission.add_folders() = FullFolder();
   Association a = FullAssociation();
-  *a.add_documentation() =
-      MakeCode("reason", "2.999.7", "Why", "urn:uuid:d4d4d4d4-0000-4000-8000-000000000002");
+  *a.add_documentation() = MakeCode("reason", "2.999.7", "Why", "urn:uuid:d4d4d4d4-0000-4000-8000-000000000002");
   Slot* extra = a.mutable_header()->add_extra_slots();
   extra->set_name("urn:example:note");
   extra->add_values("x");
@@ -413,7 +402,8 @@ TEST(Emit, EscapesAttributeValuesAndText) {
   de->set_legal_authenticator(tricky);           // element text (Slot Value)
   const std::string xml = AdhocQueryResponseXml(response);
   EXPECT_NE(xml.find("value=\"A &amp; B &lt;c&gt; &quot;d&quot; 'e'&#10;line&#9;tab&#13;cr]]&gt;end\""),
-            std::string::npos) << xml;
+            std::string::npos)
+      << xml;
   EXPECT_NE(xml.find(">A &amp; B &lt;c&gt; \"d\" 'e'\nline\ttab&#13;cr]]&gt;end<"), std::string::npos) << xml;
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(xml.c_str()));
@@ -430,12 +420,18 @@ TEST(Emit, EscapesEveryByteAtEveryOffset) {
   auto reference = [](const std::string& value, bool attribute) {
     std::string out;
     for (unsigned char c : value) {
-      if (c == '&') out += "&amp;";
-      else if (c == '<') out += "&lt;";
-      else if (c == '>') out += "&gt;";
-      else if (c == '"' && attribute) out += "&quot;";
-      else if (c < 0x20 && (attribute || (c != '\t' && c != '\n'))) out += "&#" + std::to_string(c) + ";";
-      else out += static_cast<char>(c);
+      if (c == '&')
+        out += "&amp;";
+      else if (c == '<')
+        out += "&lt;";
+      else if (c == '>')
+        out += "&gt;";
+      else if (c == '"' && attribute)
+        out += "&quot;";
+      else if (c < 0x20 && (attribute || (c != '\t' && c != '\n')))
+        out += "&#" + std::to_string(c) + ";";
+      else
+        out += static_cast<char>(c);
     }
     return out;
   };
@@ -451,7 +447,8 @@ TEST(Emit, EscapesEveryByteAtEveryOffset) {
       de->mutable_header()->set_title(value);  // attribute (LocalizedString@value)
       de->set_legal_authenticator(value);      // element text (Slot Value)
       const std::string xml = AdhocQueryResponseXml(response);
-      const std::string where = "byte " + std::to_string(static_cast<unsigned char>(special)) + " at " + std::to_string(at);
+      const std::string where =
+          "byte " + std::to_string(static_cast<unsigned char>(special)) + " at " + std::to_string(at);
       EXPECT_NE(xml.find("value=\"" + reference(value, true) + "\""), std::string::npos) << where;
       EXPECT_NE(xml.find(">" + reference(value, false) + "<"), std::string::npos) << where;
     }
@@ -475,14 +472,12 @@ TEST(Emit, SchemaOrderAndAttributes) {
   for (pugi::xml_node c : eo.children()) {
     if (order.empty() || order.back() != c.name()) order.push_back(c.name());
   }
-  std::vector<std::string> expected = {"rim:Slot",           "rim:Name",
-                                       "rim:Description",    "rim:VersionInfo",
-                                       "rim:Classification", "rim:ExternalIdentifier"};
+  std::vector<std::string> expected = {"rim:Slot",        "rim:Name",           "rim:Description",
+                                       "rim:VersionInfo", "rim:Classification", "rim:ExternalIdentifier"};
   EXPECT_EQ(order, expected);
   pugi::xml_node classification = eo.child("rim:Classification");
   EXPECT_STREQ(classification.attribute("objectType").value(), vocab::kClassificationType);
-  EXPECT_STREQ(classification.attribute("classifiedObject").value(),
-               "urn:uuid:3507cc1d-2fb7-434b-adb5-589c6ff7d7fc");
+  EXPECT_STREQ(classification.attribute("classifiedObject").value(), "urn:uuid:3507cc1d-2fb7-434b-adb5-589c6ff7d7fc");
   pugi::xml_node ei = eo.child("rim:ExternalIdentifier");
   EXPECT_STREQ(ei.attribute("objectType").value(), vocab::kExternalIdentifierType);
   EXPECT_STREQ(ei.child("rim:Name").child("rim:LocalizedString").attribute("value").value(),
@@ -570,10 +565,9 @@ TEST(ParseSubmitObjectsRequest, AnyPrefixAnyOrderTopLevelClassificationsAndWhite
 }
 
 TEST(ParseSubmitObjectsRequest, AcceptsProvideAndRegisterWrapper) {
-  const std::string xml =
-      "<xds:ProvideAndRegisterDocumentSetRequest xmlns:xds='urn:ihe:iti:xds-b:2007'>" +
-      Wrap("<rim:ObjectRef id='urn:uuid:aaaaaaaa-0000-4000-8000-000000000000'/>") +
-      "<xds:Document id='x'>AAAA</xds:Document></xds:ProvideAndRegisterDocumentSetRequest>";
+  const std::string xml = "<xds:ProvideAndRegisterDocumentSetRequest xmlns:xds='urn:ihe:iti:xds-b:2007'>" +
+                          Wrap("<rim:ObjectRef id='urn:uuid:aaaaaaaa-0000-4000-8000-000000000000'/>") +
+                          "<xds:Document id='x'>AAAA</xds:Document></xds:ProvideAndRegisterDocumentSetRequest>";
   ParsedSubmission parsed = ParseString(xml);
   EXPECT_TRUE(parsed.errors.empty()) << ErrorsToString(parsed.errors);
   EXPECT_EQ(parsed.submission.object_refs_size(), 1);
@@ -594,29 +588,26 @@ TEST(ParseSubmitObjectsRequest, WrongNamespaceIsNotRim) {
 
 TEST(ParseErrors, RegistryPackageWithoutClassification) {
   ParsedSubmission parsed = ParseString(Wrap("<rim:RegistryPackage id='pkg'/>"));
-  EXPECT_TRUE(HasMetadataError(parsed.errors, "pkg", "classificationNode"))
-      << ErrorsToString(parsed.errors);
+  EXPECT_TRUE(HasMetadataError(parsed.errors, "pkg", "classificationNode")) << ErrorsToString(parsed.errors);
   EXPECT_EQ(parsed.submission.submission_sets_size() + parsed.submission.folders_size(), 0);
 }
 
 TEST(ParseErrors, NonIntegerSize) {
   for (const char* bad : {"12kB", "-1", "1.5", "", "99999999999999999999999"}) {
-    ParsedSubmission parsed = ParseString(
-        Wrap(std::string(
-                 "<rim:ExtrinsicObject id='d1'><rim:Slot name='size'><rim:ValueList><rim:Value>") +
-             bad + "</rim:Value></rim:ValueList></rim:Slot></rim:ExtrinsicObject>"));
-    EXPECT_TRUE(HasMetadataError(parsed.errors, "d1", "size")) << bad << "\n"
-                                                               << ErrorsToString(parsed.errors);
+    ParsedSubmission parsed =
+        ParseString(Wrap(std::string("<rim:ExtrinsicObject id='d1'><rim:Slot name='size'><rim:ValueList><rim:Value>") +
+                         bad + "</rim:Value></rim:ValueList></rim:Slot></rim:ExtrinsicObject>"));
+    EXPECT_TRUE(HasMetadataError(parsed.errors, "d1", "size")) << bad << "\n" << ErrorsToString(parsed.errors);
     ASSERT_EQ(parsed.submission.document_entries_size(), 1);
     EXPECT_FALSE(parsed.submission.document_entries(0).has_size());
   }
 }
 
 TEST(ParseErrors, ClassificationPointingAtUnknownObject) {
-  ParsedSubmission parsed = ParseString(
-      Wrap("<rim:ExtrinsicObject id='d1'/>"
-           "<rim:Classification id='c9' classifiedObject='nowhere' nodeRepresentation='X'"
-           " classificationScheme='urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a'/>"));
+  ParsedSubmission parsed =
+      ParseString(Wrap("<rim:ExtrinsicObject id='d1'/>"
+                       "<rim:Classification id='c9' classifiedObject='nowhere' nodeRepresentation='X'"
+                       " classificationScheme='urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a'/>"));
   EXPECT_TRUE(HasMetadataError(parsed.errors, "c9", "nowhere")) << ErrorsToString(parsed.errors);
   EXPECT_FALSE(parsed.submission.document_entries(0).has_class_code());
 }
@@ -626,43 +617,41 @@ TEST(ParseErrors, MultiValuedSingleSlot) {
       ParseString(Wrap("<rim:ExtrinsicObject id='d1'><rim:Slot name='creationTime'><rim:ValueList>"
                        "<rim:Value>20250101</rim:Value><rim:Value>20250102</rim:Value>"
                        "</rim:ValueList></rim:Slot></rim:ExtrinsicObject>"));
-  EXPECT_TRUE(HasMetadataError(parsed.errors, "d1", "creationTime"))
-      << ErrorsToString(parsed.errors);
+  EXPECT_TRUE(HasMetadataError(parsed.errors, "d1", "creationTime")) << ErrorsToString(parsed.errors);
 }
 
 TEST(ParseErrors, AllProblemsReportedNotJustTheFirst) {
-  ParsedSubmission parsed = ParseString(Wrap(
-      "<rim:RegistryPackage id='pkg'/>"
-      "<rim:ExtrinsicObject id='d1' objectType='urn:uuid:00000000-0000-4000-8000-000000000000'>"
-      " <rim:Slot name='size'><rim:ValueList><rim:Value>big</rim:Value></rim:ValueList></rim:Slot>"
-      " <rim:Slot "
-      "name='hash'><rim:ValueList><rim:Value>a</rim:Value><rim:Value>b</rim:Value></"
-      "rim:ValueList></rim:Slot>"
-      " <rim:Slot name='hash'><rim:ValueList><rim:Value>c</rim:Value></rim:ValueList></rim:Slot>"
-      " <rim:ExternalIdentifier id='e1' registryObject='d1' "
-      "identificationScheme='urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab'/>"
-      " <rim:Classification id='c2' classifiedObject='other' "
-      "classificationScheme='urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a' "
-      "nodeRepresentation='x'/>"
-      " <rim:Classification id='c3' classifiedObject='d1' "
-      "classificationScheme='urn:uuid:f0306f51-975f-434e-a61c-c59651d33983' "
-      "nodeRepresentation='a'/>"
-      " <rim:Classification id='c4' classifiedObject='d1' "
-      "classificationScheme='urn:uuid:f0306f51-975f-434e-a61c-c59651d33983' "
-      "nodeRepresentation='b'/>"
-      "</rim:ExtrinsicObject>"
-      "<rim:ExtrinsicObject id='d1'/>"
-      "<rim:Association id='a1' sourceObject='pkg'/>"
-      "<rim:Classification id='c1' classifiedObject='ghost' "
-      "classificationNode='urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd'/>"));
+  ParsedSubmission parsed =
+      ParseString(Wrap("<rim:RegistryPackage id='pkg'/>"
+                       "<rim:ExtrinsicObject id='d1' objectType='urn:uuid:00000000-0000-4000-8000-000000000000'>"
+                       " <rim:Slot name='size'><rim:ValueList><rim:Value>big</rim:Value></rim:ValueList></rim:Slot>"
+                       " <rim:Slot "
+                       "name='hash'><rim:ValueList><rim:Value>a</rim:Value><rim:Value>b</rim:Value></"
+                       "rim:ValueList></rim:Slot>"
+                       " <rim:Slot name='hash'><rim:ValueList><rim:Value>c</rim:Value></rim:ValueList></rim:Slot>"
+                       " <rim:ExternalIdentifier id='e1' registryObject='d1' "
+                       "identificationScheme='urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab'/>"
+                       " <rim:Classification id='c2' classifiedObject='other' "
+                       "classificationScheme='urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a' "
+                       "nodeRepresentation='x'/>"
+                       " <rim:Classification id='c3' classifiedObject='d1' "
+                       "classificationScheme='urn:uuid:f0306f51-975f-434e-a61c-c59651d33983' "
+                       "nodeRepresentation='a'/>"
+                       " <rim:Classification id='c4' classifiedObject='d1' "
+                       "classificationScheme='urn:uuid:f0306f51-975f-434e-a61c-c59651d33983' "
+                       "nodeRepresentation='b'/>"
+                       "</rim:ExtrinsicObject>"
+                       "<rim:ExtrinsicObject id='d1'/>"
+                       "<rim:Association id='a1' sourceObject='pkg'/>"
+                       "<rim:Classification id='c1' classifiedObject='ghost' "
+                       "classificationNode='urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd'/>"));
   const auto& e = parsed.errors;
   EXPECT_TRUE(HasMetadataError(e, "pkg", "RegistryPackage pkg")) << ErrorsToString(e);
   EXPECT_TRUE(HasMetadataError(e, "d1", "objectType"));
   EXPECT_TRUE(HasMetadataError(e, "d1", "Slot size value 'big'"));
   EXPECT_TRUE(HasMetadataError(e, "d1", "Slot hash has 2 values"));
   EXPECT_TRUE(HasMetadataError(e, "d1", "Slot hash appears more than once"));
-  EXPECT_TRUE(
-      HasMetadataError(e, "d1", "ExternalIdentifier e1, uniqueId: missing attribute value"));
+  EXPECT_TRUE(HasMetadataError(e, "d1", "ExternalIdentifier e1, uniqueId: missing attribute value"));
   EXPECT_TRUE(HasMetadataError(e, "d1", "classifiedObject other does not match"));
   EXPECT_TRUE(HasMetadataError(e, "d1", "more than one typeCode"));
   EXPECT_TRUE(HasMetadataError(e, "d1", "id is used by more than one object"));
@@ -717,8 +706,7 @@ TEST(ParseAdhocQueryRequest, IheExampleWithPaddedQueryId) {
   EXPECT_EQ(parsed.request.parameters(0).name(), "$XDSDocumentEntryPatientId");
   ASSERT_EQ(parsed.request.parameters(0).values_size(), 1);
   EXPECT_EQ(parsed.request.parameters(0).values(0), "st3498702^^^&1.3.6.1.4.1.21367.2005.3.7&ISO");
-  EXPECT_EQ(parsed.request.parameters(1).values(0),
-            "('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Approved')");
+  EXPECT_EQ(parsed.request.parameters(1).values(0), "('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Approved')");
   EXPECT_EQ(parsed.request.parameters(4).name(), "$XDSDocumentEntryHealthcareFacilityTypeCode");
 }
 
@@ -853,8 +841,7 @@ TEST(RegistryResponse, WarningsOnlyHighestSeverityWarning) {
   errors[0].set_severity(WARNING);
   pugi::xml_document doc;
   AppendRegistryErrorList(doc, errors);
-  EXPECT_STREQ(doc.document_element().attribute("highestSeverity").value(),
-               vocab::kSeverityWarning);
+  EXPECT_STREQ(doc.document_element().attribute("highestSeverity").value(), vocab::kSeverityWarning);
 }
 
 TEST(RegistryResponse, IheSampleWithBareStatus) {
@@ -962,7 +949,7 @@ TEST(NewUuidUrn, IsVersion7AndSortsByCreationTime) {
   std::string first = NewUuidUrn();
   ASSERT_EQ(first.size(), 45u);  // urn:uuid: + 36
   EXPECT_EQ(first.substr(0, 9), "urn:uuid:");
-  EXPECT_EQ(first[9 + 14], '7');                                 // version nibble
+  EXPECT_EQ(first[9 + 14], '7');                                          // version nibble
   EXPECT_NE(std::string("89ab").find(first[9 + 19]), std::string::npos);  // RFC variant
   struct timespec pause = {0, 3 * 1000 * 1000};
   nanosleep(&pause, nullptr);

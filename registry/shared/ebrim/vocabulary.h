@@ -35,8 +35,7 @@ inline constexpr char kSubmissionSetNode[] = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b
 inline constexpr char kFolderNode[] = "urn:uuid:d9d542f3-6cc4-48b6-8870-ea235fbc94c2";
 inline constexpr char kRegistryPackageType[] =
     "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:RegistryPackage";
-inline constexpr char kAssociationType[] =
-    "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association";
+inline constexpr char kAssociationType[] = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association";
 inline constexpr char kClassificationType[] =
     "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification";
 inline constexpr char kExternalIdentifierType[] =
@@ -82,8 +81,7 @@ inline constexpr char kXfrmRplc[] = "urn:ihe:iti:2007:AssociationType:XFRM_RPLC"
 inline constexpr char kSigns[] = "urn:ihe:iti:2007:AssociationType:signs";
 inline constexpr char kIsSnapshotOf[] = "urn:ihe:iti:2010:AssociationType:IsSnapshotOf";
 // ITI-57 Metadata Update only.
-inline constexpr char kUpdateAvailabilityStatus[] =
-    "urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus";
+inline constexpr char kUpdateAvailabilityStatus[] = "urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus";
 inline constexpr char kSubmitAssociation[] = "urn:ihe:iti:2010:AssociationType:SubmitAssociation";
 
 // Slot names with a model field (everything else is an extra slot).

@@ -34,8 +34,7 @@ std::string_view NamespaceOf(const pugi::xml_node& node) {
   if (node.type() != pugi::node_element) return {};
   std::string_view name = node.name();
   size_t colon = name.find(':');
-  std::string attr_name =
-      colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(name.substr(0, colon));
+  std::string attr_name = colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(name.substr(0, colon));
   pugi::xml_attribute decl = FindDeclaration(node, attr_name);
   return decl ? std::string_view(decl.value()) : std::string_view();
 }
@@ -51,8 +50,7 @@ pugi::xml_node Child(const pugi::xml_node& parent, std::string_view ns, std::str
   return pugi::xml_node();
 }
 
-std::vector<pugi::xml_node> Children(const pugi::xml_node& parent, std::string_view ns,
-                                     std::string_view local) {
+std::vector<pugi::xml_node> Children(const pugi::xml_node& parent, std::string_view ns, std::string_view local) {
   std::vector<pugi::xml_node> out;
   for (pugi::xml_node child : parent.children()) {
     if (Is(child, ns, local)) out.push_back(child);
@@ -64,13 +62,9 @@ std::string Attr(const pugi::xml_node& node, const char* name) {
   return std::string(absl::StripAsciiWhitespace(node.attribute(name).value()));
 }
 
-bool HasAttr(const pugi::xml_node& node, const char* name) {
-  return static_cast<bool>(node.attribute(name));
-}
+bool HasAttr(const pugi::xml_node& node, const char* name) { return static_cast<bool>(node.attribute(name)); }
 
-std::string Text(const pugi::xml_node& node) {
-  return std::string(absl::StripAsciiWhitespace(node.text().get()));
-}
+std::string Text(const pugi::xml_node& node) { return std::string(absl::StripAsciiWhitespace(node.text().get())); }
 
 namespace {
 
@@ -83,11 +77,10 @@ struct Replacements {
   const char* text[256] = {};
   const char* attribute[256] = {};
   Replacements() {
-    static const char* const kControl[32] = {
-        "&#0;",  "&#1;",  "&#2;",  "&#3;",  "&#4;",  "&#5;",  "&#6;",  "&#7;",
-        "&#8;",  "&#9;",  "&#10;", "&#11;", "&#12;", "&#13;", "&#14;", "&#15;",
-        "&#16;", "&#17;", "&#18;", "&#19;", "&#20;", "&#21;", "&#22;", "&#23;",
-        "&#24;", "&#25;", "&#26;", "&#27;", "&#28;", "&#29;", "&#30;", "&#31;"};
+    static const char* const kControl[32] = {"&#0;",  "&#1;",  "&#2;",  "&#3;",  "&#4;",  "&#5;",  "&#6;",  "&#7;",
+                                             "&#8;",  "&#9;",  "&#10;", "&#11;", "&#12;", "&#13;", "&#14;", "&#15;",
+                                             "&#16;", "&#17;", "&#18;", "&#19;", "&#20;", "&#21;", "&#22;", "&#23;",
+                                             "&#24;", "&#25;", "&#26;", "&#27;", "&#28;", "&#29;", "&#30;", "&#31;"};
     for (int c = 0; c < 32; ++c) text[c] = attribute[c] = kControl[c];
     text['\t'] = text['\n'] = nullptr;
     text['&'] = attribute['&'] = "&amp;";

@@ -24,8 +24,7 @@ bool Is(const pugi::xml_node& node, std::string_view ns, std::string_view local)
 
 // First child / all children with this namespace URI and local name.
 pugi::xml_node Child(const pugi::xml_node& parent, std::string_view ns, std::string_view local);
-std::vector<pugi::xml_node> Children(const pugi::xml_node& parent, std::string_view ns,
-                                     std::string_view local);
+std::vector<pugi::xml_node> Children(const pugi::xml_node& parent, std::string_view ns, std::string_view local);
 
 // Attribute value with surrounding whitespace removed ("" when absent).
 std::string Attr(const pugi::xml_node& node, const char* name);

@@ -180,8 +180,8 @@ class Mutator {
 
  private:
   void MutateOnce(std::string* s, const std::vector<std::string>& corpus) {
-    static const char kInteresting[] = {'\0', '\xff', '\r', '\n', '-', '"', '<', '>', '%', ';', '=', ' ',
-                                        '\t', '/', ':', '&', '\\', '\x80', 'A', '0'};
+    static const char kInteresting[] = {'\0', '\xff', '\r', '\n', '-', '"', '<',  '>',    '%', ';',
+                                        '=',  ' ',    '\t', '/',  ':', '&', '\\', '\x80', 'A', '0'};
     switch (Below(10)) {
       case 0:  // flip a bit
         if (!s->empty()) (*s)[Below(s->size())] ^= static_cast<char>(1 << Below(8));
@@ -334,8 +334,8 @@ int main(int argc, char** argv) {
       double elapsed = std::chrono::duration<double>(now - start).count();
       if (options.runs < 0 && elapsed >= options.max_total_time) break;
       if (std::chrono::duration<double>(now - last_report).count() >= 5) {
-        std::cerr << "#" << executions << " pool: " << corpus.size() << " exec/s: "
-                  << static_cast<long>(executions / (elapsed > 0 ? elapsed : 1)) << "\n";
+        std::cerr << "#" << executions << " pool: " << corpus.size()
+                  << " exec/s: " << static_cast<long>(executions / (elapsed > 0 ? elapsed : 1)) << "\n";
         last_report = now;
       }
     }

@@ -9,9 +9,7 @@
 namespace xds {
 namespace {
 
-bool IsBase64Space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
+bool IsBase64Space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
 // EVP_*Block take int lengths; work in chunks well below INT_MAX. The decode chunk is a
 // multiple of 4 characters and the encode chunk a multiple of 3 bytes so chunk borders
@@ -49,8 +47,7 @@ absl::StatusOr<std::string> DecodeBase64(std::string_view encoded) {
     int got = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(&out[written]),
                               reinterpret_cast<const unsigned char*>(compact.data() + pos), static_cast<int>(n));
     if (got < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("base64: invalid character in characters ", pos, "..", pos + n));
+      return absl::InvalidArgumentError(absl::StrCat("base64: invalid character in characters ", pos, "..", pos + n));
     }
     written += static_cast<size_t>(got);
   }

@@ -37,8 +37,21 @@ bool IsControl(char c) {
 bool IsTokenChar(char c) {
   if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -56,7 +69,8 @@ absl::StatusOr<std::string> StripAngleBrackets(std::string_view id, std::string_
   id = TrimBlanks(id);
   if (!id.empty() && id.front() == '<') {
     if (id.size() < 2 || id.back() != '>') {
-      return absl::InvalidArgumentError(absl::StrCat(std::string(what), " '", std::string(id), "' has an unmatched '<'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(std::string(what), " '", std::string(id), "' has an unmatched '<'"));
     }
     id = id.substr(1, id.size() - 2);
   }
@@ -86,7 +100,7 @@ class ContentTypeParser {
       if (AtEnd()) break;
       if (!Consume(';')) return Error("expected ';' before a parameter");
       SkipSpace();
-      if (AtEnd()) break;        // trailing ';'
+      if (AtEnd()) break;           // trailing ';'
       if (Peek() == ';') continue;  // empty parameter
       std::string name = Lower(Token());
       if (name.empty()) return Error("expected a parameter name");
@@ -161,8 +175,7 @@ absl::Status ParsePart(std::string_view content, const Limits& limits, Part* par
     size_t eol = (i < window) ? content.substr(0, window).find('\n', i) : std::string_view::npos;
     if (eol == std::string_view::npos) {
       if (content.size() > limits.max_header_bytes) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("part headers exceed ", limits.max_header_bytes, " bytes"));
+        return absl::InvalidArgumentError(absl::StrCat("part headers exceed ", limits.max_header_bytes, " bytes"));
       }
       // Headers ended by the delimiter's own CRLF: a valid part with an empty body.
       if (i == content.size()) {
@@ -195,8 +208,7 @@ absl::Status ParsePart(std::string_view content, const Limits& limits, Part* par
     for (char c : name) {
       if (!IsTokenChar(c)) return absl::InvalidArgumentError("malformed part header name");
     }
-    auto [it, inserted] =
-        part->headers.emplace(Lower(name), std::string(TrimBlanks(line.substr(colon + 1))));
+    auto [it, inserted] = part->headers.emplace(Lower(name), std::string(TrimBlanks(line.substr(colon + 1))));
     if (!inserted) return absl::InvalidArgumentError(absl::StrCat("duplicate part header '", it->first, "'"));
     last_value = &it->second;
   }
@@ -239,8 +251,7 @@ class DelimiterScanner {
   };
 
   DelimiterScanner(std::string_view body, std::string_view boundary)
-      : body_(body),
-        pattern_("\n--" + std::string(boundary)) {}
+      : body_(body), pattern_("\n--" + std::string(boundary)) {}
 
   // The first delimiter, which may open the body without a preceding line end.
   Delimiter First() {
@@ -357,8 +368,7 @@ absl::StatusOr<ContentType> ParseContentType(std::string_view header_value) {
   return ContentTypeParser(header_value).Parse();
 }
 
-absl::StatusOr<Multipart> ParseMultipart(std::string_view body, const ContentType& content_type,
-                                         const Limits& limits) {
+absl::StatusOr<Multipart> ParseMultipart(std::string_view body, const ContentType& content_type, const Limits& limits) {
   if (content_type.type.rfind("multipart/", 0) != 0) {
     return absl::InvalidArgumentError(absl::StrCat("Content-Type '", content_type.type, "' is not multipart"));
   }
@@ -468,8 +478,8 @@ std::string CidHref(std::string_view content_id) {
   return href;
 }
 
-std::string BuildMtom(std::string_view root_xml, const std::vector<Attachment>& attachments,
-                      std::string_view action, std::string* content_type_header) {
+std::string BuildMtom(std::string_view root_xml, const std::vector<Attachment>& attachments, std::string_view action,
+                      std::string* content_type_header) {
   std::string boundary;
   while (true) {
     boundary = "MIMEBoundary_" + RandomHex(16);
@@ -505,9 +515,9 @@ std::string BuildMtom(std::string_view root_xml, const std::vector<Attachment>& 
   absl::StrAppend(&out, "\r\n--", boundary, "--\r\n");
 
   if (content_type_header != nullptr) {
-    *content_type_header = absl::StrCat("multipart/related; boundary=", boundary,
-                                        "; type=\"application/xop+xml\"; start=\"<", root_cid,
-                                        ">\"; start-info=\"application/soap+xml\"");
+    *content_type_header =
+        absl::StrCat("multipart/related; boundary=", boundary, "; type=\"application/xop+xml\"; start=\"<", root_cid,
+                     ">\"; start-info=\"application/soap+xml\"");
     if (!action.empty()) absl::StrAppend(content_type_header, "; action=", Quoted(action));
   }
   return out;

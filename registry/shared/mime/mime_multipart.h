@@ -39,8 +39,8 @@ absl::StatusOr<ContentType> ParseContentType(std::string_view header_value);
 struct Part {
   std::map<std::string, std::string> headers;  // names lower-cased, values trimmed, folding joined
   std::string content_id;                      // Content-ID without the surrounding <>
-  std::string_view body;  // the part content after transfer decoding: a view into the input
-                          // buffer, or into Multipart::owned for base64 parts
+  std::string_view body;                       // the part content after transfer decoding: a view into the input
+                                               // buffer, or into Multipart::owned for base64 parts
 };
 
 struct Multipart {
@@ -96,8 +96,8 @@ struct Attachment {
 // the full HTTP Content-Type value: multipart/related; boundary=...;
 // type="application/xop+xml"; start="<root-cid>"; start-info="application/soap+xml"
 // (+ action="..." when `action` is not empty). Returns the HTTP body.
-std::string BuildMtom(std::string_view root_xml, const std::vector<Attachment>& attachments,
-                      std::string_view action, std::string* content_type_header);
+std::string BuildMtom(std::string_view root_xml, const std::vector<Attachment>& attachments, std::string_view action,
+                      std::string* content_type_header);
 
 }  // namespace xds::mime
 

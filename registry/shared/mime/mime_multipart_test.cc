@@ -71,9 +71,9 @@ TEST(ContentTypeTest, LowerCasesTypeAndNamesKeepsValuesAndUnescapes) {
 }
 
 TEST(ContentTypeTest, RejectsMalformedValues) {
-  for (const char* bad : {"", "   ", "multipart", "multipart/", "/related", "text/xml charset=x", "a/b; x",
-                          "a/b; x=", "a/b; =y", "a/b; x=\"open", "a/b; x=\"esc\\", "a/b; x=1; X=2",
-                          "a/b; x=a\"b", "a/b; x=\"c\x01\"", "a/b; x=c\x7f"}) {
+  for (const char* bad :
+       {"", "   ", "multipart", "multipart/", "/related", "text/xml charset=x", "a/b; x", "a/b; x=", "a/b; =y",
+        "a/b; x=\"open", "a/b; x=\"esc\\", "a/b; x=1; X=2", "a/b; x=a\"b", "a/b; x=\"c\x01\"", "a/b; x=c\x7f"}) {
     EXPECT_FALSE(ParseContentType(bad).ok()) << "accepted: " << bad;
   }
 }
@@ -146,7 +146,7 @@ TEST(MultipartTest, PercentEncodedCidReferences) {
   EXPECT_EQ(FindByCid(*m, "cid:root%4"), nullptr);   // truncated escape
   EXPECT_EQ(FindByCid(*m, "cid:root%zz"), nullptr);  // not hex
   EXPECT_EQ(FindByCid(*m, "cid:"), nullptr);
-  EXPECT_EQ(FindByCid(*m, "root@x"), nullptr);        // not a cid: URL
+  EXPECT_EQ(FindByCid(*m, "root@x"), nullptr);  // not a cid: URL
   EXPECT_EQ(FindByCid(*m, "cid:other@x"), nullptr);
 }
 
@@ -260,8 +260,8 @@ TEST(MultipartTest, BuildMtomRoundTripsBinaryData) {
 
 TEST(MultipartTest, BuildMtomKeepsCallerValuesOutOfHeaderSyntax) {
   std::string header;
-  std::string body = BuildMtom("<E/>", {{"evil\r\nX-Injected: 1", "text/plain\r\nX-Injected: 2", "A"}},
-                               "urn:\"quoted\"\r\n", &header);
+  std::string body =
+      BuildMtom("<E/>", {{"evil\r\nX-Injected: 1", "text/plain\r\nX-Injected: 2", "A"}}, "urn:\"quoted\"\r\n", &header);
   EXPECT_EQ(body.find("\r\nX-Injected"), std::string::npos);
   auto ct = ParseContentType(header);
   ASSERT_TRUE(ct.ok()) << ct.status();

@@ -49,7 +49,8 @@ struct Client::Impl {
     if (ec) return absl::UnavailableError(absl::StrCat("cannot resolve ", url.host, ": ", ec.message()));
     socket = tcp::socket(io);
     asio::connect(socket, endpoints, ec);
-    if (ec) return absl::UnavailableError(absl::StrCat("cannot connect to ", url.host, ":", url.port, ": ", ec.message()));
+    if (ec)
+      return absl::UnavailableError(absl::StrCat("cannot connect to ", url.host, ":", url.port, ": ", ec.message()));
     socket.set_option(tcp::no_delay(true), ec);
     buffer.clear();
     connected = true;
@@ -104,11 +105,17 @@ std::string SoapEnvelope(std::string_view action, std::string_view to, std::stri
   std::string a(action), t(to), b(body_xml);
   return absl::StrCat(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:a=\"http://www.w3.org/2005/08/addressing\">"
-      "<s:Header><a:Action s:mustUnderstand=\"1\">", a, "</a:Action>"
-      "<a:MessageID>", ebrim::NewUuidUrn(), "</a:MessageID>"
+      "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+      "xmlns:a=\"http://www.w3.org/2005/08/addressing\">"
+      "<s:Header><a:Action s:mustUnderstand=\"1\">",
+      a,
+      "</a:Action>"
+      "<a:MessageID>",
+      ebrim::NewUuidUrn(),
+      "</a:MessageID>"
       "<a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo>"
-      "<a:To s:mustUnderstand=\"1\">", t, "</a:To></s:Header><s:Body>", b, "</s:Body></s:Envelope>");
+      "<a:To s:mustUnderstand=\"1\">",
+      t, "</a:To></s:Header><s:Body>", b, "</s:Body></s:Envelope>");
 }
 
 }  // namespace xds::http

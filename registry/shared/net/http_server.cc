@@ -79,8 +79,8 @@ int FitConnections(int wanted) {
   const int64_t margin = std::max<int64_t>(64, std::min<int64_t>(1024, soft / 4));
   const int64_t fit = std::max<int64_t>(1, soft - margin);
   if (wanted <= fit) return wanted;
-  std::cerr << "http: max_connections lowered from " << wanted << " to " << fit << " (RLIMIT_NOFILE " << soft
-            << ")" << std::endl;
+  std::cerr << "http: max_connections lowered from " << wanted << " to " << fit << " (RLIMIT_NOFILE " << soft << ")"
+            << std::endl;
   return static_cast<int>(fit);
 }
 
@@ -136,8 +136,9 @@ class ServerImpl : public Server {
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(1024, ec);
-    if (ec) return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address, ":",
-                                                        options_.port, ": ", ec.message()));
+    if (ec)
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", options_.address, ":", options_.port, ": ", ec.message()));
     port_ = acceptor_.local_endpoint().port();
     Accept();
     // Reading and writing never block, so two threads keep up with thousands of sockets.
@@ -166,7 +167,7 @@ class ServerImpl : public Server {
     }
     for (auto& session : open) asio::post(session->executor(), [session] { session->Close(); });
     open.clear();
-    workers_.join();  // running handlers finish; their answers meet a closed socket
+    workers_.join();                              // running handlers finish; their answers meet a closed socket
     for (std::thread& t : io_threads_) t.join();  // returns once every connection is gone
     io_threads_.clear();
   }
@@ -176,18 +177,17 @@ class ServerImpl : public Server {
 
   void RunHandler(std::shared_ptr<Session> session, Request request,
                   std::function<void(std::optional<Response>)> done) {
-    asio::post(workers_, [this, session = std::move(session), request = std::move(request),
-                          done = std::move(done)]() mutable {
-      std::optional<Response> response;
-      try {
-        response = handler_(request);
-      } catch (const std::exception& e) {  // one bad request must not take the service down
-        std::cerr << "http: handler failed for " << request.peer << ": " << e.what() << std::endl;
-      }
-      asio::post(session->executor(), [done = std::move(done), response = std::move(response)]() mutable {
-        done(std::move(response));
-      });
-    });
+    asio::post(
+        workers_, [this, session = std::move(session), request = std::move(request), done = std::move(done)]() mutable {
+          std::optional<Response> response;
+          try {
+            response = handler_(request);
+          } catch (const std::exception& e) {  // one bad request must not take the service down
+            std::cerr << "http: handler failed for " << request.peer << ": " << e.what() << std::endl;
+          }
+          asio::post(session->executor(),
+                     [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
+        });
   }
 
   void Forget(Session* session) {
@@ -218,8 +218,8 @@ class ServerImpl : public Server {
     tcp::endpoint remote = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
     std::string ip = remote.address().to_string();
-    std::string peer = remote.address().is_v6() ? absl::StrCat("[", ip, "]:", remote.port())
-                                                : absl::StrCat(ip, ":", remote.port());
+    std::string peer =
+        remote.address().is_v6() ? absl::StrCat("[", ip, "]:", remote.port()) : absl::StrCat(ip, ":", remote.port());
     std::shared_ptr<Session> session;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -300,7 +300,7 @@ void Session::ReadHeader() {
 
 void Session::OnHeader(error_code ec) {
   if (ec == bhttp::error::body_limit) return SendTooLarge();  // Content-Length alone says too much
-  if (ec) return Close();  // closed, timed out or malformed HTTP
+  if (ec) return Close();                                     // closed, timed out or malformed HTTP
   if (parser_->is_done()) return Dispatch();
   stream_.expires_after(std::chrono::seconds(server_->options().body_timeout_seconds));
   bhttp::async_read(stream_, buffer_, *parser_,
@@ -328,10 +328,11 @@ void Session::Dispatch() {
   server_->RunHandler(shared_from_this(), std::move(request),
                       [self = shared_from_this(), version, keep_alive](std::optional<Response> response) {
                         if (!response) return self->Close();
-                        auto res = std::make_shared<StringResponse>(static_cast<bhttp::status>(response->status),
-                                                                    version);
+                        auto res =
+                            std::make_shared<StringResponse>(static_cast<bhttp::status>(response->status), version);
                         res->set(bhttp::field::server, "xds");
-                        if (!response->content_type.empty()) res->set(bhttp::field::content_type, response->content_type);
+                        if (!response->content_type.empty())
+                          res->set(bhttp::field::content_type, response->content_type);
                         res->keep_alive(keep_alive && !self->server_->stopping());
                         res->body() = std::move(response->body);
                         res->prepare_payload();

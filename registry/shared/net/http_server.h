@@ -34,7 +34,7 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  int port = 0;                            // 0 = pick a free port
+  int port = 0;  // 0 = pick a free port
   size_t max_body_bytes = 64 * 1024 * 1024;
   // Open sockets; lowered at start to fit under RLIMIT_NOFILE (whose soft limit is raised to
   // the hard one) with room left for the store's and gRPC's descriptors.

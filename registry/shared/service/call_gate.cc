@@ -12,7 +12,8 @@ absl::Status CallGate::Enter(const CallContext&, std::string_view) const { retur
 void CallGate::Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const {
   if (outcome.ok) return;
   // One line, written at once so that concurrent calls do not interleave.
-  std::string line = absl::StrCat(service_name_, ": ", std::string(transaction), " from ", context.peer.empty() ? "-" : "", context.peer);
+  std::string line = absl::StrCat(service_name_, ": ", std::string(transaction), " from ",
+                                  context.peer.empty() ? "-" : "", context.peer);
   absl::StrAppend(&line, " failed (", outcome.error_code, ", ",
                   absl::ToInt64Milliseconds(absl::Now() - context.received), " ms)");
   if (!outcome.detail.empty()) absl::StrAppend(&line, ": ", outcome.detail);

@@ -72,20 +72,23 @@ bool ParseRequest(const http::Request& http_request, const Limits& limits, Reque
     request->mtom = true;
     xml = request->multipart.parts[request->multipart.root_index].body;
   } else if (content_type->type != "application/soap+xml" && content_type->type != "text/xml") {
-    return Fail(fault, "Sender", "", absl::StrCat("Unsupported Content-Type ", content_type->type,
-                                                  "; expected application/soap+xml or multipart/related"));
+    return Fail(fault, "Sender", "",
+                absl::StrCat("Unsupported Content-Type ", content_type->type,
+                             "; expected application/soap+xml or multipart/related"));
   }
 
   pugi::xml_parse_result parsed =
       request->document.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
   if (!parsed) {
-    return Fail(fault, "Sender", "", absl::StrCat("Malformed XML: ", parsed.description(), " at offset ", parsed.offset));
+    return Fail(fault, "Sender", "",
+                absl::StrCat("Malformed XML: ", parsed.description(), " at offset ", parsed.offset));
   }
   std::string why;
   if (!WithinLimits(request->document, limits, &why)) return Fail(fault, "Sender", "", why);
 
   pugi::xml_node envelope = request->document.document_element();
-  if (LocalName(envelope) != "Envelope") return Fail(fault, "Sender", "", "The document element is not a SOAP Envelope");
+  if (LocalName(envelope) != "Envelope")
+    return Fail(fault, "Sender", "", "The document element is not a SOAP Envelope");
   std::string_view envelope_ns = NamespaceOf(envelope);
   if (envelope_ns == kSoap11Ns) {
     return Fail(fault, "VersionMismatch", "", "SOAP 1.1 is not supported; XDS.b requires SOAP 1.2");
@@ -117,7 +120,8 @@ bool ParseRequest(const http::Request& http_request, const Limits& limits, Reque
       }
       if (attr_ns == vocab::kSoap12Ns && IsTrue(a.value())) {
         return Fail(fault, "MustUnderstand", "",
-                    absl::StrCat("Header block ", block.name(), " (", std::string(ns), ") is marked mustUnderstand "
+                    absl::StrCat("Header block ", block.name(), " (", std::string(ns),
+                                 ") is marked mustUnderstand "
                                  "but is not supported by this service"));
       }
     }

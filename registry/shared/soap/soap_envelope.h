@@ -9,14 +9,14 @@
 
 #include <pugixml.hpp>
 
-#include "registry/shared/net/http_server.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/net/http_server.h"
 
 namespace xds::soap {
 
 struct Limits {
-  size_t max_xml_depth = 64;          // element nesting; ebRIM needs about 10
-  size_t max_elements = 2'000'000;    // all elements of the envelope
+  size_t max_xml_depth = 64;        // element nesting; ebRIM needs about 10
+  size_t max_elements = 2'000'000;  // all elements of the envelope
 };
 
 // A SOAP 1.2 Fault (SOAP 1.2 Part 1 §5.4). `code` is Sender, Receiver, VersionMismatch or
@@ -33,7 +33,7 @@ struct Request {
   std::string action;           // wsa:Action, trimmed
   std::string message_id;       // wsa:MessageID (may be empty)
   bool mtom = false;
-  mime::Multipart multipart;    // MTOM parts; views into the HTTP body, which must outlive this
+  mime::Multipart multipart;  // MTOM parts; views into the HTTP body, which must outlive this
 };
 
 // Parses and checks an envelope. Returns false and fills `fault` when the message is not a

@@ -118,8 +118,8 @@ Connection::~Connection() {
 }
 
 absl::Status Connection::Error(int rc, absl::string_view what) const {
-  return absl::Status(CodeFor(rc), absl::StrCat("sqlite ", what, " failed: ", sqlite3_errstr(rc), " (",
-                                                sqlite3_errmsg(db_), ")"));
+  return absl::Status(CodeFor(rc),
+                      absl::StrCat("sqlite ", what, " failed: ", sqlite3_errstr(rc), " (", sqlite3_errmsg(db_), ")"));
 }
 
 absl::Status Connection::Exec(const std::string& sql) {
@@ -152,8 +152,8 @@ absl::StatusOr<Statement> Connection::Prepare(const std::string& sql) {
     }
   }
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                              nullptr);
+  int rc =
+      sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "prepare");
   if (stmt == nullptr) return absl::InvalidArgumentError("empty SQL statement");
   cache_.emplace(sql, stmt);

@@ -10,8 +10,7 @@
 namespace xds::validation {
 namespace {
 
-constexpr char kHeader[] =
-    "object\tattribute\tds41\tdr42\tcardinality\ttype\tencoding\tmax_length\tallowed\ttf_ref";
+constexpr char kHeader[] = "object\tattribute\tds41\tdr42\tcardinality\ttype\tencoding\tmax_length\tallowed\ttf_ref";
 constexpr size_t kColumns = 10;
 
 bool ParseOptionality(std::string_view s, Optionality* out) {
@@ -29,18 +28,29 @@ bool ParseOptionality(std::string_view s, Optionality* out) {
 
 bool ParseType(std::string_view s, ValueType* out) {
   static const auto* const kNames = new std::map<std::string_view, ValueType>{
-      {"String", ValueType::kString},       {"DTM", ValueType::kDtm},
-      {"OID", ValueType::kOid},             {"OIDURN", ValueType::kOidUrn},
-      {"CX", ValueType::kCx},               {"CXLocal", ValueType::kCxLocal},
-      {"SHA1", ValueType::kSha1},           {"Integer", ValueType::kInteger},
-      {"UUID", ValueType::kUuid},           {"Reference", ValueType::kReference},
-      {"Code", ValueType::kCode},           {"Author", ValueType::kAuthor},
-      {"MimeType", ValueType::kMimeType},   {"ObjectType", ValueType::kObjectType},
+      {"String", ValueType::kString},
+      {"DTM", ValueType::kDtm},
+      {"OID", ValueType::kOid},
+      {"OIDURN", ValueType::kOidUrn},
+      {"CX", ValueType::kCx},
+      {"CXLocal", ValueType::kCxLocal},
+      {"SHA1", ValueType::kSha1},
+      {"Integer", ValueType::kInteger},
+      {"UUID", ValueType::kUuid},
+      {"Reference", ValueType::kReference},
+      {"Code", ValueType::kCode},
+      {"Author", ValueType::kAuthor},
+      {"MimeType", ValueType::kMimeType},
+      {"ObjectType", ValueType::kObjectType},
       {"AssociationType", ValueType::kAssociationType},
-      {"Flag", ValueType::kFlag},           {"Status", ValueType::kStatus},
-      {"Identifier", ValueType::kIdentifier}, {"XCN", ValueType::kXcn},
-      {"CXi", ValueType::kCxi},             {"Field", ValueType::kField},
-      {"URI", ValueType::kUri},             {"URN", ValueType::kUrn},
+      {"Flag", ValueType::kFlag},
+      {"Status", ValueType::kStatus},
+      {"Identifier", ValueType::kIdentifier},
+      {"XCN", ValueType::kXcn},
+      {"CXi", ValueType::kCxi},
+      {"Field", ValueType::kField},
+      {"URI", ValueType::kUri},
+      {"URN", ValueType::kUrn},
       {"Recipient", ValueType::kRecipient},
   };
   auto it = kNames->find(s);
@@ -84,10 +94,14 @@ bool ParseCardinality(std::string_view s, int* min, int* max) {
 
 std::string_view OptionalityName(Optionality optionality) {
   switch (optionality) {
-    case Optionality::kRequired: return "R";
-    case Optionality::kRequiredIfKnown: return "R2";
-    case Optionality::kOptional: return "O";
-    case Optionality::kProhibited: return "X";
+    case Optionality::kRequired:
+      return "R";
+    case Optionality::kRequiredIfKnown:
+      return "R2";
+    case Optionality::kOptional:
+      return "O";
+    case Optionality::kProhibited:
+      return "X";
   }
   return "?";
 }
@@ -102,8 +116,7 @@ absl::StatusOr<std::vector<AttributeRule>> ParseAttributeRules(std::string_view 
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
     auto bad = [&](std::string_view why) {
-      return absl::InvalidArgumentError(
-          Cat("metadata attribute table line ", line_number, ": ", why));
+      return absl::InvalidArgumentError(Cat("metadata attribute table line ", line_number, ": ", why));
     };
     if (!header_seen) {
       if (line != kHeader) return bad(Cat("header must be: ", kHeader));

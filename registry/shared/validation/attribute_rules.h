@@ -18,9 +18,30 @@ enum class Optionality { kRequired, kRequiredIfKnown, kOptional, kProhibited };
 
 // Data types of TF-3 Table 4.2.3.1.7-2 plus a few model-level kinds (Author, Flag, ...).
 enum class ValueType {
-  kString, kDtm, kOid, kOidUrn, kCx, kCxLocal, kSha1, kInteger, kUuid, kReference, kCode,
-  kAuthor, kMimeType, kObjectType, kAssociationType, kFlag, kStatus, kIdentifier, kXcn, kCxi,
-  kField, kUri, kUrn, kRecipient,
+  kString,
+  kDtm,
+  kOid,
+  kOidUrn,
+  kCx,
+  kCxLocal,
+  kSha1,
+  kInteger,
+  kUuid,
+  kReference,
+  kCode,
+  kAuthor,
+  kMimeType,
+  kObjectType,
+  kAssociationType,
+  kFlag,
+  kStatus,
+  kIdentifier,
+  kXcn,
+  kCxi,
+  kField,
+  kUri,
+  kUrn,
+  kRecipient,
 };
 
 // How the attribute travels in ebRIM (only kSlot matters to the validator: slot values are
@@ -28,8 +49,8 @@ enum class ValueType {
 enum class Encoding { kAttribute, kSlot, kClassification, kExternalIdentifier, kName, kDescription };
 
 struct AttributeRule {
-  std::string object;     // DocumentEntry | SubmissionSet | Folder | Association
-  std::string attribute;  // TF attribute name, e.g. "creationTime"
+  std::string object;                         // DocumentEntry | SubmissionSet | Folder | Association
+  std::string attribute;                      // TF attribute name, e.g. "creationTime"
   Optionality ds41 = Optionality::kOptional;  // Document Source in ITI-41
   Optionality dr42 = Optionality::kOptional;  // Document Repository in ITI-42 (what the Registry requires)
   int min_count = 0;

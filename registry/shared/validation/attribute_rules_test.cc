@@ -10,8 +10,7 @@
 namespace xds::validation {
 namespace {
 
-constexpr char kHeader[] =
-    "object\tattribute\tds41\tdr42\tcardinality\ttype\tencoding\tmax_length\tallowed\ttf_ref\n";
+constexpr char kHeader[] = "object\tattribute\tds41\tdr42\tcardinality\ttype\tencoding\tmax_length\tallowed\ttf_ref\n";
 
 TEST(AttributeRulesTest, EmbeddedTableParses) {
   const auto& rules = MetadataAttributeRules();
@@ -43,14 +42,14 @@ TEST(AttributeRulesTest, RepositoryAttributesDifferBetweenColumns) {
   for (const AttributeRule& rule : *rules) {
     if (rule.ds41 != rule.dr42) differ.insert(rule.object + "." + rule.attribute);
   }
-  EXPECT_EQ(differ, (std::set<std::string>{"DocumentEntry.hash", "DocumentEntry.repositoryUniqueId",
-                                           "DocumentEntry.size"}));
+  EXPECT_EQ(differ,
+            (std::set<std::string>{"DocumentEntry.hash", "DocumentEntry.repositoryUniqueId", "DocumentEntry.size"}));
 }
 
 TEST(AttributeRulesTest, ParsesAllColumns) {
-  auto rules = ParseAttributeRules(absl::StrCat(
-      "# comment\n", kHeader, "Folder\ttitle\tR\tR2\t0..n\tDTM\tSlot\t12\tA|B\tTF-3 x\n",
-      "Folder\tcodeList\tO\tX\t1\tCode\tClassification\t\t\tTF-3 y\r\n"));
+  auto rules = ParseAttributeRules(absl::StrCat("# comment\n", kHeader,
+                                                "Folder\ttitle\tR\tR2\t0..n\tDTM\tSlot\t12\tA|B\tTF-3 x\n",
+                                                "Folder\tcodeList\tO\tX\t1\tCode\tClassification\t\t\tTF-3 y\r\n"));
   ASSERT_TRUE(rules.ok()) << rules.status();
   ASSERT_EQ(rules->size(), 2u);
   const AttributeRule& a = (*rules)[0];

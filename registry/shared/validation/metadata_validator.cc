@@ -33,8 +33,8 @@ using validation::Join;
 using validation::Optionality;
 using validation::StartsWith;
 using validation::SubmissionSetAccessors;
-using validation::ValueType;
 using validation::Values;
+using validation::ValueType;
 
 constexpr ErrorCode kMetadataError = err::kRegistryMetadataError;
 constexpr ErrorCode kPatientIdDoesNotMatch = err::kPatientIdDoesNotMatch;
@@ -50,15 +50,13 @@ constexpr char kReference[] = "Reference";
 // Vocabulary.
 
 bool IsRelationshipType(std::string_view type) {
-  return type == vocab::kRplc || type == vocab::kApnd || type == vocab::kXfrm ||
-         type == vocab::kXfrmRplc || type == vocab::kSigns || type == vocab::kIsSnapshotOf;
+  return type == vocab::kRplc || type == vocab::kApnd || type == vocab::kXfrm || type == vocab::kXfrmRplc ||
+         type == vocab::kSigns || type == vocab::kIsSnapshotOf;
 }
 
 // The association types an ITI-42 submission may carry (TF-3 4.2.2); UpdateAvailabilityStatus
 // and SubmitAssociation belong to ITI-57.
-bool IsIti42AssociationType(std::string_view type) {
-  return type == vocab::kHasMember || IsRelationshipType(type);
-}
+bool IsIti42AssociationType(std::string_view type) { return type == vocab::kHasMember || IsRelationshipType(type); }
 
 // Relationship types whose target must already be registered (R11).
 bool TargetMustBeRegistered(std::string_view type) {
@@ -83,11 +81,16 @@ enum class Kind { kNone, kSubmissionSet, kDocumentEntry, kFolder, kAssociation }
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kSubmissionSet: return "SubmissionSet";
-    case Kind::kDocumentEntry: return "DocumentEntry";
-    case Kind::kFolder: return "Folder";
-    case Kind::kAssociation: return "Association";
-    case Kind::kNone: break;
+    case Kind::kSubmissionSet:
+      return "SubmissionSet";
+    case Kind::kDocumentEntry:
+      return "DocumentEntry";
+    case Kind::kFolder:
+      return "Folder";
+    case Kind::kAssociation:
+      return "Association";
+    case Kind::kNone:
+      break;
   }
   return "object";
 }
@@ -131,8 +134,8 @@ class Validator {
       auto [it, inserted] = kinds_.emplace(id, kind);
       if (!inserted) {
         Add(kMetadataError, id,
-            Cat("id ", Quote(id), " is used by two objects of the submission (", KindName(it->second),
-                         " and ", KindName(kind), "); every object needs its own id (TF-3 4.2.3.1.5)"));
+            Cat("id ", Quote(id), " is used by two objects of the submission (", KindName(it->second), " and ",
+                KindName(kind), "); every object needs its own id (TF-3 4.2.3.1.5)"));
       }
     };
     for (const SubmissionSet& s : submission_.submission_sets()) index(s.header().entry_uuid(), Kind::kSubmissionSet);
@@ -203,15 +206,14 @@ class Validator {
     }
     if (values.empty()) {
       if (optionality == Optionality::kRequired) {
-        Add(kMetadataError, location,
-            Cat(label, ": required attribute ", rule.attribute, " is missing", ref));
+        Add(kMetadataError, location, Cat(label, ": required attribute ", rule.attribute, " is missing", ref));
       }
       return;
     }
     if (rule.max_count >= 0 && values.size() > static_cast<size_t>(rule.max_count)) {
       Add(kMetadataError, location,
-          Cat(label, ": ", rule.attribute, " has ", values.size(), " values, at most ", rule.max_count,
-                       " allowed", ref));
+          Cat(label, ": ", rule.attribute, " has ", values.size(), " values, at most ", rule.max_count, " allowed",
+              ref));
     }
     for (const FieldValue& value : values) {
       std::string problem = FormatProblem(rule, value);
@@ -220,14 +222,14 @@ class Validator {
       }
       if (rule.max_length > 0 && Utf8Length(value.text) > rule.max_length) {
         Add(kMetadataError, location,
-            Cat(label, ": ", rule.attribute, " is ", Utf8Length(value.text),
-                         " characters long, the limit is ", rule.max_length, ref));
+            Cat(label, ": ", rule.attribute, " is ", Utf8Length(value.text), " characters long, the limit is ",
+                rule.max_length, ref));
       }
       if (!rule.allowed.empty() && !value.text.empty() &&
           std::find(rule.allowed.begin(), rule.allowed.end(), value.text) == rule.allowed.end()) {
         Add(kMetadataError, location,
-            Cat(label, ": ", rule.attribute, " value ", Quote(value.text), " is not allowed (allowed: ",
-                         Join(rule.allowed, ", "), ")", ref));
+            Cat(label, ": ", rule.attribute, " value ", Quote(value.text),
+                " is not allowed (allowed: ", Join(rule.allowed, ", "), ")", ref));
       }
       CheckSlotLengths(rule, value, label, location);
     }
@@ -240,14 +242,16 @@ class Validator {
     switch (rule.type) {
       case ValueType::kDtm:
         if (!IsDtm(v.text)) {
-          return Cat(Quote(v.text), " is not a DTM (YYYY[MM[DD[hh[mm[ss]]]]] in UTC, digits only, "
-                                             "valid month/day/time)");
+          return Cat(Quote(v.text),
+                     " is not a DTM (YYYY[MM[DD[hh[mm[ss]]]]] in UTC, digits only, "
+                     "valid month/day/time)");
         }
         break;
       case ValueType::kOid:
         if (!IsOid(v.text)) {
-          return Cat(Quote(v.text), " is not an OID (digits and dots, no leading zeros, at most 64 "
-                                             "characters)");
+          return Cat(Quote(v.text),
+                     " is not an OID (digits and dots, no leading zeros, at most 64 "
+                     "characters)");
         }
         break;
       case ValueType::kOidUrn:
@@ -261,7 +265,7 @@ class Validator {
       case ValueType::kCxLocal:
         if (!validation::IsLocalCx(v.text)) {
           return Cat(Quote(v.text),
-                              " is not a CX value with an IdNumber and an assigning authority (IdNumber^^^&OID&ISO)");
+                     " is not a CX value with an IdNumber and an assigning authority (IdNumber^^^&OID&ISO)");
         }
         break;
       case ValueType::kSha1:
@@ -294,8 +298,8 @@ class Validator {
       case ValueType::kAssociationType:
         if (!IsIti42AssociationType(v.text)) {
           return Cat(Quote(v.text),
-                              " is not an association type allowed in ITI-42 (full URN of HasMember, RPLC, APND, "
-                              "XFRM, XFRM_RPLC, signs or IsSnapshotOf)");
+                     " is not an association type allowed in ITI-42 (full URN of HasMember, RPLC, APND, "
+                     "XFRM, XFRM_RPLC, signs or IsSnapshotOf)");
         }
         break;
       default:
@@ -311,8 +315,8 @@ class Validator {
     if (c.display_name().empty()) missing.push_back("display name (Name)");
     std::string problem;
     if (!missing.empty()) {
-      problem = Cat(c.code().empty() ? std::string("value") : Quote(c.code()), " lacks its ",
-                             Join(missing, ", "), " (TF-3 4.2.3.1.2)");
+      problem = Cat(c.code().empty() ? std::string("value") : Quote(c.code()), " lacks its ", Join(missing, ", "),
+                    " (TF-3 4.2.3.1.2)");
     }
     if (StartsWith(c.id(), kUuidPrefix) && !IsUuidUrn(c.id())) {
       problem += Cat(problem.empty() ? "" : "; ", "classification id ", Quote(c.id()), " is not an RFC 4122 UUID");
@@ -329,8 +333,7 @@ class Validator {
       if (length > options_.max_slot_value_length) {
         Add(kMetadataError, location,
             Cat(label, ": ", rule.attribute, " slot ", slot, " has a value of ", length,
-                         " characters; slot values are limited to ", options_.max_slot_value_length,
-                         " (TF-3 4.2.3.1.1)"));
+                " characters; slot values are limited to ", options_.max_slot_value_length, " (TF-3 4.2.3.1.1)"));
       }
     };
     if (rule.encoding == Encoding::kSlot && !v.has_integer) check(rule.attribute, v.text);
@@ -353,15 +356,14 @@ class Validator {
       } else if (!names.insert(slot.name()).second) {
         Add(kMetadataError, location,
             Cat(label, ": Slot ", Quote(slot.name()),
-                         " appears twice; slot names must be unique within an object (TF-3 4.2.3.1.6)"));
+                " appears twice; slot names must be unique within an object (TF-3 4.2.3.1.6)"));
       }
       for (const std::string& value : slot.values()) {
         const size_t length = Utf8Length(value);
         if (length > options_.max_slot_value_length) {
           Add(kMetadataError, location,
               Cat(label, ": Slot ", Quote(slot.name()), " has a value of ", length,
-                           " characters; slot values are limited to ", options_.max_slot_value_length,
-                           " (TF-3 4.2.3.1.1)"));
+                  " characters; slot values are limited to ", options_.max_slot_value_length, " (TF-3 4.2.3.1.1)"));
         }
       }
     }
@@ -375,7 +377,7 @@ class Validator {
     if (n != 1) {
       Add(kMetadataError, "",
           Cat("the submission contains ", n,
-                       " SubmissionSets; exactly one SubmissionSet is required (ITI TF-2 3.42.4.1.3)"));
+              " SubmissionSets; exactly one SubmissionSet is required (ITI TF-2 3.42.4.1.3)"));
     }
   }
 
@@ -388,8 +390,8 @@ class Validator {
       if (!start.empty() && !stop.empty() && start > stop) {
         Add(kMetadataError, e.header().entry_uuid(),
             Cat(Label("DocumentEntry", e.header().entry_uuid(), i), ": serviceStartTime ",
-                         Quote(e.service_start_time()), " is after serviceStopTime ", Quote(e.service_stop_time()),
-                         " (TF-3 4.2.3.2.19)"));
+                Quote(e.service_start_time()), " is after serviceStopTime ", Quote(e.service_stop_time()),
+                " (TF-3 4.2.3.2.19)"));
       }
     }
   }
@@ -404,7 +406,7 @@ class Validator {
       if (!inserted) {
         Add(kDuplicateUniqueIdInMessage, id,
             Cat(label, ": uniqueId ", Quote(unique_id), " is also used by ", it->second,
-                         " in this submission; each object needs its own uniqueId"));
+                " in this submission; each object needs its own uniqueId"));
       }
     };
     for (int i = 0; i < submission_.submission_sets_size(); ++i) {
@@ -430,9 +432,8 @@ class Validator {
     auto check = [&](const std::string& patient_id, std::string_view type, const std::string& id, int index) {
       if (patient_id.empty() || patient_id == expected) return;
       Add(kPatientIdDoesNotMatch, id,
-          Cat(Label(type, id, index), ": patientId ", Quote(patient_id),
-                       " differs from the SubmissionSet patientId ", Quote(expected),
-                       "; all objects of a submission must belong to the same patient"));
+          Cat(Label(type, id, index), ": patientId ", Quote(patient_id), " differs from the SubmissionSet patientId ",
+              Quote(expected), "; all objects of a submission must belong to the same patient"));
     };
     for (int i = 0; i < submission_.document_entries_size(); ++i) {
       const DocumentEntry& e = submission_.document_entries(i);
@@ -457,8 +458,8 @@ class Validator {
         resolved = false;
         Add(kUnresolvedReference, id,
             Cat(label, ": ", end, " ", Quote(*value),
-                         " is a symbolic id that names no object of this submission; use the id of a submitted "
-                         "object or the urn:uuid: of a registered one"));
+                " is a symbolic id that names no object of this submission; use the id of a submitted "
+                "object or the urn:uuid: of a registered one"));
       }
       if (!resolved || a.source().empty() || a.target().empty()) continue;
       if (a.type() == vocab::kHasMember) {
@@ -474,8 +475,9 @@ class Validator {
     const std::string& id = a.header().entry_uuid();
     if (a.documentation_size() > 0) {
       Add(kMetadataError, id,
-          Cat(label, ": a HasMember association must not carry the association documentation "
-                              "classification (TF-3 4.2.2)"));
+          Cat(label,
+              ": a HasMember association must not carry the association documentation "
+              "classification (TF-3 4.2.2)"));
     }
     const Kind source = KindOf(a.source());
     const Kind target = KindOf(a.target());
@@ -484,7 +486,7 @@ class Validator {
       if (target == Kind::kDocumentEntry && status.empty()) {
         Add(kMetadataError, id,
             Cat(label, ": HasMember from the SubmissionSet to DocumentEntry ", Quote(a.target()),
-                         " lacks the SubmissionSetStatus slot (Original or Reference) (TF-3 4.2.2.1.1)"));
+                " lacks the SubmissionSetStatus slot (Original or Reference) (TF-3 4.2.2.1.1)"));
       }
       // On SS->Folder and SS->(Folder membership) the slot is neither required nor forbidden
       // (TF-3 4.2.2.1.2, 4.2.2.1.4) and several SDKs send Original on every HasMember:
@@ -492,13 +494,13 @@ class Validator {
       if (status == kOriginal && target == Kind::kNone) {
         Add(kMetadataError, id,
             Cat(label, ": SubmissionSetStatus is Original but targetObject ", Quote(a.target()),
-                         " is not a DocumentEntry of this submission; use Reference for a registered "
-                         "DocumentEntry (TF-3 4.2.2.1.1)"));
+                " is not a DocumentEntry of this submission; use Reference for a registered "
+                "DocumentEntry (TF-3 4.2.2.1.1)"));
       }
       if (status == kReference && target == Kind::kDocumentEntry) {
         Add(kMetadataError, id,
             Cat(label, ": SubmissionSetStatus is Reference but DocumentEntry ", Quote(a.target()),
-                         " is submitted in this message; use Original (TF-3 4.2.2.1.1)"));
+                " is submitted in this message; use Original (TF-3 4.2.2.1.1)"));
       }
       if (target == Kind::kSubmissionSet) {
         Add(kMetadataError, id,
@@ -511,20 +513,20 @@ class Validator {
       if (target != Kind::kDocumentEntry && target != Kind::kNone) {
         Add(kMetadataError, id,
             Cat(label, ": HasMember from Folder ", Quote(a.source()), " must target a DocumentEntry, not ",
-                         KindName(target), " ", Quote(a.target()), " (TF-3 4.2.2.1.2)"));
+                KindName(target), " ", Quote(a.target()), " (TF-3 4.2.2.1.2)"));
         return;
       }
       if (id.empty() || submission_set_members_.count(id) == 0) {
         Add(kMetadataError, id,
             Cat(label, ": Folder membership of ", Quote(a.target()), " in Folder ", Quote(a.source()),
-                         " must be accompanied by a HasMember association from the SubmissionSet to this "
-                         "association (TF-3 4.2.2.1.3)"));
+                " must be accompanied by a HasMember association from the SubmissionSet to this "
+                "association (TF-3 4.2.2.1.3)"));
       }
       return;
     }
     Add(kMetadataError, id,
         Cat(label, ": HasMember source ", Quote(a.source()), " is a ", KindName(source),
-                     "; it must be the SubmissionSet or a Folder (TF-3 4.2.2.1)"));
+            "; it must be the SubmissionSet or a Folder (TF-3 4.2.2.1)"));
   }
 
   // R10, R11 (the part decidable without the registry).
@@ -534,18 +536,18 @@ class Validator {
     if (KindOf(a.source()) != Kind::kDocumentEntry) {
       Add(kUnresolvedReference, id,
           Cat(label, ": sourceObject ", Quote(a.source()), " of the ", type,
-                       " association must be a DocumentEntry submitted in this message (ITI TF-2 3.42.4.1.3)"));
+              " association must be a DocumentEntry submitted in this message (ITI TF-2 3.42.4.1.3)"));
     }
     const Kind target = KindOf(a.target());
     if (TargetMustBeRegistered(a.type()) && target != Kind::kNone) {
       Add(kUnresolvedReference, id,
           Cat(label, ": targetObject ", Quote(a.target()), " of the ", type,
-                       " association must be a DocumentEntry already in the registry, not an object of this "
-                       "submission (ITI TF-2 3.42.4.1.3)"));
+              " association must be a DocumentEntry already in the registry, not an object of this "
+              "submission (ITI TF-2 3.42.4.1.3)"));
     } else if (target != Kind::kNone && target != Kind::kDocumentEntry) {
       Add(kUnresolvedReference, id,
-          Cat(label, ": targetObject ", Quote(a.target()), " of the ", type,
-                       " association is a ", KindName(target), "; it must be a DocumentEntry"));
+          Cat(label, ": targetObject ", Quote(a.target()), " of the ", type, " association is a ", KindName(target),
+              "; it must be a DocumentEntry"));
     }
   }
 
@@ -557,16 +559,16 @@ class Validator {
       if (id.empty() || submission_set_members_.count(id) > 0) continue;
       Add(kMetadataError, id,
           Cat(Label("DocumentEntry", id, i),
-                       " is not a member of the SubmissionSet; add a HasMember association from the "
-                       "SubmissionSet with SubmissionSetStatus Original (TF-3 4.2.2.1.1)"));
+              " is not a member of the SubmissionSet; add a HasMember association from the "
+              "SubmissionSet with SubmissionSetStatus Original (TF-3 4.2.2.1.1)"));
     }
     for (int i = 0; i < submission_.folders_size(); ++i) {
       const std::string& id = submission_.folders(i).header().entry_uuid();
       if (id.empty() || submission_set_members_.count(id) > 0) continue;
       Add(kMetadataError, id,
           Cat(Label("Folder", id, i),
-                       " is not a member of the SubmissionSet; add a HasMember association from the "
-                       "SubmissionSet to it (TF-3 4.2.2.1.2)"));
+              " is not a member of the SubmissionSet; add a HasMember association from the "
+              "SubmissionSet to it (TF-3 4.2.2.1.2)"));
     }
   }
 
@@ -575,8 +577,9 @@ class Validator {
     for (const std::string& ref : submission_.object_refs()) {
       if (!IsUuidUrn(ref)) {
         Add(kMetadataError, ref,
-            Cat("ObjectRef ", Quote(ref), " is not a urn:uuid: id; an ObjectRef must name a registered "
-                         "object (TF-3 4.2.3.1.5)"));
+            Cat("ObjectRef ", Quote(ref),
+                " is not a urn:uuid: id; an ObjectRef must name a registered "
+                "object (TF-3 4.2.3.1.5)"));
       }
     }
   }

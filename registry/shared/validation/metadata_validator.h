@@ -51,7 +51,6 @@ bool IsUuidUrn(std::string_view v);      // urn:uuid: + RFC 4122 text (upper-cas
 bool IsCxPatientId(std::string_view v);  // IdNumber^^^&OID&ISO, components 2,3 empty, HD.1 empty
 bool IsSha1Hex(std::string_view v);      // 40 hex chars
 
-
 }  // namespace xds
 
 #endif  // XDS_REGISTRY_SHARED_VALIDATION_METADATA_VALIDATOR_H_

@@ -18,9 +18,7 @@ Values Texts(const google::protobuf::RepeatedPtrField<std::string>& list) {
   return out;
 }
 
-bool IsCodePresent(const Code& c) {
-  return !c.code().empty() || !c.scheme().empty() || !c.display_name().empty();
-}
+bool IsCodePresent(const Code& c) { return !c.code().empty() || !c.scheme().empty() || !c.display_name().empty(); }
 
 Values CodeValue(const Code& c) {
   if (!IsCodePresent(c)) return {};
@@ -65,14 +63,22 @@ Values Status(AvailabilityStatus status) {
 // Attributes that live in ObjectHeader, the same for DocumentEntry, SubmissionSet and Folder.
 template <typename T>
 void AddHeaderAccessors(AccessorMap<T>* map) {
-  map->emplace("entryUUID", +[](const T& o) { return Text(o.header().entry_uuid()); });
-  map->emplace("availabilityStatus", +[](const T& o) { return Status(o.header().status()); });
-  map->emplace("comments", +[](const T& o) { return Text(o.header().comments()); });
-  map->emplace("homeCommunityId", +[](const T& o) { return Text(o.header().home()); });
-  map->emplace("title", +[](const T& o) { return Text(o.header().title()); });
-  map->emplace("patientId", +[](const T& o) { return Text(o.patient_id()); });
-  map->emplace("uniqueId", +[](const T& o) { return Text(o.unique_id()); });
-  map->emplace("limitedMetadata", +[](const T& o) { return Flag(o.limited_metadata()); });
+  map->emplace(
+      "entryUUID", +[](const T& o) { return Text(o.header().entry_uuid()); });
+  map->emplace(
+      "availabilityStatus", +[](const T& o) { return Status(o.header().status()); });
+  map->emplace(
+      "comments", +[](const T& o) { return Text(o.header().comments()); });
+  map->emplace(
+      "homeCommunityId", +[](const T& o) { return Text(o.header().home()); });
+  map->emplace(
+      "title", +[](const T& o) { return Text(o.header().title()); });
+  map->emplace(
+      "patientId", +[](const T& o) { return Text(o.patient_id()); });
+  map->emplace(
+      "uniqueId", +[](const T& o) { return Text(o.unique_id()); });
+  map->emplace(
+      "limitedMetadata", +[](const T& o) { return Flag(o.limited_metadata()); });
 }
 
 }  // namespace
@@ -88,17 +94,19 @@ const AccessorMap<DocumentEntry>& DocumentEntryAccessors() {
         {"eventCodeList", +[](const E& e) { return CodeValues(e.event_codes()); }},
         {"formatCode", +[](const E& e) { return CodeValue(e.format_code()); }},
         {"hash", +[](const E& e) { return Text(e.hash()); }},
-        {"healthcareFacilityTypeCode",
-         +[](const E& e) { return CodeValue(e.healthcare_facility_type_code()); }},
+        {"healthcareFacilityTypeCode", +[](const E& e) { return CodeValue(e.healthcare_facility_type_code()); }},
         {"languageCode", +[](const E& e) { return Text(e.language_code()); }},
         {"legalAuthenticator", +[](const E& e) { return Text(e.legal_authenticator()); }},
         {"mimeType", +[](const E& e) { return Text(e.mime_type()); }},
         {"objectType",
          +[](const E& e) -> Values {
            switch (e.type()) {
-             case STABLE: return {FieldValue{"Stable"}};
-             case ON_DEMAND: return {FieldValue{"OnDemand"}};
-             default: return {};
+             case STABLE:
+               return {FieldValue{"Stable"}};
+             case ON_DEMAND:
+               return {FieldValue{"OnDemand"}};
+             default:
+               return {};
            }
          }},
         {"practiceSettingCode", +[](const E& e) { return CodeValue(e.practice_setting_code()); }},

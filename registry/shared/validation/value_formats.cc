@@ -89,9 +89,7 @@ bool IsMimeType(std::string_view v) {
   return parts.size() == 2 && IsToken(parts[0]) && IsToken(parts[1]);
 }
 
-bool IsOidUrn(std::string_view v) {
-  return StartsWith(v, "urn:oid:") && IsOid(v.substr(8));
-}
+bool IsOidUrn(std::string_view v) { return StartsWith(v, "urn:oid:") && IsOid(v.substr(8)); }
 
 size_t Utf8Length(std::string_view v) {
   size_t n = 0;
