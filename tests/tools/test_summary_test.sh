@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ./xds test must exit non-zero whenever anything failed: a test case, the sanitizer fuzz
-# run (counted as one test) or bazel itself; reports of targets gone from the tree are not
+# ./xds test must exit non-zero whenever anything failed: a test case, a check run outside
+# bazel (fuzzing, formatting; each counted as one test) or bazel itself; reports of targets gone from the tree are not
 # counted again.
 set -uo pipefail
 summary="$(pwd)/tools/test_summary.py"
@@ -26,15 +26,15 @@ expect() {  # expect RC LINE ARGS...
 
 report pkg/ok pass
 printf '//pkg:ok\n//pkg:bad\n' >"$TEST_TMPDIR/targets"
-expect 0 "2 passed, 0 failed" 0 0 --targets "$TEST_TMPDIR/targets"   # the fuzz run counts as one
-expect 1 "1 passed, 1 failed" 0 1 --targets "$TEST_TMPDIR/targets"   # the fuzz run failed
-expect 1 "2 passed, 1 failed" 3 0 --targets "$TEST_TMPDIR/targets"   # bazel failed, no failing case
+expect 0 "2 passed, 0 failed" 0 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"   # a check run outside bazel counts as one
+expect 1 "1 passed, 1 failed" 0 --check "fuzz=1" --targets "$TEST_TMPDIR/targets"   # a check outside bazel failed
+expect 1 "2 passed, 1 failed" 3 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"   # bazel failed, no failing case
 report pkg/bad fail
-expect 1 "2 passed, 1 failed" 3 0 --targets "$TEST_TMPDIR/targets"
+expect 1 "2 passed, 1 failed" 3 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"
 report old/moved pass  # a report left behind by a target that no longer exists
-expect 1 "2 passed, 1 failed" 3 0 --targets "$TEST_TMPDIR/targets"
+expect 1 "2 passed, 1 failed" 3 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"
 rm -r "$logs/pkg/bad"
-expect 0 "2 passed, 0 failed" 0 0 --targets "$TEST_TMPDIR/targets"
+expect 0 "2 passed, 0 failed" 0 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"
 
 [ "$fails" -eq 0 ] && echo "all summary cases passed"
 exit "$fails"
