@@ -9,8 +9,11 @@ reports of tests that no longer exist (a moved or deleted target) stay in bazel-
 and would otherwise be counted again."""
 import argparse
 import pathlib
+import re
 import sys
 import xml.etree.ElementTree as ET
+
+RUN = re.compile(r"^(run|shard)_\d+_of_(\d+)$")
 
 parser = argparse.ArgumentParser()
 parser.add_argument("testlogs", nargs="?", default="bazel-testlogs")
@@ -25,9 +28,26 @@ if args.targets:
     for label in pathlib.Path(args.targets).read_text().split():
         package, _, name = label.lstrip("/").partition(":")
         dirs.append(root / package / name)
-    reports = sorted(r for d in dirs for r in d.rglob("test.xml"))
 else:
-    reports = sorted(root.rglob("test.xml"))
+    dirs = sorted({r.parent for r in root.rglob("test.xml")})
+    dirs = [d.parent if RUN.match(d.name) else d for d in dirs]
+
+
+def latest_reports(target_dir):
+    """The reports of the target's last run. Bazel writes test.xml directly for a single run
+    and under run_i_of_n/ or shard_i_of_n/ for several; the other layout's files stay behind
+    from an earlier invocation. Reports are grouped by layout and the newest group wins."""
+    groups = {}
+    for report in target_dir.rglob("test.xml"):
+        parts = report.relative_to(target_dir).parts[:-1]
+        layout = tuple(RUN.sub(r"\1_of_\2", p) for p in parts if RUN.match(p))
+        groups.setdefault(layout, []).append(report)
+    if not groups:
+        return []
+    return max(groups.values(), key=lambda rs: max(r.stat().st_mtime for r in rs))
+
+
+reports = sorted(r for d in sorted(set(dirs)) for r in latest_reports(d))
 
 passed = failed = 0
 for report in reports:

@@ -35,6 +35,15 @@ report old/moved pass  # a report left behind by a target that no longer exists
 expect 1 "2 passed, 1 failed" 3 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"
 rm -r "$logs/pkg/bad"
 expect 0 "2 passed, 0 failed" 0 --check "fuzz=0" --targets "$TEST_TMPDIR/targets"
+# An earlier --runs_per_test invocation left run_i_of_n/ reports, one failing; this run's
+# single report is newer and alone counts. And the other way round.
+report pkg/bad/run_1_of_2 fail
+report pkg/bad/run_2_of_2 pass
+touch -d "1 hour ago" "$logs"/pkg/bad/run_*/test.xml
+report pkg/bad pass
+expect 0 "2 passed, 0 failed" 0 --targets "$TEST_TMPDIR/targets"
+touch -d "2 hours ago" "$logs/pkg/bad/test.xml"
+expect 1 "2 passed, 1 failed" 0 --targets "$TEST_TMPDIR/targets"
 
 [ "$fails" -eq 0 ] && echo "all summary cases passed"
 exit "$fails"
