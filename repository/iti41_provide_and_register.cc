@@ -23,6 +23,15 @@ bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view
 // The registry query answers in chunks this size, to keep each GetDocuments bounded.
 constexpr size_t kResolveChunk = 100;
 
+// "documents a, b, c" for the log, the first few of a submission's uniqueIds.
+std::string DocumentsForLog(const std::vector<std::string>& unique_ids) {
+  constexpr size_t kShown = 10;
+  std::string out = unique_ids.size() == 1 ? "document " : "documents ";
+  for (size_t i = 0; i < unique_ids.size() && i < kShown; ++i) absl::StrAppend(&out, i ? ", " : "", unique_ids[i]);
+  if (unique_ids.size() > kShown) absl::StrAppend(&out, " and ", unique_ids.size() - kShown, " more");
+  return out;
+}
+
 }  // namespace
 
 ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body, const mime::Multipart& multipart) {
@@ -116,7 +125,8 @@ ProvideAndRegisterService::~ProvideAndRegisterService() {
   reconciler_.join();
 }
 
-RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegisterRequest request) {
+RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegisterRequest request,
+                                                               CallOutcome& outcome) {
   std::vector<RegistryError> errors = std::move(request.errors);
   Submission& submission = request.submission;
 
@@ -163,6 +173,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     if (metadata_ok && !uid.empty()) {  // P7
       auto existing = store_->Find(uid);
       if (!existing.ok()) {
+        outcome.Fail("XDSRepositoryError", absl::StrCat("document ", uid, ": find: ", existing.status().ToString()));
         errors.push_back(MakeError("XDSRepositoryError", "The repository could not read its document index", uid));
       } else if (*existing && (*existing)->committed && (*existing)->hash != sha1) {
         errors.push_back(
@@ -201,19 +212,31 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     if (!result.ok()) {
       store_->Abort(staged).IgnoreError();
       const std::string& uid = c.entry->unique_id();
-      std::string message(result.status().message());
+      // A concurrent submission won the race the P7 check lost: the same answers as P7.
       switch (result.status().code()) {
         case absl::StatusCode::kAlreadyExists:
-          return FailureResponse({MakeError(
-              absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize", message, uid)});
-        case absl::StatusCode::kFailedPrecondition:
-          return FailureResponse({MakeError("XDSRepositoryBusy", message, uid)});
-        case absl::StatusCode::kResourceExhausted:
-          return FailureResponse({MakeError("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
-        default:
+          if (absl::StartsWith(result.status().message(), "hash")) {
+            return FailureResponse(
+                {MakeError("XDSNonIdenticalHash", absl::StrCat(uid, " is already stored with another hash"), uid)});
+          }
           return FailureResponse(
-              {MakeError("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
+              {MakeError("XDSNonIdenticalSize", absl::StrCat(uid, " is already stored with another size"), uid)});
+        case absl::StatusCode::kFailedPrecondition:
+          return FailureResponse({MakeError(
+              "XDSRepositoryBusy", absl::StrCat(uid, " is part of another submission still in progress"), uid)});
+        default:
+          break;
       }
+      // I/O or SQLite: the status names files and SQL, for the log only.
+      std::string detail = absl::StrCat("document ", uid, ": stage: ", result.status().ToString());
+      if (result.status().code() == absl::StatusCode::kResourceExhausted) {
+        outcome.Fail("XDSRepositoryOutOfResources", detail);
+        return FailureResponse({MakeError("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
+      }
+      outcome.Fail("XDSRepositoryError", detail);
+      return FailureResponse({MakeError(
+          "XDSRepositoryError",
+          absl::StrCat("Document ", uid, " could not be stored in the repository; nothing was stored"), uid)});
     }
     if (!result->already_committed) staged.push_back(c.entry->unique_id());
   }
@@ -221,6 +244,8 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
 
   // P10 / P11.
   auto registered = registry_->Register(submission);
+  std::vector<std::string> submitted;
+  for (const Checked& c : checked) submitted.push_back(c.entry->unique_id());
   if (registered.ok() && registered->status() == SUCCESS) {
     if (options_.test_pause_after_register > absl::ZeroDuration()) absl::SleepFor(options_.test_pause_after_register);
     if (!store_->Commit(staged).ok()) Reconcile(staged);  // the registry has them: commit later
@@ -235,11 +260,14 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     }
     return response;
   }
+  // The registry's status names its address and gRPC's reasons: for the log only.
+  std::string detail = absl::StrCat("ITI-42 for ", DocumentsForLog(submitted), ": ", registered.status().ToString());
   if (registered.status().code() == absl::StatusCode::kUnavailable) {  // never reached the registry
-    store_->Abort(staged).IgnoreError();
-    return FailureResponse(
-        {MakeError("XDSRegistryNotAvailable",
-                   absl::StrCat("The document registry could not be reached: ", registered.status().message()))});
+    absl::Status aborted = store_->Abort(staged);
+    if (!aborted.ok()) absl::StrAppend(&detail, "; abort (cleaned up at start-up): ", aborted.ToString());
+    outcome.Fail("XDSRegistryNotAvailable", detail);
+    return FailureResponse({MakeError("XDSRegistryNotAvailable",
+                                      "The document registry could not be reached; the documents were not stored")});
   }
   // Deadline or another transport error: the registry may have registered. Ask it.
   std::vector<std::string> undecided = Resolve(staged);
@@ -250,11 +278,16 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       all_committed = all_committed && found.ok() && found->has_value();
     }
     if (all_committed && !staged.empty()) return SuccessResponse();  // registered after all
-  } else {
-    Reconcile(undecided);
+    outcome.Fail("XDSRegistryNotAvailable", detail);
+    return FailureResponse(
+        {MakeError("XDSRegistryNotAvailable", "The document registry did not answer; the documents were not stored")});
   }
-  return FailureResponse({MakeError("XDSRegistryNotAvailable", absl::StrCat("The document registry did not answer: ",
-                                                                            registered.status().message()))});
+  Reconcile(undecided);
+  absl::StrAppend(&detail, "; ", undecided.size(), " document(s) pending until the registry answers");
+  outcome.Fail("XDSRegistryNotAvailable", detail);
+  return FailureResponse({MakeError("XDSRegistryNotAvailable",
+                                    "The document registry did not answer in time; whether the documents were "
+                                    "registered is not known yet (query the registry before resubmitting)")});
 }
 
 std::vector<std::string> ProvideAndRegisterService::Resolve(const std::vector<std::string>& unique_ids) {

@@ -26,8 +26,8 @@ std::string ChildText(const pugi::xml_node& parent, const char* local) {
 
 }  // namespace
 
-RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store,
-                                   const RetrieveOptions& options) {
+RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store, const RetrieveOptions& options,
+                                   CallOutcome& outcome) {
   RetrieveResult result;
   RegistryResponse& response = result.response;
   if (ebrim::xml::LocalName(request) != "RetrieveDocumentSetRequest" ||
@@ -64,6 +64,7 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
     }
     auto found = store->Lookup(uid);
     if (!found.ok()) {
+      outcome.Fail("XDSRepositoryError", absl::StrCat("document ", uid, ": lookup: ", found.status().ToString()));
       *response.add_errors() = Error("XDSRepositoryError", "The repository could not read its document index", uid);
       continue;
     }
@@ -74,8 +75,10 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
     }
     auto content = store->Read(**found);
     if (!content.ok()) {
+      // The status names the file; the client learns only that this document failed.
+      outcome.Fail("XDSRepositoryError", absl::StrCat("document ", uid, ": read: ", content.status().ToString()));
       *response.add_errors() = Error(
-          "XDSRepositoryError", absl::StrCat("Document ", uid, " cannot be read: ", content.status().message()), uid);
+          "XDSRepositoryError", absl::StrCat("Document ", uid, " could not be read from the repository's store"), uid);
       continue;
     }
     RetrievedDocument document;
