@@ -10,6 +10,7 @@
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/ebrim/xml_util.h"
 #include "registry/shared/mime/base64.h"
+#include "registry/shared/model/errors.h"
 #include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
@@ -38,20 +39,20 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
   ProvideAndRegisterRequest out;
   if (!IsElement(body, vocab::kXdsNs, "ProvideAndRegisterDocumentSetRequest")) {
     out.errors.push_back(
-        MakeError("XDSRepositoryMetadataError",
+        MakeError(err::kRepositoryMetadataError,
                   "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
     return out;
   }
   pugi::xml_node submit = ebrim::xml::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
   if (!submit) {
-    out.errors.push_back(MakeError("XDSRepositoryMetadataError",
+    out.errors.push_back(MakeError(err::kRepositoryMetadataError,
                                    "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(submit);
     out.submission = std::move(parsed.submission);
     for (RegistryError& e : parsed.errors) {
       // The repository found these, so they carry the repository's code (TF-3 Table 4.2.4.1-2).
-      if (e.code() == "XDSRegistryMetadataError") e.set_code("XDSRepositoryMetadataError");
+      if (HasCode(e, err::kRegistryMetadataError)) e.set_code(err::kRepositoryMetadataError.name);
       out.errors.push_back(std::move(e));
     }
   }
@@ -61,12 +62,12 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     if (!IsElement(document, vocab::kXdsNs, "Document")) continue;
     std::string id = std::string(absl::StripAsciiWhitespace(document.attribute("id").value()));
     if (id.empty()) {
-      out.errors.push_back(MakeError("XDSRepositoryMetadataError", "An xds:Document has no id attribute"));
+      out.errors.push_back(MakeError(err::kRepositoryMetadataError, "An xds:Document has no id attribute"));
       continue;
     }
     if (out.documents.count(id) || out.unusable_documents.count(id)) {
       out.errors.push_back(
-          MakeError("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
+          MakeError(err::kRepositoryMetadataError, absl::StrCat("Two xds:Document elements have the id ", id)));
       out.documents.erase(id);
       out.unusable_documents.insert(id);
       continue;
@@ -80,7 +81,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
       const mime::Part* part = multipart.parts.empty() ? nullptr : mime::FindByCid(multipart, href);
       if (part == nullptr) {
         out.errors.push_back(MakeError(
-            "XDSMissingDocument",
+            err::kMissingDocument,
             absl::StrCat("xds:Document ", id, " refers to ", href, ", which is not a part of this message"), id));
         out.unusable_documents.insert(id);
         continue;
@@ -92,7 +93,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     auto decoded = DecodeBase64(document.child_value());
     if (!decoded.ok()) {
       out.errors.push_back(
-          MakeError("XDSRepositoryMetadataError",
+          MakeError(err::kRepositoryMetadataError,
                     absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()), id));
       out.unusable_documents.insert(id);
       continue;
@@ -104,7 +105,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
   for (size_t i = 0; i < multipart.parts.size(); ++i) {
     if (i == multipart.root_index || referenced_parts.count(&multipart.parts[i])) continue;
     out.errors.push_back(MakeError(
-        "XDSMissingDocumentMetadata",
+        err::kMissingDocumentMetadata,
         absl::StrCat("MIME part <", multipart.parts[i].content_id, "> is not referenced by any xds:Document")));
   }
   return out;
@@ -142,13 +143,13 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     const std::string& uid = de.unique_id();
     entry_ids.insert(id);
     if (!uid.empty() && !unique_ids.insert(uid).second) {  // P5
-      errors.push_back(MakeError("XDSRepositoryDuplicateUniqueIdInMessage",
+      errors.push_back(MakeError(err::kRepositoryDuplicateUniqueIdInMessage,
                                  absl::StrCat("Two DocumentEntries have the uniqueId ", uid), uid));
     }
     auto document = request.documents.find(id);
     if (document == request.documents.end()) {  // P3
       if (!request.unusable_documents.count(id)) {
-        errors.push_back(MakeError("XDSMissingDocument",
+        errors.push_back(MakeError(err::kMissingDocument,
                                    absl::StrCat("DocumentEntry ", id, " (uniqueId ", uid, ") has no xds:Document"),
                                    uid));
       }
@@ -159,12 +160,12 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     bool metadata_ok = true;
     if (!de.hash().empty() && !absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(de.hash()), sha1)) {  // P2
       errors.push_back(MakeError(
-          "XDSRepositoryMetadataError",
+          err::kRepositoryMetadataError,
           absl::StrCat("DocumentEntry ", id, " hash ", de.hash(), " does not match the document's SHA-1 ", sha1), uid));
       metadata_ok = false;
     }
     if (de.has_size() && de.size() != static_cast<int64_t>(content.size())) {
-      errors.push_back(MakeError("XDSRepositoryMetadataError",
+      errors.push_back(MakeError(err::kRepositoryMetadataError,
                                  absl::StrCat("DocumentEntry ", id, " size ", de.size(),
                                               " does not match the document's ", content.size(), " octets"),
                                  uid));
@@ -173,17 +174,18 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     if (metadata_ok && !uid.empty()) {  // P7
       auto existing = store_->Find(uid);
       if (!existing.ok()) {
-        outcome.Fail("XDSRepositoryError", absl::StrCat("document ", uid, ": find: ", existing.status().ToString()));
-        errors.push_back(MakeError("XDSRepositoryError", "The repository could not read its document index", uid));
+        outcome.Fail(err::kRepositoryError.name,
+                     absl::StrCat("document ", uid, ": find: ", existing.status().ToString()));
+        errors.push_back(MakeError(err::kRepositoryError, "The repository could not read its document index", uid));
       } else if (*existing && (*existing)->committed && (*existing)->hash != sha1) {
         errors.push_back(
-            MakeError("XDSNonIdenticalHash", absl::StrCat(uid, " is already stored with another hash"), uid));
+            MakeError(err::kNonIdenticalHash, absl::StrCat(uid, " is already stored with another hash"), uid));
       } else if (*existing && (*existing)->committed && (*existing)->size != static_cast<int64_t>(content.size())) {
         errors.push_back(
-            MakeError("XDSNonIdenticalSize", absl::StrCat(uid, " is already stored with another size"), uid));
+            MakeError(err::kNonIdenticalSize, absl::StrCat(uid, " is already stored with another size"), uid));
       } else if (*existing && !(*existing)->committed) {
-        errors.push_back(
-            MakeError("XDSRepositoryBusy", absl::StrCat(uid, " is part of another submission still in progress"), uid));
+        errors.push_back(MakeError(err::kRepositoryBusy,
+                                   absl::StrCat(uid, " is part of another submission still in progress"), uid));
       }
     }
     checked.push_back({&de, content, std::move(sha1)});
@@ -191,7 +193,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   for (const auto& [id, content] : request.documents) {  // P4
     if (!entry_ids.count(id)) {
       errors.push_back(
-          MakeError("XDSMissingDocumentMetadata",
+          MakeError(err::kMissingDocumentMetadata,
                     absl::StrCat("xds:Document ", id, " has no DocumentEntry (ExtrinsicObject) with that id")));
     }
   }
@@ -217,25 +219,25 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
         case absl::StatusCode::kAlreadyExists:
           if (absl::StartsWith(result.status().message(), "hash")) {
             return FailureResponse(
-                {MakeError("XDSNonIdenticalHash", absl::StrCat(uid, " is already stored with another hash"), uid)});
+                {MakeError(err::kNonIdenticalHash, absl::StrCat(uid, " is already stored with another hash"), uid)});
           }
           return FailureResponse(
-              {MakeError("XDSNonIdenticalSize", absl::StrCat(uid, " is already stored with another size"), uid)});
+              {MakeError(err::kNonIdenticalSize, absl::StrCat(uid, " is already stored with another size"), uid)});
         case absl::StatusCode::kFailedPrecondition:
           return FailureResponse({MakeError(
-              "XDSRepositoryBusy", absl::StrCat(uid, " is part of another submission still in progress"), uid)});
+              err::kRepositoryBusy, absl::StrCat(uid, " is part of another submission still in progress"), uid)});
         default:
           break;
       }
       // I/O or SQLite: the status names files and SQL, for the log only.
       std::string detail = absl::StrCat("document ", uid, ": stage: ", result.status().ToString());
       if (result.status().code() == absl::StatusCode::kResourceExhausted) {
-        outcome.Fail("XDSRepositoryOutOfResources", detail);
-        return FailureResponse({MakeError("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
+        outcome.Fail(err::kRepositoryOutOfResources.name, detail);
+        return FailureResponse({MakeError(err::kRepositoryOutOfResources, "The repository's storage is full", uid)});
       }
-      outcome.Fail("XDSRepositoryError", detail);
+      outcome.Fail(err::kRepositoryError.name, detail);
       return FailureResponse({MakeError(
-          "XDSRepositoryError",
+          err::kRepositoryError,
           absl::StrCat("Document ", uid, " could not be stored in the repository; nothing was stored"), uid)});
     }
     if (!result->already_committed) staged.push_back(c.entry->unique_id());
@@ -256,7 +258,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     RegistryResponse response = std::move(*registered);
     response.set_status(FAILURE);
     if (response.errors_size() == 0) {
-      *response.add_errors() = MakeError("XDSRegistryError", "The registry refused the submission without saying why");
+      *response.add_errors() = MakeError(err::kRegistryError, "The registry refused the submission without saying why");
     }
     return response;
   }
@@ -265,8 +267,8 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   if (registered.status().code() == absl::StatusCode::kUnavailable) {  // never reached the registry
     absl::Status aborted = store_->Abort(staged);
     if (!aborted.ok()) absl::StrAppend(&detail, "; abort (cleaned up at start-up): ", aborted.ToString());
-    outcome.Fail("XDSRegistryNotAvailable", detail);
-    return FailureResponse({MakeError("XDSRegistryNotAvailable",
+    outcome.Fail(err::kRegistryNotAvailable.name, detail);
+    return FailureResponse({MakeError(err::kRegistryNotAvailable,
                                       "The document registry could not be reached; the documents were not stored")});
   }
   // Deadline or another transport error: the registry may have registered. Ask it.
@@ -278,14 +280,14 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       all_committed = all_committed && found.ok() && found->has_value();
     }
     if (all_committed && !staged.empty()) return SuccessResponse();  // registered after all
-    outcome.Fail("XDSRegistryNotAvailable", detail);
+    outcome.Fail(err::kRegistryNotAvailable.name, detail);
     return FailureResponse(
-        {MakeError("XDSRegistryNotAvailable", "The document registry did not answer; the documents were not stored")});
+        {MakeError(err::kRegistryNotAvailable, "The document registry did not answer; the documents were not stored")});
   }
   Reconcile(undecided);
   absl::StrAppend(&detail, "; ", undecided.size(), " document(s) pending until the registry answers");
-  outcome.Fail("XDSRegistryNotAvailable", detail);
-  return FailureResponse({MakeError("XDSRegistryNotAvailable",
+  outcome.Fail(err::kRegistryNotAvailable.name, detail);
+  return FailureResponse({MakeError(err::kRegistryNotAvailable,
                                     "The document registry did not answer in time; whether the documents were "
                                     "registered is not known yet (query the registry before resubmitting)")});
 }
