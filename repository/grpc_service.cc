@@ -2,19 +2,44 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace xds {
+namespace {
+
+CallContext ContextOf(const grpc::ServerContext* server_context) {
+  CallContext context;
+  context.transport = CallContext::Transport::kGrpc;
+  context.peer = server_context->peer();
+  return context;
+}
+
+}  // namespace
 
 grpc::Status RepositoryGrpcService::Retrieve(grpc::ServerContext* context, const RetrieveRequest* request,
                                              grpc::ServerWriter<DocumentChunk>* writer) {
   constexpr size_t kChunk = 1 << 20;
-  auto document = store_->Lookup(request->document_unique_id());
-  if (!document.ok()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the document store could not be read");
+  const CallContext call_context = ContextOf(context);
+  GatedCall call(*gate_, call_context, "Retrieve");
+  const std::string& uid = request->document_unique_id();
+  if (!call.admitted().ok()) {
+    call.outcome().Fail(absl::StatusCodeToString(call.admitted().code()), "");
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(call.admitted().message()));
+  }
+  auto document = store_->Lookup(uid);
+  if (!document.ok()) {
+    call.outcome().Fail("UNAVAILABLE", absl::StrCat("document ", uid, ": lookup: ", document.status().ToString()));
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the document store could not be read");
+  }
   if (!document->has_value()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "no document with uniqueId " + request->document_unique_id() + " in this repository");
+    call.outcome().Fail("NOT_FOUND", "");
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no document with uniqueId " + uid + " in this repository");
   }
   auto content = store_->Read(**document);
-  if (!content.ok()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the document could not be read");
+  if (!content.ok()) {
+    call.outcome().Fail("UNAVAILABLE", absl::StrCat("document ", uid, ": read: ", content.status().ToString()));
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the document could not be read");
+  }
   std::string_view data = (*content)->data();
   size_t offset = 0;
   do {

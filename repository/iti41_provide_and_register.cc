@@ -10,6 +10,7 @@
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/ebrim/xml_util.h"
 #include "registry/shared/mime/base64.h"
+#include "registry/shared/model/errors.h"
 #include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
@@ -23,26 +24,35 @@ bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view
 // The registry query answers in chunks this size, to keep each GetDocuments bounded.
 constexpr size_t kResolveChunk = 100;
 
+// "documents a, b, c" for the log, the first few of a submission's uniqueIds.
+std::string DocumentsForLog(const std::vector<std::string>& unique_ids) {
+  constexpr size_t kShown = 10;
+  std::string out = unique_ids.size() == 1 ? "document " : "documents ";
+  for (size_t i = 0; i < unique_ids.size() && i < kShown; ++i) absl::StrAppend(&out, i ? ", " : "", unique_ids[i]);
+  if (unique_ids.size() > kShown) absl::StrAppend(&out, " and ", unique_ids.size() - kShown, " more");
+  return out;
+}
+
 }  // namespace
 
 ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body, const mime::Multipart& multipart) {
   ProvideAndRegisterRequest out;
   if (!IsElement(body, vocab::kXdsNs, "ProvideAndRegisterDocumentSetRequest")) {
     out.errors.push_back(
-        MakeError("XDSRepositoryMetadataError",
+        MakeError(err::kRepositoryMetadataError,
                   "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
     return out;
   }
   pugi::xml_node submit = ebrim::xml::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
   if (!submit) {
-    out.errors.push_back(MakeError("XDSRepositoryMetadataError",
+    out.errors.push_back(MakeError(err::kRepositoryMetadataError,
                                    "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(submit);
     out.submission = std::move(parsed.submission);
     for (RegistryError& e : parsed.errors) {
       // The repository found these, so they carry the repository's code (TF-3 Table 4.2.4.1-2).
-      if (e.code() == "XDSRegistryMetadataError") e.set_code("XDSRepositoryMetadataError");
+      if (HasCode(e, err::kRegistryMetadataError)) e.set_code(err::kRepositoryMetadataError.name);
       out.errors.push_back(std::move(e));
     }
   }
@@ -52,12 +62,12 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     if (!IsElement(document, vocab::kXdsNs, "Document")) continue;
     std::string id = std::string(absl::StripAsciiWhitespace(document.attribute("id").value()));
     if (id.empty()) {
-      out.errors.push_back(MakeError("XDSRepositoryMetadataError", "An xds:Document has no id attribute"));
+      out.errors.push_back(MakeError(err::kRepositoryMetadataError, "An xds:Document has no id attribute"));
       continue;
     }
     if (out.documents.count(id) || out.unusable_documents.count(id)) {
       out.errors.push_back(
-          MakeError("XDSRepositoryMetadataError", absl::StrCat("Two xds:Document elements have the id ", id)));
+          MakeError(err::kRepositoryMetadataError, absl::StrCat("Two xds:Document elements have the id ", id)));
       out.documents.erase(id);
       out.unusable_documents.insert(id);
       continue;
@@ -71,7 +81,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
       const mime::Part* part = multipart.parts.empty() ? nullptr : mime::FindByCid(multipart, href);
       if (part == nullptr) {
         out.errors.push_back(MakeError(
-            "XDSMissingDocument",
+            err::kMissingDocument,
             absl::StrCat("xds:Document ", id, " refers to ", href, ", which is not a part of this message"), id));
         out.unusable_documents.insert(id);
         continue;
@@ -83,7 +93,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
     auto decoded = DecodeBase64(document.child_value());
     if (!decoded.ok()) {
       out.errors.push_back(
-          MakeError("XDSRepositoryMetadataError",
+          MakeError(err::kRepositoryMetadataError,
                     absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()), id));
       out.unusable_documents.insert(id);
       continue;
@@ -95,7 +105,7 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
   for (size_t i = 0; i < multipart.parts.size(); ++i) {
     if (i == multipart.root_index || referenced_parts.count(&multipart.parts[i])) continue;
     out.errors.push_back(MakeError(
-        "XDSMissingDocumentMetadata",
+        err::kMissingDocumentMetadata,
         absl::StrCat("MIME part <", multipart.parts[i].content_id, "> is not referenced by any xds:Document")));
   }
   return out;
@@ -116,7 +126,8 @@ ProvideAndRegisterService::~ProvideAndRegisterService() {
   reconciler_.join();
 }
 
-RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegisterRequest request) {
+RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegisterRequest request,
+                                                               CallOutcome& outcome) {
   std::vector<RegistryError> errors = std::move(request.errors);
   Submission& submission = request.submission;
 
@@ -132,13 +143,13 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     const std::string& uid = de.unique_id();
     entry_ids.insert(id);
     if (!uid.empty() && !unique_ids.insert(uid).second) {  // P5
-      errors.push_back(MakeError("XDSRepositoryDuplicateUniqueIdInMessage",
+      errors.push_back(MakeError(err::kRepositoryDuplicateUniqueIdInMessage,
                                  absl::StrCat("Two DocumentEntries have the uniqueId ", uid), uid));
     }
     auto document = request.documents.find(id);
     if (document == request.documents.end()) {  // P3
       if (!request.unusable_documents.count(id)) {
-        errors.push_back(MakeError("XDSMissingDocument",
+        errors.push_back(MakeError(err::kMissingDocument,
                                    absl::StrCat("DocumentEntry ", id, " (uniqueId ", uid, ") has no xds:Document"),
                                    uid));
       }
@@ -149,12 +160,12 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     bool metadata_ok = true;
     if (!de.hash().empty() && !absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(de.hash()), sha1)) {  // P2
       errors.push_back(MakeError(
-          "XDSRepositoryMetadataError",
+          err::kRepositoryMetadataError,
           absl::StrCat("DocumentEntry ", id, " hash ", de.hash(), " does not match the document's SHA-1 ", sha1), uid));
       metadata_ok = false;
     }
     if (de.has_size() && de.size() != static_cast<int64_t>(content.size())) {
-      errors.push_back(MakeError("XDSRepositoryMetadataError",
+      errors.push_back(MakeError(err::kRepositoryMetadataError,
                                  absl::StrCat("DocumentEntry ", id, " size ", de.size(),
                                               " does not match the document's ", content.size(), " octets"),
                                  uid));
@@ -163,16 +174,18 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     if (metadata_ok && !uid.empty()) {  // P7
       auto existing = store_->Find(uid);
       if (!existing.ok()) {
-        errors.push_back(MakeError("XDSRepositoryError", "The repository could not read its document index", uid));
+        outcome.Fail(err::kRepositoryError.name,
+                     absl::StrCat("document ", uid, ": find: ", existing.status().ToString()));
+        errors.push_back(MakeError(err::kRepositoryError, "The repository could not read its document index", uid));
       } else if (*existing && (*existing)->committed && (*existing)->hash != sha1) {
         errors.push_back(
-            MakeError("XDSNonIdenticalHash", absl::StrCat(uid, " is already stored with another hash"), uid));
+            MakeError(err::kNonIdenticalHash, absl::StrCat(uid, " is already stored with another hash"), uid));
       } else if (*existing && (*existing)->committed && (*existing)->size != static_cast<int64_t>(content.size())) {
         errors.push_back(
-            MakeError("XDSNonIdenticalSize", absl::StrCat(uid, " is already stored with another size"), uid));
+            MakeError(err::kNonIdenticalSize, absl::StrCat(uid, " is already stored with another size"), uid));
       } else if (*existing && !(*existing)->committed) {
-        errors.push_back(
-            MakeError("XDSRepositoryBusy", absl::StrCat(uid, " is part of another submission still in progress"), uid));
+        errors.push_back(MakeError(err::kRepositoryBusy,
+                                   absl::StrCat(uid, " is part of another submission still in progress"), uid));
       }
     }
     checked.push_back({&de, content, std::move(sha1)});
@@ -180,7 +193,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   for (const auto& [id, content] : request.documents) {  // P4
     if (!entry_ids.count(id)) {
       errors.push_back(
-          MakeError("XDSMissingDocumentMetadata",
+          MakeError(err::kMissingDocumentMetadata,
                     absl::StrCat("xds:Document ", id, " has no DocumentEntry (ExtrinsicObject) with that id")));
     }
   }
@@ -201,19 +214,31 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     if (!result.ok()) {
       store_->Abort(staged).IgnoreError();
       const std::string& uid = c.entry->unique_id();
-      std::string message(result.status().message());
+      // A concurrent submission won the race the P7 check lost: the same answers as P7.
       switch (result.status().code()) {
         case absl::StatusCode::kAlreadyExists:
-          return FailureResponse({MakeError(
-              absl::StartsWith(message, "hash") ? "XDSNonIdenticalHash" : "XDSNonIdenticalSize", message, uid)});
-        case absl::StatusCode::kFailedPrecondition:
-          return FailureResponse({MakeError("XDSRepositoryBusy", message, uid)});
-        case absl::StatusCode::kResourceExhausted:
-          return FailureResponse({MakeError("XDSRepositoryOutOfResources", "The repository's storage is full", uid)});
-        default:
+          if (absl::StartsWith(result.status().message(), "hash")) {
+            return FailureResponse(
+                {MakeError(err::kNonIdenticalHash, absl::StrCat(uid, " is already stored with another hash"), uid)});
+          }
           return FailureResponse(
-              {MakeError("XDSRepositoryError", absl::StrCat("The document could not be stored: ", message), uid)});
+              {MakeError(err::kNonIdenticalSize, absl::StrCat(uid, " is already stored with another size"), uid)});
+        case absl::StatusCode::kFailedPrecondition:
+          return FailureResponse({MakeError(
+              err::kRepositoryBusy, absl::StrCat(uid, " is part of another submission still in progress"), uid)});
+        default:
+          break;
       }
+      // I/O or SQLite: the status names files and SQL, for the log only.
+      std::string detail = absl::StrCat("document ", uid, ": stage: ", result.status().ToString());
+      if (result.status().code() == absl::StatusCode::kResourceExhausted) {
+        outcome.Fail(err::kRepositoryOutOfResources.name, detail);
+        return FailureResponse({MakeError(err::kRepositoryOutOfResources, "The repository's storage is full", uid)});
+      }
+      outcome.Fail(err::kRepositoryError.name, detail);
+      return FailureResponse({MakeError(
+          err::kRepositoryError,
+          absl::StrCat("Document ", uid, " could not be stored in the repository; nothing was stored"), uid)});
     }
     if (!result->already_committed) staged.push_back(c.entry->unique_id());
   }
@@ -221,6 +246,8 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
 
   // P10 / P11.
   auto registered = registry_->Register(submission);
+  std::vector<std::string> submitted;
+  for (const Checked& c : checked) submitted.push_back(c.entry->unique_id());
   if (registered.ok() && registered->status() == SUCCESS) {
     if (options_.test_pause_after_register > absl::ZeroDuration()) absl::SleepFor(options_.test_pause_after_register);
     if (!store_->Commit(staged).ok()) Reconcile(staged);  // the registry has them: commit later
@@ -231,15 +258,18 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
     RegistryResponse response = std::move(*registered);
     response.set_status(FAILURE);
     if (response.errors_size() == 0) {
-      *response.add_errors() = MakeError("XDSRegistryError", "The registry refused the submission without saying why");
+      *response.add_errors() = MakeError(err::kRegistryError, "The registry refused the submission without saying why");
     }
     return response;
   }
+  // The registry's status names its address and gRPC's reasons: for the log only.
+  std::string detail = absl::StrCat("ITI-42 for ", DocumentsForLog(submitted), ": ", registered.status().ToString());
   if (registered.status().code() == absl::StatusCode::kUnavailable) {  // never reached the registry
-    store_->Abort(staged).IgnoreError();
-    return FailureResponse(
-        {MakeError("XDSRegistryNotAvailable",
-                   absl::StrCat("The document registry could not be reached: ", registered.status().message()))});
+    absl::Status aborted = store_->Abort(staged);
+    if (!aborted.ok()) absl::StrAppend(&detail, "; abort (cleaned up at start-up): ", aborted.ToString());
+    outcome.Fail(err::kRegistryNotAvailable.name, detail);
+    return FailureResponse({MakeError(err::kRegistryNotAvailable,
+                                      "The document registry could not be reached; the documents were not stored")});
   }
   // Deadline or another transport error: the registry may have registered. Ask it.
   std::vector<std::string> undecided = Resolve(staged);
@@ -250,11 +280,16 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
       all_committed = all_committed && found.ok() && found->has_value();
     }
     if (all_committed && !staged.empty()) return SuccessResponse();  // registered after all
-  } else {
-    Reconcile(undecided);
+    outcome.Fail(err::kRegistryNotAvailable.name, detail);
+    return FailureResponse(
+        {MakeError(err::kRegistryNotAvailable, "The document registry did not answer; the documents were not stored")});
   }
-  return FailureResponse({MakeError("XDSRegistryNotAvailable", absl::StrCat("The document registry did not answer: ",
-                                                                            registered.status().message()))});
+  Reconcile(undecided);
+  absl::StrAppend(&detail, "; ", undecided.size(), " document(s) pending until the registry answers");
+  outcome.Fail(err::kRegistryNotAvailable.name, detail);
+  return FailureResponse({MakeError(err::kRegistryNotAvailable,
+                                    "The document registry did not answer in time; whether the documents were "
+                                    "registered is not known yet (query the registry before resubmitting)")});
 }
 
 std::vector<std::string> ProvideAndRegisterService::Resolve(const std::vector<std::string>& unique_ids) {

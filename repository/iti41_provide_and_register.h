@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "proto/xds_metadata.pb.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/service/call_gate.h"
 #include "repository/document_store.h"
 #include "repository/registry_client.h"
 
@@ -61,8 +62,10 @@ class ProvideAndRegisterService {
   ~ProvideAndRegisterService();  // stops the background reconciliation
 
   // ITI-41. Success only when the registry accepted and every document is committed;
-  // otherwise Failure with every error found (the registry's copied through, P10).
-  RegistryResponse ProvideAndRegister(ProvideAndRegisterRequest request);
+  // otherwise Failure with every error found (the registry's copied through, P10). Store
+  // and registry failures answer fixed texts; their statuses (paths, SQLite, the
+  // registry's address) go to `outcome`, for the service log only.
+  RegistryResponse ProvideAndRegister(ProvideAndRegisterRequest request, CallOutcome& outcome);
 
   // Crash recovery, called once before serving: removes orphan files, then resolves every
   // pending row against the registry. Rows the registry cannot be asked about now stay

@@ -82,7 +82,8 @@ class ProvideAndRegisterTest : public ::testing::Test {
     pugi::xml_document doc;
     EXPECT_TRUE(doc.load_string(body_xml.c_str()));
     mime::Multipart none;
-    return service_->ProvideAndRegister(ParseProvideAndRegisterRequest(doc.document_element(), none));
+    outcome_ = CallOutcome();
+    return service_->ProvideAndRegister(ParseProvideAndRegisterRequest(doc.document_element(), none), outcome_);
   }
 
   int Files() {
@@ -97,6 +98,7 @@ class ProvideAndRegisterTest : public ::testing::Test {
   FakeRegistry registry_;
   std::unique_ptr<DocumentStore> store_;
   std::unique_ptr<ProvideAndRegisterService> service_;
+  CallOutcome outcome_;  // of the last Send
 };
 
 TEST_F(ProvideAndRegisterTest, AddsRepositoryAttributesAndCommits) {
@@ -149,10 +151,27 @@ TEST_F(ProvideAndRegisterTest, RegistryRefusalIsCopiedAndNothingKept) {
 }
 
 TEST_F(ProvideAndRegisterTest, UnreachableRegistry) {
-  registry_.register_status = absl::UnavailableError("connection refused");
+  registry_.register_status = absl::UnavailableError("connection refused by 10.0.0.7:8011");
   RegistryResponse r = Send(Request(ExtrinsicObject("Doc1", "1.1"), {{"Doc1", "x"}}));
   EXPECT_EQ(Codes(r), std::vector<std::string>{"XDSRegistryNotAvailable"});
+  EXPECT_EQ(r.errors(0).context().find("10.0.0.7"), std::string::npos) << r.errors(0).context();
   EXPECT_TRUE(NothingStored());
+  // The detail is the log's: the documents and the registry's status.
+  EXPECT_FALSE(outcome_.ok);
+  EXPECT_EQ(outcome_.error_code, "XDSRegistryNotAvailable");
+  EXPECT_NE(outcome_.detail.find("document 1.1"), std::string::npos) << outcome_.detail;
+  EXPECT_NE(outcome_.detail.find("10.0.0.7:8011"), std::string::npos) << outcome_.detail;
+}
+
+TEST_F(ProvideAndRegisterTest, DeadlineNotResolvedSaysTheOutcomeIsUnknown) {
+  registry_.register_status = absl::DeadlineExceededError("slow at 10.0.0.7:8011");
+  registry_.query_status = absl::UnavailableError("down");
+  RegistryResponse r = Send(Request(ExtrinsicObject("Doc1", "1.1"), {{"Doc1", "x"}}));
+  EXPECT_EQ(Codes(r), std::vector<std::string>{"XDSRegistryNotAvailable"});
+  EXPECT_EQ(r.errors(0).context().find("10.0.0.7"), std::string::npos) << r.errors(0).context();
+  EXPECT_NE(outcome_.detail.find("DEADLINE_EXCEEDED"), std::string::npos) << outcome_.detail;
+  EXPECT_FALSE(store_->Lookup("1.1")->has_value());  // pending, invisible, until the registry answers
+  EXPECT_EQ(service_->unresolved(), 1u);
 }
 
 TEST_F(ProvideAndRegisterTest, DeadlineResolvedByAskingTheRegistry) {

@@ -6,19 +6,11 @@
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/ebrim/xml_util.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/model/errors.h"
 #include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
 namespace {
-
-RegistryError Error(std::string code, std::string context, std::string location) {
-  RegistryError error;
-  error.set_code(std::move(code));
-  error.set_context(std::move(context));
-  error.set_location(std::move(location));
-  error.set_severity(ERROR);
-  return error;
-}
 
 std::string ChildText(const pugi::xml_node& parent, const char* local) {
   return std::string(absl::StripAsciiWhitespace(ebrim::xml::Child(parent, vocab::kXdsNs, local).child_value()));
@@ -26,15 +18,15 @@ std::string ChildText(const pugi::xml_node& parent, const char* local) {
 
 }  // namespace
 
-RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store,
-                                   const RetrieveOptions& options) {
+RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store, const RetrieveOptions& options,
+                                   CallOutcome& outcome) {
   RetrieveResult result;
   RegistryResponse& response = result.response;
   if (ebrim::xml::LocalName(request) != "RetrieveDocumentSetRequest" ||
       ebrim::xml::NamespaceOf(request) != vocab::kXdsNs) {
     response.set_status(FAILURE);
     *response.add_errors() =
-        Error("XDSRepositoryError", "RetrieveDocumentSet expects an xds:RetrieveDocumentSetRequest body", "");
+        MakeError(err::kRepositoryError, "RetrieveDocumentSet expects an xds:RetrieveDocumentSetRequest body", "");
     return result;
   }
   size_t requested = 0;
@@ -48,34 +40,38 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
     std::string repository = ChildText(dr, "RepositoryUniqueId");
     std::string uid = ChildText(dr, "DocumentUniqueId");
     if (uid.empty()) {
-      *response.add_errors() = Error("XDSDocumentUniqueIdError", "A DocumentRequest has no DocumentUniqueId", "");
+      *response.add_errors() = MakeError(err::kDocumentUniqueIdError, "A DocumentRequest has no DocumentUniqueId", "");
       continue;
     }
     if (repository != options.repository_unique_id) {  // Q4
-      *response.add_errors() = Error(
-          "XDSUnknownRepositoryId",
+      *response.add_errors() = MakeError(
+          err::kUnknownRepositoryId,
           absl::StrCat("Repository ", repository, " is not this repository (", options.repository_unique_id, ")"), uid);
       continue;
     }
     if (!home.empty() && !options.home_community_id.empty() && home != options.home_community_id) {
       *response.add_errors() =
-          Error("XDSUnknownCommunity", absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
+          MakeError(err::kUnknownCommunity, absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
       continue;
     }
     auto found = store->Lookup(uid);
     if (!found.ok()) {
-      *response.add_errors() = Error("XDSRepositoryError", "The repository could not read its document index", uid);
+      outcome.Fail(err::kRepositoryError.name, absl::StrCat("document ", uid, ": lookup: ", found.status().ToString()));
+      *response.add_errors() =
+          MakeError(err::kRepositoryError, "The repository could not read its document index", uid);
       continue;
     }
     if (!found->has_value()) {  // Q3
-      *response.add_errors() = Error("XDSDocumentUniqueIdError",
-                                     absl::StrCat("Document ", uid, " is not available in this repository"), uid);
+      *response.add_errors() = MakeError(err::kDocumentUniqueIdError,
+                                         absl::StrCat("Document ", uid, " is not available in this repository"), uid);
       continue;
     }
     auto content = store->Read(**found);
     if (!content.ok()) {
-      *response.add_errors() = Error(
-          "XDSRepositoryError", absl::StrCat("Document ", uid, " cannot be read: ", content.status().message()), uid);
+      // The status names the file; the client learns only that this document failed.
+      outcome.Fail(err::kRepositoryError.name, absl::StrCat("document ", uid, ": read: ", content.status().ToString()));
+      *response.add_errors() = MakeError(
+          err::kRepositoryError, absl::StrCat("Document ", uid, " could not be read from the repository's store"), uid);
       continue;
     }
     RetrievedDocument document;
@@ -87,7 +83,8 @@ RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore*
     result.documents.push_back(std::move(document));
   }
   if (requested == 0) {
-    *response.add_errors() = Error("XDSRepositoryError", "The RetrieveDocumentSetRequest has no DocumentRequest", "");
+    *response.add_errors() =
+        MakeError(err::kRepositoryError, "The RetrieveDocumentSetRequest has no DocumentRequest", "");
   }
   // Q5 (TF-3 Table 4.2.4.2-4).
   if (response.errors_size() == 0) {

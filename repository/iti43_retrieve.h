@@ -10,6 +10,7 @@
 #include <pugixml.hpp>
 
 #include "proto/xds_metadata.pb.h"
+#include "registry/shared/service/call_gate.h"
 #include "repository/document_store.h"
 
 namespace xds {
@@ -34,8 +35,11 @@ struct RetrieveResult {
 
 // Answers an xds:RetrieveDocumentSetRequest element. Unknown (or still pending) uniqueIds
 // get XDSDocumentUniqueIdError, another repository's id XDSUnknownRepositoryId, each with
-// location = the DocumentUniqueId (Q3, Q4).
-RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store, const RetrieveOptions& options);
+// location = the DocumentUniqueId (Q3, Q4). A document the store cannot read gets
+// XDSRepositoryError with a fixed text; the store's status (paths, SQLite) goes to
+// `outcome`, for the service log only.
+RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store, const RetrieveOptions& options,
+                                   CallOutcome& outcome);
 
 // Appends xds:RetrieveDocumentSetResponse under `parent`; document i's content is an
 // xop:Include of cid `content_ids[i]` (the caller puts the bytes in the MTOM package).

@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/service/call_gate.h"
 #include "registry/shared/service/process.h"
 #include "repository/document_store.h"
 #include "repository/grpc_service.h"
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
   options.test_pause_after_stage = absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_stage_ms));
   options.test_pause_after_register = absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
   xds::ProvideAndRegisterService service(store->get(), registry.get(), options);
+  // Every call passes the one gate, SOAP and gRPC; it logs failed calls with their detail.
+  const xds::CallGate gate("xds-repository");
   // Before serving: a crash may have left staged documents whose fate the registry knows.
   size_t unresolved = service.RecoverAtStartup();
   if (unresolved > 0) {
@@ -66,13 +69,13 @@ int main(int argc, char** argv) {
   http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   xds::service::ApplyHttpFlags(&http_options);
   auto http_server =
-      xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&service, store->get(), endpoint));
+      xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&service, store->get(), &gate, endpoint));
   if (!http_server.ok()) {
     std::cerr << "xds-repository: " << http_server.status().message() << "\n";
     return 1;
   }
 
-  xds::RepositoryGrpcService grpc_service(store->get());
+  xds::RepositoryGrpcService grpc_service(store->get(), &gate);
   int grpc_port = 0;
   std::unique_ptr<grpc::Server> grpc_server =
       xds::service::StartGrpcServer("xds-repository", absl::GetFlag(FLAGS_listen_address),

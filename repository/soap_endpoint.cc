@@ -8,17 +8,40 @@
 namespace xds {
 namespace {
 
-http::Response ProvideAndRegister(ProvideAndRegisterService* service, const soap::Request& request) {
+CallContext ContextOf(const http::Request& http_request, const soap::Request& request) {
+  CallContext context;
+  context.transport = CallContext::Transport::kSoap;
+  context.message_id = request.message_id;
+  context.peer = http_request.peer;
+  return context;
+}
+
+// Records a transaction's XDS outcome for the gate: a Failure fails the call, with its first
+// error's code unless the transaction already named the internal failure (which also fails
+// a PartialSuccess: its detail must reach the log).
+void Record(const RegistryResponse& response, CallOutcome& outcome) {
+  if (response.status() != SUCCESS && response.status() != PARTIAL_SUCCESS) {
+    outcome.Fail(response.errors_size() > 0 ? response.errors(0).code() : "", "");
+  }
+}
+
+http::Response ProvideAndRegister(ProvideAndRegisterService* service, const CallGate& gate, const CallContext& context,
+                                  const soap::Request& request) {
+  GatedCall call(gate, context, "ITI-41");
   soap::ResponseEnvelope envelope(vocab::kActionProvideAndRegisterResponse, request.message_id);
-  RegistryResponse response =
-      service->ProvideAndRegister(ParseProvideAndRegisterRequest(request.body_element, request.multipart));
+  RegistryResponse response = service->ProvideAndRegister(
+      ParseProvideAndRegisterRequest(request.body_element, request.multipart), call.outcome());
+  Record(response, call.outcome());
   ebrim::AppendRegistryResponse(envelope.body(), response);
   return soap::MakeResponse(envelope, vocab::kActionProvideAndRegisterResponse, /*mtom=*/true);
 }
 
-http::Response Retrieve(DocumentStore* store, const RetrieveOptions& options, const soap::Request& request) {
+http::Response Retrieve(DocumentStore* store, const RetrieveOptions& options, const CallGate& gate,
+                        const CallContext& context, const soap::Request& request) {
+  GatedCall call(gate, context, "ITI-43");
   soap::ResponseEnvelope envelope(vocab::kActionRetrieveResponse, request.message_id);
-  RetrieveResult result = RetrieveDocumentSet(request.body_element, store, options);
+  RetrieveResult result = RetrieveDocumentSet(request.body_element, store, options, call.outcome());
+  Record(result.response, call.outcome());
   std::vector<std::string> content_ids;
   std::vector<mime::Attachment> attachments;
   for (size_t i = 0; i < result.documents.size(); ++i) {
@@ -36,7 +59,7 @@ http::Response Retrieve(DocumentStore* store, const RetrieveOptions& options, co
 }  // namespace
 
 http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_register, DocumentStore* store,
-                                        RepositoryEndpointOptions options) {
+                                        const CallGate* gate, RepositoryEndpointOptions options) {
   return [=](const http::Request& http_request) -> http::Response {
     if (http_request.target != "/xds/repository") {
       return http::Response{404, "text/plain", "Not found. The repository's SOAP endpoint is /xds/repository\n"};
@@ -46,8 +69,11 @@ http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_r
     if (!soap::ParseRequest(http_request, options.xml, &request, &fault)) {
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    if (request.action == vocab::kActionProvideAndRegister) return ProvideAndRegister(provide_and_register, request);
-    if (request.action == vocab::kActionRetrieve) return Retrieve(store, options.retrieve, request);
+    const CallContext context = ContextOf(http_request, request);
+    if (request.action == vocab::kActionProvideAndRegister) {
+      return ProvideAndRegister(provide_and_register, *gate, context, request);
+    }
+    if (request.action == vocab::kActionRetrieve) return Retrieve(store, options.retrieve, *gate, context, request);
     return soap::MakeFaultResponse(
         {"Sender", "a:ActionNotSupported",
          absl::StrCat("The action ", request.action, " is not supported by the Document Repository endpoint")},

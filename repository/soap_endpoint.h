@@ -5,6 +5,7 @@
 #define XDS_REPOSITORY_SOAP_ENDPOINT_H_
 
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/service/call_gate.h"
 #include "registry/shared/soap/soap_envelope.h"
 #include "repository/document_store.h"
 #include "repository/iti41_provide_and_register.h"
@@ -17,8 +18,9 @@ struct RepositoryEndpointOptions {
   RetrieveOptions retrieve;
 };
 
+// Every ITI-41 and ITI-43 passes `gate` (which logs a failed call with its internal detail).
 http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_register, DocumentStore* store,
-                                        RepositoryEndpointOptions options);
+                                        const CallGate* gate, RepositoryEndpointOptions options);
 
 }  // namespace xds
 

@@ -158,6 +158,7 @@ struct Retrieved {
   std::string status;
   std::vector<std::string> codes;
   std::vector<std::string> locations;
+  std::vector<std::string> contexts;                                     // codeContext of each RegistryError
   std::map<std::string, std::pair<std::string, std::string>> documents;  // uniqueId -> (mimeType, content)
   std::string body;
 };
@@ -184,7 +185,8 @@ class RepositoryTest : public ::testing::Test {
         grpc::CreateChannel("127.0.0.1:" + std::to_string(registry_->grpc_port()), grpc::InsecureChannelCredentials()));
   }
 
-  void StartRepository(std::vector<std::string> extra = {}) {
+  // With `log_file`, the repository's stderr (its log) goes there.
+  void StartRepository(std::vector<std::string> extra = {}, const std::string& log_file = "") {
     std::vector<std::string> args = {"--data_dir=" + repository_data_,
                                      "--http_port=0",
                                      "--grpc_port=0",
@@ -192,7 +194,7 @@ class RepositoryTest : public ::testing::Test {
                                      std::string("--repository_unique_id=") + kRepositoryId,
                                      "--registry_timeout_ms=5000"};
     args.insert(args.end(), extra.begin(), extra.end());
-    repository_ = std::make_unique<Process>("repository/xds-repository", args, repository_data_ + "/ports");
+    repository_ = std::make_unique<Process>("repository/xds-repository", args, repository_data_ + "/ports", log_file);
     ASSERT_GT(repository_->http_port(), 0) << "repository did not start";
     repository_url_ = "http://127.0.0.1:" + std::to_string(repository_->http_port()) + "/xds/repository";
     repository_client_ = std::make_unique<http::Client>(*http::ParseUrl(repository_url_));
@@ -290,6 +292,7 @@ class RepositoryTest : public ::testing::Test {
     for (pugi::xpath_node n : doc.select_nodes("//*[local-name()='RegistryError']")) {
       out.codes.push_back(n.node().attribute("errorCode").value());
       out.locations.push_back(n.node().attribute("location").value());
+      out.contexts.push_back(n.node().attribute("codeContext").value());
     }
     for (pugi::xpath_node n : doc.select_nodes("//*[local-name()='DocumentResponse']")) {
       pugi::xml_node dr = n.node();
@@ -462,6 +465,71 @@ TEST_F(RepositoryTest, RegistryDownGivesRegistryNotAvailableAndNothingKept) {
   ExpectRepositoryEmpty();
   StartRegistry();  // same store, new ports
   EXPECT_TRUE(FindDocuments(pid).empty());
+}
+
+// The registry is gone: the Document Source learns that (XDSRegistryNotAvailable) but not the
+// registry's address or gRPC's words, which go to the repository's log; nothing is kept.
+TEST_F(RepositoryTest, RegistryDownIsReportedWithoutItsAddress) {
+  std::string log = TempDir() + "/repository.log";
+  repository_->Stop();
+  StartRepository({}, log);
+  std::string pid = Patient("REPO-DOWN-QUIET");
+  AddPatient(pid);
+  registry_->Kill();
+  TestSubmission s = MakeSubmission(pid, 1);
+  RegistryResult r = ProvideAndRegister(s.xml, {{"Document01", "never stored"}});
+  EXPECT_EQ(r.status, "Failure");
+  EXPECT_EQ(r.codes, std::vector<std::string>{"XDSRegistryNotAvailable"}) << r.body;
+  EXPECT_EQ(r.body.find("127.0.0.1"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("ipv4:"), std::string::npos) << r.body;
+  ExpectRepositoryEmpty();
+  Retrieved got = Retrieve({{kRepositoryId, s.unique_ids[0]}});
+  EXPECT_EQ(got.status, "Failure");
+  EXPECT_EQ(got.codes, std::vector<std::string>{"XDSDocumentUniqueIdError"});
+
+  ASSERT_TRUE(repository_->Stop());
+  std::string written = ReadFile(log);
+  size_t line = written.find("xds-repository: ITI-41 from 127.0.0.1:");
+  ASSERT_NE(line, std::string::npos) << written;
+  std::string entry = written.substr(line, written.find('\n', line) - line);
+  EXPECT_NE(entry.find("XDSRegistryNotAvailable"), std::string::npos) << entry;
+  EXPECT_NE(entry.find(s.unique_ids[0]), std::string::npos) << entry;
+  EXPECT_NE(entry.find("UNAVAILABLE"), std::string::npos) << entry;
+}
+
+// A committed document whose content file is gone: ITI-43 answers XDSRepositoryError with a
+// fixed text (no path of the server's); the repository's log has the uid and the status.
+TEST_F(RepositoryTest, UnreadableDocumentIsReportedWithoutServerPaths) {
+  std::string log = TempDir() + "/repository.log";
+  repository_->Stop();
+  StartRepository({}, log);
+  std::string pid = Patient("REPO-VANISHED");
+  AddPatient(pid);
+  TestSubmission s = MakeSubmission(pid, 1);
+  ASSERT_EQ(ProvideAndRegister(s.xml, {{"Document01", "soon gone"}}).status, "Success");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(repository_data_ + "/documents"))
+    if (e.is_regular_file()) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  fs::remove(files[0]);
+
+  Retrieved got = Retrieve({{kRepositoryId, s.unique_ids[0]}});
+  EXPECT_EQ(got.status, "Failure");
+  EXPECT_EQ(got.codes, std::vector<std::string>{"XDSRepositoryError"}) << got.body;
+  EXPECT_EQ(got.locations, std::vector<std::string>{s.unique_ids[0]});
+  ASSERT_EQ(got.contexts.size(), 1u);
+  EXPECT_NE(got.contexts[0].find(s.unique_ids[0]), std::string::npos) << got.contexts[0];
+  EXPECT_EQ(got.contexts[0].find(repository_data_), std::string::npos) << got.contexts[0];
+  EXPECT_EQ(got.contexts[0].find('/'), std::string::npos) << got.contexts[0];
+
+  ASSERT_TRUE(repository_->Stop());
+  std::string written = ReadFile(log);
+  size_t line = written.find("xds-repository: ITI-43 from 127.0.0.1:");
+  ASSERT_NE(line, std::string::npos) << written;
+  std::string entry = written.substr(line, written.find('\n', line) - line);
+  EXPECT_NE(entry.find("XDSRepositoryError"), std::string::npos) << entry;
+  EXPECT_NE(entry.find(s.unique_ids[0]), std::string::npos) << entry;
+  EXPECT_NE(entry.find(files[0].string()), std::string::npos) << entry;
 }
 
 TEST_F(RepositoryTest, CrashBetweenStageAndRegisterLeavesNothingAfterRestart) {

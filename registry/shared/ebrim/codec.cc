@@ -318,13 +318,3 @@ void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& re
 }
 
 }  // namespace xds::ebrim
-
-namespace xds {
-
-RegistryError MakeError(std::string code, std::string context, std::string location) {
-  RegistryError error = MakeError(err::kRegistryError, std::move(context), std::move(location));
-  error.set_code(std::move(code));
-  return error;
-}
-
-}  // namespace xds

@@ -65,11 +65,4 @@ std::string NormalizeAssociationType(const std::string& type);
 
 }  // namespace xds::ebrim
 
-namespace xds {
-
-// TRANSITIONAL until the repository's transactions use the table's constants.
-RegistryError MakeError(std::string code, std::string context, std::string location = "");
-
-}  // namespace xds
-
 #endif  // XDS_REGISTRY_SHARED_EBRIM_CODEC_H_

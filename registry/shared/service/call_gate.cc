@@ -7,6 +7,14 @@
 
 namespace xds {
 
+void CallOutcome::Fail(std::string_view code, std::string_view more_detail) {
+  ok = false;
+  if (error_code.empty()) error_code = std::string(code);
+  if (more_detail.empty()) return;
+  if (!detail.empty()) detail += "; ";
+  detail += more_detail;
+}
+
 absl::Status CallGate::Enter(const CallContext&, std::string_view) const { return absl::OkStatus(); }
 
 void CallGate::Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const {

@@ -18,6 +18,10 @@ struct CallOutcome {
   bool ok = true;
   std::string error_code;  // first XDS error code (or status code name) when !ok
   std::string detail;      // internal detail for the service log only
+
+  // Marks the call failed: `code` becomes error_code unless one is set already, and
+  // `detail` is appended (several internal failures of one call share its one log line).
+  void Fail(std::string_view code, std::string_view more_detail);
 };
 
 class CallGate {
