@@ -1,5 +1,7 @@
 #include "registry/grpc_service.h"
 
+#include "registry/shared/service/entry_contexts.h"
+
 namespace xds {
 namespace {
 
@@ -14,30 +16,23 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(code, std::string(status.message()));
 }
 
-CallContext ContextOf(const grpc::ServerContext* server_context) {
-  CallContext context;
-  context.transport = CallContext::Transport::kGrpc;
-  context.peer = server_context->peer();
-  return context;
-}
-
 }  // namespace
 
 grpc::Status RegistryGrpcService::Register(grpc::ServerContext* server_context, const RegisterRequest* request,
                                            RegistryResponse* response) {
-  *response = registry_->Register(ContextOf(server_context), request->submission());
+  *response = registry_->Register(GrpcCallContext(*server_context), request->submission());
   return grpc::Status::OK;
 }
 
 grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext* server_context, const StoredQueryRequest* request,
                                               StoredQueryResponse* response) {
-  *response = registry_->StoredQuery(ContextOf(server_context), *request);
+  *response = registry_->StoredQuery(GrpcCallContext(*server_context), *request);
   return grpc::Status::OK;
 }
 
 grpc::Status RegistryGrpcService::AddPatient(grpc::ServerContext* server_context, const Patient* request,
                                              AddPatientResponse* response) {
-  auto created = registry_->AddPatient(ContextOf(server_context), request->id());
+  auto created = registry_->AddPatient(GrpcCallContext(*server_context), request->id());
   if (!created.ok()) return ToGrpc(created.status());
   response->set_created(*created);
   return grpc::Status::OK;
@@ -45,7 +40,7 @@ grpc::Status RegistryGrpcService::AddPatient(grpc::ServerContext* server_context
 
 grpc::Status RegistryGrpcService::ListPatients(grpc::ServerContext* server_context, const ListPatientsRequest*,
                                                ListPatientsResponse* response) {
-  auto patients = registry_->ListPatients(ContextOf(server_context));
+  auto patients = registry_->ListPatients(GrpcCallContext(*server_context));
   if (!patients.ok()) return ToGrpc(patients.status());
   for (const auto& id : *patients) response->add_patients()->set_id(id);
   return grpc::Status::OK;
@@ -53,7 +48,7 @@ grpc::Status RegistryGrpcService::ListPatients(grpc::ServerContext* server_conte
 
 grpc::Status RegistryGrpcService::Stats(grpc::ServerContext* server_context, const StatsRequest*,
                                         StatsResponse* response) {
-  auto stats = registry_->Stats(ContextOf(server_context));
+  auto stats = registry_->Stats(GrpcCallContext(*server_context));
   if (!stats.ok()) return ToGrpc(stats.status());
   auto fill = [](const std::vector<std::pair<std::string, int64_t>>& counts,
                  google::protobuf::RepeatedPtrField<Count>* out) {
@@ -76,7 +71,7 @@ grpc::Status RegistryGrpcService::Stats(grpc::ServerContext* server_context, con
 
 grpc::Status RegistryGrpcService::Backup(grpc::ServerContext* server_context, const BackupRequest* request,
                                          BackupResponse* response) {
-  auto backup = registry_->Backup(ContextOf(server_context), request->path());
+  auto backup = registry_->Backup(GrpcCallContext(*server_context), request->path());
   if (!backup.ok()) return ToGrpc(backup.status());
   response->set_path(backup->path);
   response->set_bytes(backup->bytes);

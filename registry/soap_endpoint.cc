@@ -8,6 +8,7 @@
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/ebrim/xml_util.h"
+#include "registry/shared/service/entry_contexts.h"
 
 namespace xds {
 namespace {
@@ -22,14 +23,6 @@ size_t CountRegistryObjects(const pugi::xml_node& submit_objects_request) {
     for (pugi::xml_node object : list.children()) count += object.type() == pugi::node_element;
   }
   return count;
-}
-
-CallContext ContextOf(const http::Request& http_request, const soap::Request& request) {
-  CallContext context;
-  context.transport = CallContext::Transport::kSoap;
-  context.message_id = request.message_id;
-  context.peer = http_request.peer;
-  return context;
 }
 
 http::Response Register(Registry* registry, const EndpointLimits& limits, const CallContext& context,
@@ -96,7 +89,7 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
     if (!soap::ParseRequest(http_request, limits.xml, &request, &fault)) {
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    const CallContext context = ContextOf(http_request, request);
+    const CallContext context = SoapCallContext(http_request, request);
     if (request.action == vocab::kActionRegister) return Register(registry, limits, context, request);
     if (request.action == vocab::kActionStoredQuery) {
       return StoredQuery(registry, *leaf_class_gate, context, request);

@@ -3,23 +3,13 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "registry/shared/service/entry_contexts.h"
 
 namespace xds {
-namespace {
-
-CallContext ContextOf(const grpc::ServerContext* server_context) {
-  CallContext context;
-  context.transport = CallContext::Transport::kGrpc;
-  context.peer = server_context->peer();
-  return context;
-}
-
-}  // namespace
-
 grpc::Status RepositoryGrpcService::Retrieve(grpc::ServerContext* context, const RetrieveRequest* request,
                                              grpc::ServerWriter<DocumentChunk>* writer) {
   constexpr size_t kChunk = 1 << 20;
-  const CallContext call_context = ContextOf(context);
+  const CallContext call_context = GrpcCallContext(*context);
   GatedCall call(*gate_, call_context, "Retrieve");
   const std::string& uid = request->document_unique_id();
   if (!call.admitted().ok()) {

@@ -4,17 +4,10 @@
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/service/entry_contexts.h"
 
 namespace xds {
 namespace {
-
-CallContext ContextOf(const http::Request& http_request, const soap::Request& request) {
-  CallContext context;
-  context.transport = CallContext::Transport::kSoap;
-  context.message_id = request.message_id;
-  context.peer = http_request.peer;
-  return context;
-}
 
 // Records a transaction's XDS outcome for the gate: a Failure fails the call, with its first
 // error's code unless the transaction already named the internal failure (which also fails
@@ -69,7 +62,7 @@ http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_r
     if (!soap::ParseRequest(http_request, options.xml, &request, &fault)) {
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    const CallContext context = ContextOf(http_request, request);
+    const CallContext context = SoapCallContext(http_request, request);
     if (request.action == vocab::kActionProvideAndRegister) {
       return ProvideAndRegister(provide_and_register, *gate, context, request);
     }
