@@ -1,9 +1,9 @@
 // A small HTTP/1.1 server (Boost.Beast) for the SOAP endpoints: keep-alive, TCP_NODELAY,
-// a body-size limit, header/body/idle timeouts. Requests are read asynchronously by one or
-// two I/O threads, so a slow or stalled client holds only a socket, never a thread. Handlers
-// may block (a registration waits for its group commit), so each complete request runs on a
-// pool of `handler_threads`. Beyond `max_connections` open sockets a new client is answered
-// 503 at once instead of waiting unseen in the backlog.
+// a body-size limit, header/body/idle timeouts. Requests are read asynchronously, so a slow
+// or stalled client holds only a socket, never a thread. `handler_threads` threads run the
+// event loop, and a complete request's handler runs on the thread that read it; handlers may
+// block (a registration waits for its group commit), up to `handler_threads` at once. Beyond `max_connections` open
+// sockets a new client is answered 503 at once instead of waiting unseen in the backlog.
 #ifndef XDS_REGISTRY_SHARED_NET_HTTP_SERVER_H_
 #define XDS_REGISTRY_SHARED_NET_HTTP_SERVER_H_
 
