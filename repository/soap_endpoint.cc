@@ -2,8 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/document_set_codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/model/errors.h"
 #include "registry/shared/service/entry_contexts.h"
 
 namespace xds {
@@ -23,7 +25,7 @@ http::Response ProvideAndRegister(ProvideAndRegisterService* service, const Call
   GatedCall call(gate, context, "ITI-41");
   soap::ResponseEnvelope envelope(vocab::kActionProvideAndRegisterResponse, request.message_id);
   RegistryResponse response = service->ProvideAndRegister(
-      ParseProvideAndRegisterRequest(request.body_element, request.multipart), call.outcome());
+      ebrim::ParseProvideAndRegisterRequest(request.body_element, request.multipart), call.outcome());
   Record(response, call.outcome());
   ebrim::AppendRegistryResponse(envelope.body(), response);
   return soap::MakeResponse(envelope, vocab::kActionProvideAndRegisterResponse, /*mtom=*/true);
@@ -33,15 +35,22 @@ http::Response Retrieve(DocumentStore* store, const RetrieveOptions& options, co
                         const CallContext& context, const soap::Request& request) {
   GatedCall call(gate, context, "ITI-43");
   soap::ResponseEnvelope envelope(vocab::kActionRetrieveResponse, request.message_id);
-  RetrieveResult result = RetrieveDocumentSet(request.body_element, store, options, call.outcome());
-  Record(result.response, call.outcome());
+  ebrim::ParsedRetrieveRequest parsed = ebrim::ParseRetrieveDocumentSetRequest(request.body_element);
+  RetrieveResult result;
+  if (!parsed.errors.empty()) {
+    *result.response.mutable_response() = FailureResponse(std::move(parsed.errors));
+  } else {
+    result = RetrieveDocumentSet(parsed.request, store, options, call.outcome());
+  }
+  Record(result.response.response(), call.outcome());
   std::vector<std::string> content_ids;
   std::vector<mime::Attachment> attachments;
-  for (size_t i = 0; i < result.documents.size(); ++i) {
+  for (int i = 0; i < result.response.document_responses_size(); ++i) {
     content_ids.push_back(absl::StrCat("document", i + 1, "@xds.repository"));
-    attachments.push_back({content_ids.back(), result.documents[i].mime_type, result.documents[i].content->data()});
+    attachments.push_back(
+        {content_ids.back(), result.response.document_responses(i).mime_type(), result.contents[i]->data()});
   }
-  AppendRetrieveDocumentSetResponse(envelope.body(), result, content_ids);
+  ebrim::AppendRetrieveDocumentSetResponse(envelope.body(), result.response, content_ids);
   http::Response response;
   // The mapped files are copied once, into the HTTP body.
   response.body =
