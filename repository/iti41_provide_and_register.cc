@@ -1,25 +1,14 @@
 #include "repository/iti41_provide_and_register.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "registry/shared/ebrim/codec.h"
-#include "registry/shared/ebrim/vocabulary.h"
-#include "registry/shared/ebrim/xml_util.h"
-#include "registry/shared/mime/base64.h"
 #include "registry/shared/model/errors.h"
-#include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
 namespace {
-
-bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view local) {
-  return node.type() == pugi::node_element && ebrim::xml::LocalName(node) == local &&
-         ebrim::xml::NamespaceOf(node) == ns;
-}
 
 // The registry query answers in chunks this size, to keep each GetDocuments bounded.
 constexpr size_t kResolveChunk = 100;
@@ -34,82 +23,6 @@ std::string DocumentsForLog(const std::vector<std::string>& unique_ids) {
 }
 
 }  // namespace
-
-ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body, const mime::Multipart& multipart) {
-  ProvideAndRegisterRequest out;
-  if (!IsElement(body, vocab::kXdsNs, "ProvideAndRegisterDocumentSetRequest")) {
-    out.errors.push_back(
-        MakeError(err::kRepositoryMetadataError,
-                  "ProvideAndRegisterDocumentSet-b expects an xds:ProvideAndRegisterDocumentSetRequest body"));
-    return out;
-  }
-  pugi::xml_node submit = ebrim::xml::Child(body, vocab::kLcmNs, "SubmitObjectsRequest");
-  if (!submit) {
-    out.errors.push_back(MakeError(err::kRepositoryMetadataError,
-                                   "ProvideAndRegisterDocumentSetRequest holds no lcm:SubmitObjectsRequest"));
-  } else {
-    ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(submit);
-    out.submission = std::move(parsed.submission);
-    for (RegistryError& e : parsed.errors) {
-      // The repository found these, so they carry the repository's code (TF-3 Table 4.2.4.1-2).
-      if (HasCode(e, err::kRegistryMetadataError)) e.set_code(err::kRepositoryMetadataError.name);
-      out.errors.push_back(std::move(e));
-    }
-  }
-
-  std::set<const mime::Part*> referenced_parts;
-  for (pugi::xml_node document = body.first_child(); document; document = document.next_sibling()) {
-    if (!IsElement(document, vocab::kXdsNs, "Document")) continue;
-    std::string id = std::string(absl::StripAsciiWhitespace(document.attribute("id").value()));
-    if (id.empty()) {
-      out.errors.push_back(MakeError(err::kRepositoryMetadataError, "An xds:Document has no id attribute"));
-      continue;
-    }
-    if (out.documents.count(id) || out.unusable_documents.count(id)) {
-      out.errors.push_back(
-          MakeError(err::kRepositoryMetadataError, absl::StrCat("Two xds:Document elements have the id ", id)));
-      out.documents.erase(id);
-      out.unusable_documents.insert(id);
-      continue;
-    }
-    pugi::xml_node include;
-    for (pugi::xml_node child = document.first_child(); child; child = child.next_sibling()) {
-      if (IsElement(child, vocab::kXopNs, "Include")) include = child;
-    }
-    if (include) {
-      std::string href = include.attribute("href").value();
-      const mime::Part* part = multipart.parts.empty() ? nullptr : mime::FindByCid(multipart, href);
-      if (part == nullptr) {
-        out.errors.push_back(MakeError(
-            err::kMissingDocument,
-            absl::StrCat("xds:Document ", id, " refers to ", href, ", which is not a part of this message"), id));
-        out.unusable_documents.insert(id);
-        continue;
-      }
-      referenced_parts.insert(part);
-      out.documents[id] = part->body;
-      continue;
-    }
-    auto decoded = DecodeBase64(document.child_value());
-    if (!decoded.ok()) {
-      out.errors.push_back(
-          MakeError(err::kRepositoryMetadataError,
-                    absl::StrCat("xds:Document ", id, " is not valid base64: ", decoded.status().message()), id));
-      out.unusable_documents.insert(id);
-      continue;
-    }
-    out.decoded.push_back(std::move(*decoded));
-    out.documents[id] = out.decoded.back();
-  }
-  // P4 for MIME parts: an attachment no xds:Document refers to has no metadata either.
-  for (size_t i = 0; i < multipart.parts.size(); ++i) {
-    if (i == multipart.root_index || referenced_parts.count(&multipart.parts[i])) continue;
-    out.errors.push_back(MakeError(
-        err::kMissingDocumentMetadata,
-        absl::StrCat("MIME part <", multipart.parts[i].content_id, "> is not referenced by any xds:Document")));
-  }
-  return out;
-}
 
 ProvideAndRegisterService::ProvideAndRegisterService(DocumentStore* store, RegistryClient* registry,
                                                      ProvideAndRegisterOptions options)

@@ -8,45 +8,20 @@
 #define XDS_REPOSITORY_ITI41_PROVIDE_AND_REGISTER_H_
 
 #include <condition_variable>
-#include <deque>
-#include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
-#include <pugixml.hpp>
-
 #include "absl/time/time.h"
 #include "proto/xds_metadata.pb.h"
-#include "registry/shared/mime/mime_multipart.h"
+#include "registry/shared/model/provide_and_register_request.h"
 #include "registry/shared/service/call_gate.h"
 #include "repository/document_store.h"
 #include "repository/registry_client.h"
 
 namespace xds {
-
-// An xds:ProvideAndRegisterDocumentSetRequest taken apart. Move-only: `documents` views
-// point into the MTOM parts (the HTTP body) or into `decoded`.
-struct ProvideAndRegisterRequest {
-  ProvideAndRegisterRequest() = default;
-  ProvideAndRegisterRequest(const ProvideAndRegisterRequest&) = delete;
-  ProvideAndRegisterRequest& operator=(const ProvideAndRegisterRequest&) = delete;
-  ProvideAndRegisterRequest(ProvideAndRegisterRequest&&) = default;
-  ProvideAndRegisterRequest& operator=(ProvideAndRegisterRequest&&) = default;
-
-  Submission submission;
-  std::map<std::string, std::string_view> documents;  // xds:Document/@id -> octets
-  std::set<std::string> unusable_documents;           // ids already reported as errors
-  std::deque<std::string> decoded;                    // inline base64 contents, decoded
-  std::vector<RegistryError> errors;                  // problems found while parsing
-};
-
-// Parses the body element of an ITI-41 request. `multipart` resolves xop:Include hrefs (an
-// empty Multipart for plain SOAP). Never fails hard: every problem becomes an error.
-ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& body, const mime::Multipart& multipart);
 
 struct ProvideAndRegisterOptions {
   std::string repository_unique_id;  // our OID, put on every DocumentEntry (P8)

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "registry/shared/ebrim/document_set_codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/mime/base64.h"
 #include "registry/shared/model/errors.h"
@@ -83,7 +84,7 @@ class ProvideAndRegisterTest : public ::testing::Test {
     EXPECT_TRUE(doc.load_string(body_xml.c_str()));
     mime::Multipart none;
     outcome_ = CallOutcome();
-    return service_->ProvideAndRegister(ParseProvideAndRegisterRequest(doc.document_element(), none), outcome_);
+    return service_->ProvideAndRegister(ebrim::ParseProvideAndRegisterRequest(doc.document_element(), none), outcome_);
   }
 
   int Files() {

@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <pugixml.hpp>
-
 #include "proto/xds_metadata.pb.h"
 #include "registry/shared/service/call_gate.h"
 #include "repository/document_store.h"
@@ -20,31 +18,19 @@ struct RetrieveOptions {
   std::string home_community_id;  // urn:oid:...; echoed when configured (empty = none)
 };
 
-struct RetrievedDocument {
-  std::string home_community_id;  // the request's, else the configured one, else empty
-  std::string repository_unique_id;
-  std::string document_unique_id;
-  std::string mime_type;
-  std::unique_ptr<DocumentContent> content;  // mapped file: no copy until the HTTP body
-};
-
 struct RetrieveResult {
-  RegistryResponse response;  // Success, PartialSuccess or Failure with one error per miss
-  std::vector<RetrievedDocument> documents;
+  RetrieveDocumentSetResponse response;
+  // Document i of response.document_responses, mapped: no copy until the HTTP body.
+  std::vector<std::unique_ptr<DocumentContent>> contents;
 };
 
-// Answers an xds:RetrieveDocumentSetRequest element. Unknown (or still pending) uniqueIds
-// get XDSDocumentUniqueIdError, another repository's id XDSUnknownRepositoryId, each with
-// location = the DocumentUniqueId (Q3, Q4). A document the store cannot read gets
-// XDSRepositoryError with a fixed text; the store's status (paths, SQLite) goes to
+// ITI-43, run by Repository once the gate admitted the call. Unknown (or still pending)
+// uniqueIds get XDSDocumentUniqueIdError, another repository's id XDSUnknownRepositoryId,
+// each with location = the DocumentUniqueId (Q3, Q4). A document the store cannot read
+// gets XDSRepositoryError with a fixed text; the store's status (paths, SQLite) goes to
 // `outcome`, for the service log only.
-RetrieveResult RetrieveDocumentSet(const pugi::xml_node& request, DocumentStore* store, const RetrieveOptions& options,
-                                   CallOutcome& outcome);
-
-// Appends xds:RetrieveDocumentSetResponse under `parent`; document i's content is an
-// xop:Include of cid `content_ids[i]` (the caller puts the bytes in the MTOM package).
-void AppendRetrieveDocumentSetResponse(pugi::xml_node parent, const RetrieveResult& result,
-                                       const std::vector<std::string>& content_ids);
+RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, DocumentStore* store,
+                                   const RetrieveOptions& options, CallOutcome& outcome);
 
 }  // namespace xds
 

@@ -4,12 +4,11 @@
 
 #include "absl/flags/flag.h"
 #include "registry/shared/net/http_server.h"
-#include "registry/shared/service/call_gate.h"
 #include "registry/shared/service/process.h"
 #include "repository/document_store.h"
 #include "repository/grpc_service.h"
-#include "repository/iti41_provide_and_register.h"
 #include "repository/registry_client.h"
+#include "repository/repository.h"
 #include "repository/soap_endpoint.h"
 
 ABSL_FLAG(std::string, data_dir, "var/repository",
@@ -45,15 +44,18 @@ int main(int argc, char** argv) {
   std::unique_ptr<xds::RegistryClient> registry = xds::MakeGrpcRegistryClient(
       absl::GetFlag(FLAGS_registry_grpc), absl::Milliseconds(absl::GetFlag(FLAGS_registry_timeout_ms)));
 
-  xds::ProvideAndRegisterOptions options;
-  options.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
-  options.test_pause_after_stage = absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_stage_ms));
-  options.test_pause_after_register = absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
-  xds::ProvideAndRegisterService service(store->get(), registry.get(), options);
-  // Every call passes the one gate, SOAP and gRPC; it logs failed calls with their detail.
-  const xds::CallGate gate("xds-repository");
+  xds::RepositoryOptions options;
+  options.provide_and_register.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
+  options.provide_and_register.test_pause_after_stage =
+      absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_stage_ms));
+  options.provide_and_register.test_pause_after_register =
+      absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
+  options.retrieve.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
+  options.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
+  // The one way into the store for SOAP and gRPC alike; its gate logs failed calls with their detail.
+  xds::Repository repository(std::move(*store), std::move(registry), options);
   // Before serving: a crash may have left staged documents whose fate the registry knows.
-  size_t unresolved = service.RecoverAtStartup();
+  size_t unresolved = repository.RecoverAtStartup();
   if (unresolved > 0) {
     std::cerr << "xds-repository: " << unresolved
               << " pending document(s) could not be resolved (registry unreachable); retrying in the background\n";
@@ -61,21 +63,18 @@ int main(int argc, char** argv) {
 
   xds::RepositoryEndpointOptions endpoint;
   endpoint.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
-  endpoint.retrieve.repository_unique_id = options.repository_unique_id;
-  endpoint.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);
   http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   xds::service::ApplyHttpFlags(&http_options);
-  auto http_server =
-      xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&service, store->get(), &gate, endpoint));
+  auto http_server = xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&repository, endpoint));
   if (!http_server.ok()) {
     std::cerr << "xds-repository: " << http_server.status().message() << "\n";
     return 1;
   }
 
-  xds::RepositoryGrpcService grpc_service(store->get(), &gate);
+  xds::RepositoryGrpcService grpc_service(&repository);
   int grpc_port = 0;
   std::unique_ptr<grpc::Server> grpc_server =
       xds::service::StartGrpcServer("xds-repository", absl::GetFlag(FLAGS_listen_address),

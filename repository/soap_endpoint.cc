@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "registry/shared/ebrim/codec.h"
+#include "registry/shared/ebrim/document_set_codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/mime/mime_multipart.h"
 #include "registry/shared/service/entry_contexts.h"
@@ -9,39 +10,26 @@
 namespace xds {
 namespace {
 
-// Records a transaction's XDS outcome for the gate: a Failure fails the call, with its first
-// error's code unless the transaction already named the internal failure (which also fails
-// a PartialSuccess: its detail must reach the log).
-void Record(const RegistryResponse& response, CallOutcome& outcome) {
-  if (response.status() != SUCCESS && response.status() != PARTIAL_SUCCESS) {
-    outcome.Fail(response.errors_size() > 0 ? response.errors(0).code() : "", "");
-  }
-}
-
-http::Response ProvideAndRegister(ProvideAndRegisterService* service, const CallGate& gate, const CallContext& context,
-                                  const soap::Request& request) {
-  GatedCall call(gate, context, "ITI-41");
+http::Response ProvideAndRegister(Repository* repository, const CallContext& context, const soap::Request& request) {
   soap::ResponseEnvelope envelope(vocab::kActionProvideAndRegisterResponse, request.message_id);
-  RegistryResponse response = service->ProvideAndRegister(
-      ParseProvideAndRegisterRequest(request.body_element, request.multipart), call.outcome());
-  Record(response, call.outcome());
+  RegistryResponse response = repository->ProvideAndRegister(
+      context, ebrim::ParseProvideAndRegisterRequest(request.body_element, request.multipart));
   ebrim::AppendRegistryResponse(envelope.body(), response);
   return soap::MakeResponse(envelope, vocab::kActionProvideAndRegisterResponse, /*mtom=*/true);
 }
 
-http::Response Retrieve(DocumentStore* store, const RetrieveOptions& options, const CallGate& gate,
-                        const CallContext& context, const soap::Request& request) {
-  GatedCall call(gate, context, "ITI-43");
+http::Response Retrieve(Repository* repository, const CallContext& context, const soap::Request& request) {
   soap::ResponseEnvelope envelope(vocab::kActionRetrieveResponse, request.message_id);
-  RetrieveResult result = RetrieveDocumentSet(request.body_element, store, options, call.outcome());
-  Record(result.response, call.outcome());
+  ebrim::ParsedRetrieveRequest parsed = ebrim::ParseRetrieveDocumentSetRequest(request.body_element);
+  RetrieveResult result = repository->Retrieve(context, parsed.request, std::move(parsed.errors));
   std::vector<std::string> content_ids;
   std::vector<mime::Attachment> attachments;
-  for (size_t i = 0; i < result.documents.size(); ++i) {
+  for (int i = 0; i < result.response.document_responses_size(); ++i) {
     content_ids.push_back(absl::StrCat("document", i + 1, "@xds.repository"));
-    attachments.push_back({content_ids.back(), result.documents[i].mime_type, result.documents[i].content->data()});
+    attachments.push_back(
+        {content_ids.back(), result.response.document_responses(i).mime_type(), result.contents[i]->data()});
   }
-  AppendRetrieveDocumentSetResponse(envelope.body(), result, content_ids);
+  ebrim::AppendRetrieveDocumentSetResponse(envelope.body(), result.response, content_ids);
   http::Response response;
   // The mapped files are copied once, into the HTTP body.
   response.body =
@@ -51,8 +39,7 @@ http::Response Retrieve(DocumentStore* store, const RetrieveOptions& options, co
 
 }  // namespace
 
-http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_register, DocumentStore* store,
-                                        const CallGate* gate, RepositoryEndpointOptions options) {
+http::Handler MakeRepositorySoapHandler(Repository* repository, RepositoryEndpointOptions options) {
   return [=](const http::Request& http_request) -> http::Response {
     if (http_request.target != "/xds/repository") {
       return http::Response{404, "text/plain", "Not found. The repository's SOAP endpoint is /xds/repository\n"};
@@ -63,10 +50,8 @@ http::Handler MakeRepositorySoapHandler(ProvideAndRegisterService* provide_and_r
       return soap::MakeFaultResponse(fault, request.message_id);
     }
     const CallContext context = SoapCallContext(http_request, request);
-    if (request.action == vocab::kActionProvideAndRegister) {
-      return ProvideAndRegister(provide_and_register, *gate, context, request);
-    }
-    if (request.action == vocab::kActionRetrieve) return Retrieve(store, options.retrieve, *gate, context, request);
+    if (request.action == vocab::kActionProvideAndRegister) return ProvideAndRegister(repository, context, request);
+    if (request.action == vocab::kActionRetrieve) return Retrieve(repository, context, request);
     return soap::MakeFaultResponse(
         {"Sender", "a:ActionNotSupported",
          absl::StrCat("The action ", request.action, " is not supported by the Document Repository endpoint")},

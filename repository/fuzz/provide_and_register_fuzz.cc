@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "registry/shared/ebrim/document_set_codec.h"
 #include "registry/shared/soap/soap_envelope.h"
-#include "repository/iti41_provide_and_register.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   xds::soap::Request request;
   xds::soap::Fault fault;
   if (!xds::soap::ParseRequest(http_request, {}, &request, &fault)) return 0;
-  xds::ProvideAndRegisterRequest parsed = xds::ParseProvideAndRegisterRequest(request.body_element, request.multipart);
+  xds::ProvideAndRegisterRequest parsed =
+      xds::ebrim::ParseProvideAndRegisterRequest(request.body_element, request.multipart);
   size_t total = 0;
   for (const auto& [id, content] : parsed.documents) total += id.size() + content.size();
   return total == SIZE_MAX ? 1 : 0;
