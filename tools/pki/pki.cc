@@ -541,4 +541,13 @@ absl::Status Revoke(const std::string& ca_dir, const std::string& cert_path_or_s
   return WriteCrl(*ca, *index);
 }
 
+absl::Status RefreshCrl(const std::string& ca_dir) {
+  auto ca = LoadCa(ca_dir);
+  if (!ca.ok()) return ca.status();
+  DirLock lock(ca->dir);
+  auto index = ReadIndex(ca->dir);
+  if (!index.ok()) return index.status();
+  return WriteCrl(*ca, *index);
+}
+
 }  // namespace xds::pki

@@ -92,6 +92,11 @@ absl::StatusOr<Issued> Issue(const std::string& ca_dir, const IssueRequest& requ
 // when the index has no such serial. Revoking twice is not an error.
 absl::Status Revoke(const std::string& ca_dir, const std::string& cert_path_or_serial_hex);
 
+// Re-signs crl.pem (and crl/<hash>.r0) with the revocations the index holds, lastUpdate now,
+// nextUpdate now + 30 days: run it (xdsctl pki crl, e.g. weekly from cron) so the CRL the
+// services load never expires. NotFound when `ca_dir` holds no CA.
+absl::Status RefreshCrl(const std::string& ca_dir);
+
 }  // namespace xds::pki
 
 #endif  // XDS_TOOLS_PKI_PKI_H_

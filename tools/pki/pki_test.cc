@@ -226,6 +226,21 @@ TEST(PkiTest, RevokedCertificateFailsTheCrlCheckOthersPass) {
   std::string index = ReadAll(dir + "/index.txt");
   EXPECT_NE(index.find("R\t"), std::string::npos);
 
+  // A refreshed CRL still lists both, with a higher CRL number.
+  auto number = [](X509_CRL* c) {
+    ASN1_INTEGER* n = static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(c, NID_crl_number, nullptr, nullptr));
+    long v = ASN1_INTEGER_get(n);
+    ASN1_INTEGER_free(n);
+    return v;
+  };
+  ASSERT_TRUE(RefreshCrl(dir).ok());
+  Crl refreshed = LoadCrl(dir + "/crl.pem");
+  ASSERT_TRUE(refreshed);
+  EXPECT_GT(number(refreshed.get()), number(crl.get()));
+  EXPECT_EQ(Verify(dir, b->cert_path, true), X509_V_ERR_CERT_REVOKED);
+  EXPECT_EQ(Verify(dir, c->cert_path, true), X509_V_OK);
+  EXPECT_EQ(RefreshCrl(dir + "/nothing").code(), absl::StatusCode::kNotFound);
+
   EXPECT_EQ(Revoke(dir, "ABCDEF").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Revoke(dir, "not-a-serial").code(), absl::StatusCode::kInvalidArgument);
 }

@@ -136,7 +136,7 @@ const std::vector<VerbSpec>& Verbs() {
        "pki init [--region NAME] [--dir DIR]\n"
        "       pki issue --name NAME --organization-id ID --roles consumer[,source][,admin]\n"
        "         [--server --dns HOST... --ip ADDR...] [--days N] [--dir DIR]\n"
-       "       pki revoke CERT_PEM_OR_SERIAL [--dir DIR]",
+       "       pki revoke CERT_PEM_OR_SERIAL [--dir DIR]     pki crl [--dir DIR]",
        "The region's certificate authority for mutual TLS (ECDSA P-256, tools/pki/pki.h), local files only.\n"
        "DIR defaults to DATA/pki with --data (./xds ctl passes it: var/pki), else ./pki.\n"
        "init creates DIR (0700) with ca.key (0600), the trust anchor ca.pem (10 years), an empty CRL\n"
@@ -146,7 +146,8 @@ const std::vector<VerbSpec>& Verbs() {
        "admin: administer); clientAuth, plus serverAuth and subjectAltNames with --server (--dns and --ip\n"
        "repeat or take comma lists, e.g. --dns localhost --ip 127.0.0.1). Valid --days N (default 365).\n"
        "revoke marks a certificate (PEM file or serial in hex) revoked and re-signs crl.pem (30 days);\n"
-       "exit 4 when the CA never issued that serial.",
+       "exit 4 when the CA never issued that serial. crl re-signs crl.pem with the same revocations\n"
+       "(run it, e.g. weekly from cron, so the services' CRL never expires).",
        "xdsctl pki init --region 'Region North' --dir /etc/xds/pki\n"
        "  ./xds ctl pki issue --name Midwives-North --organization-id 2.999.1.7 --roles consumer,source "
        "--format=json\n"
@@ -986,12 +987,13 @@ int Pki(Context& c) {
       {"init", {"dir", "region"}},
       {"issue", {"dir", "name", "organization-id", "roles", "server", "dns", "ip", "days"}},
       {"revoke", {"dir"}},
+      {"crl", {"dir"}},
   };
   const auto& p = c.args.positional;
   std::string sub = p.size() > 1 ? p[1] : "";
   auto flags = kFlags.find(sub);
   if (flags == kFlags.end() || p.size() != (sub == "revoke" ? 3u : 2u)) {
-    return Usage(c, "pki wants 'init', 'issue' or 'revoke CERT_PEM_OR_SERIAL'");
+    return Usage(c, "pki wants 'init', 'issue', 'revoke CERT_PEM_OR_SERIAL' or 'crl'");
   }
   for (const auto& [name, values] : c.args.flags) {
     if (!kGlobalFlags.count(name) && !flags->second.count(name)) {
@@ -1010,6 +1012,15 @@ int Pki(Context& c) {
     } else {
       *c.out << "certificate authority of " << region << " created in " << dir << "\n"
              << "trust anchor " << ca << "\nCRL          " << crl << "\n";
+    }
+    return kExitOk;
+  }
+  if (sub == "crl") {
+    if (absl::Status s = pki::RefreshCrl(dir); !s.ok()) return Fail(c, s);
+    if (c.json) {
+      Print(c, Json::Object().Set("crl", Json::Str(crl)));
+    } else {
+      *c.out << "re-signed " << crl << " (valid 30 days)\n";
     }
     return kExitOk;
   }
@@ -1063,7 +1074,7 @@ std::string HelpText() {
       "                 \"documentEntriesByRepositoryUniqueId\":{OID:n},\"storeBytes\"}\n"
       "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
       "  pki init      {\"dir\",\"caCert\",\"crl\"}    pki issue {\"cert\",\"key\"} (PEM paths)\n"
-      "  pki revoke    {\"revoked\",\"crl\"}\n"
+      "  pki revoke    {\"revoked\",\"crl\"}       pki crl {\"crl\"}\n"
       "  DE = "
       "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
       "        "

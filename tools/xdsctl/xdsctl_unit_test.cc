@@ -266,6 +266,8 @@ TEST(RunTest, PkiInitIssueRevoke) {
   EXPECT_NE(ReadAll(data + "/pki/index.txt").find("R\t"), std::string::npos);
   EXPECT_EQ(ctl::Run({"--data", data, "pki", "revoke", "ABCDEF"}, o, err), kExitNotFound);
   EXPECT_EQ(ctl::Run({"--data", data, "pki", "revoke"}, o, err), kExitUsage);
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "crl"}, o, err), kExitOk) << err.str();
+  EXPECT_EQ(ctl::Run({"--data", data + "/nothing", "pki", "crl"}, o, err), kExitNotFound);
 }
 
 }  // namespace
