@@ -13,9 +13,13 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "registry/shared/ebrim/vocabulary.h"
+#include "tools/pki/pki.h"
 #include "tools/xdsctl/args.h"
 #include "tools/xdsctl/backend.h"
 #include "tools/xdsctl/output.h"
@@ -128,6 +132,28 @@ const std::vector<VerbSpec>& Verbs() {
        "Refuses (exit 1) while DIR/registry.pid names a running registry: stop it, restore, start it.",
        "./xds down && xdsctl restore /var/backups/xds/registry-2025-03-01.sqlite --data var && ./xds up",
        {"store", "pid-file"}},
+      {"pki",
+       "pki init [--region NAME] [--dir DIR]\n"
+       "       pki issue --name NAME --organization-id ID --roles consumer[,source][,admin]\n"
+       "         [--server --dns HOST... --ip ADDR...] [--days N] [--dir DIR]\n"
+       "       pki revoke CERT_PEM_OR_SERIAL [--dir DIR]     pki crl [--dir DIR]",
+       "The region's certificate authority for mutual TLS (ECDSA P-256, tools/pki/pki.h), local files only.\n"
+       "DIR defaults to DATA/pki with --data (./xds ctl passes it: var/pki), else ./pki.\n"
+       "init creates DIR (0700) with ca.key (0600), the trust anchor ca.pem (10 years), an empty CRL\n"
+       "crl.pem (and crl/HASH.r0 for gRPC's crl_directory) and index.txt; it never overwrites a CA (exit 1).\n"
+       "issue writes a key (0600) and a certificate to DIR/issued: subject CN=NAME, O=NAME,\n"
+       "organizationIdentifier=ID and one OU per role (consumer: query and retrieve; source: submit;\n"
+       "admin: administer); clientAuth, plus serverAuth and subjectAltNames with --server (--dns and --ip\n"
+       "repeat or take comma lists, e.g. --dns localhost --ip 127.0.0.1). Valid --days N (default 365).\n"
+       "revoke marks a certificate (PEM file or serial in hex) revoked and re-signs crl.pem (30 days);\n"
+       "exit 4 when the CA never issued that serial. crl re-signs crl.pem with the same revocations\n"
+       "(run it, e.g. weekly from cron, so the services' CRL never expires).",
+       "xdsctl pki init --region 'Region North' --dir /etc/xds/pki\n"
+       "  ./xds ctl pki issue --name Midwives-North --organization-id 2.999.1.7 --roles consumer,source "
+       "--format=json\n"
+       "  ./xds ctl pki issue --name registry --organization-id 2.999.1 --server --dns localhost --ip 127.0.0.1\n"
+       "  ./xds ctl pki revoke var/pki/issued/Midwives-North-4FADAA394E5CC3C79A8F73F44CD6D79C.pem",
+       {"dir", "region", "name", "organization-id", "roles", "server", "dns", "ip", "days"}},
   };
   return *verbs;
 }
@@ -911,6 +937,102 @@ int RestoreVerb(Context& c) {
   return kExitOk;
 }
 
+// `xdsctl pki`: the CA directory is --dir, else DATA/pki with --data, else ./pki.
+std::string PkiDir(const Context& c) {
+  if (c.args.Has("dir")) return c.args.Get("dir");
+  return c.args.Has("data") ? (std::filesystem::path(c.args.Get("data")) / "pki").string() : "pki";
+}
+
+// A repeatable flag whose values may also be comma lists (--roles consumer,source --dns a --dns b).
+std::vector<std::string> ListFlag(const Context& c, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& value : c.args.All(name)) {
+    for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+      out.emplace_back(absl::StripAsciiWhitespace(part));
+    }
+  }
+  return out;
+}
+
+int PkiIssue(Context& c, const std::string& dir) {
+  pki::IssueRequest r;
+  r.name = c.args.Get("name");
+  r.organization_id = c.args.Get("organization-id");
+  r.roles = ListFlag(c, "roles");
+  r.server = c.args.Get("server") == "true";
+  r.dns_names = ListFlag(c, "dns");
+  r.ip_addresses = ListFlag(c, "ip");
+  if (r.name.empty() || r.organization_id.empty()) return Usage(c, "pki issue needs --name and --organization-id");
+  if (r.roles.empty() && !r.server) return Usage(c, "pki issue needs --roles consumer[,source][,admin]");
+  if (c.args.Has("days")) {
+    int days = 0;
+    if (!absl::SimpleAtoi(c.args.Get("days"), &days) || days <= 0) {
+      return Usage(c, "--days wants a positive number of days");
+    }
+    r.not_after = absl::Now() + absl::Hours(24) * days;
+  }
+  auto issued = pki::Issue(dir, r);
+  if (!issued.ok()) return Fail(c, issued.status());
+  if (c.json) {
+    Print(c, Json::Object().Set("cert", Json::Str(issued->cert_path)).Set("key", Json::Str(issued->key_path)));
+  } else {
+    *c.out << "issued " << issued->cert_path << " (serial " << issued->serial_hex << ")\n"
+           << "key    " << issued->key_path << " (mode 0600: hand it to " << r.name << " only)\n";
+  }
+  return kExitOk;
+}
+
+int Pki(Context& c) {
+  static const std::map<std::string, std::set<std::string>> kFlags = {
+      {"init", {"dir", "region"}},
+      {"issue", {"dir", "name", "organization-id", "roles", "server", "dns", "ip", "days"}},
+      {"revoke", {"dir"}},
+      {"crl", {"dir"}},
+  };
+  const auto& p = c.args.positional;
+  std::string sub = p.size() > 1 ? p[1] : "";
+  auto flags = kFlags.find(sub);
+  if (flags == kFlags.end() || p.size() != (sub == "revoke" ? 3u : 2u)) {
+    return Usage(c, "pki wants 'init', 'issue', 'revoke CERT_PEM_OR_SERIAL' or 'crl'");
+  }
+  for (const auto& [name, values] : c.args.flags) {
+    if (!kGlobalFlags.count(name) && !flags->second.count(name)) {
+      return Usage(c, "--" + name + " does not apply to pki " + sub);
+    }
+  }
+  std::string dir = std::filesystem::absolute(PkiDir(c)).lexically_normal().string();
+  std::string crl = (std::filesystem::path(dir) / pki::kCrlFile).string();
+  if (sub == "issue") return PkiIssue(c, dir);
+  if (sub == "init") {
+    std::string region = c.args.Get("region", "XDS region");
+    if (absl::Status s = pki::InitCa(dir, region); !s.ok()) return Fail(c, s);
+    std::string ca = (std::filesystem::path(dir) / pki::kCaCertFile).string();
+    if (c.json) {
+      Print(c, Json::Object().Set("dir", Json::Str(dir)).Set("caCert", Json::Str(ca)).Set("crl", Json::Str(crl)));
+    } else {
+      *c.out << "certificate authority of " << region << " created in " << dir << "\n"
+             << "trust anchor " << ca << "\nCRL          " << crl << "\n";
+    }
+    return kExitOk;
+  }
+  if (sub == "crl") {
+    if (absl::Status s = pki::RefreshCrl(dir); !s.ok()) return Fail(c, s);
+    if (c.json) {
+      Print(c, Json::Object().Set("crl", Json::Str(crl)));
+    } else {
+      *c.out << "re-signed " << crl << " (valid 30 days)\n";
+    }
+    return kExitOk;
+  }
+  if (absl::Status s = pki::Revoke(dir, p[2]); !s.ok()) return Fail(c, s);
+  if (c.json) {
+    Print(c, Json::Object().Set("revoked", Json::Str(p[2])).Set("crl", Json::Str(crl)));
+  } else {
+    *c.out << "revoked " << p[2] << "; " << crl << " lists it (reload the services or let them re-read it)\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string HelpText() {
@@ -931,7 +1053,7 @@ std::string HelpText() {
       "  --transport auto|grpc|soap   force one way (default auto: gRPC when its address is given)\n"
       "  --format table|json          output (default table)\n"
       "  --timeout_ms N               deadline of each call (default 30000)\n"
-      "  --data DIR                   restore: the data directory of ./xds up (default: none)\n"
+      "  --data DIR                   restore, pki: the data directory of ./xds up (pki uses DIR/pki)\n"
       "  ./xds ctl [--data DIR] ... fills in all four endpoints from DIR/endpoints.env.\n\n"
       "JSON output (--format=json; one object per line on stdout; field names are the ITI TF-3\n"
       "attribute names in camelCase):\n"
@@ -951,6 +1073,8 @@ std::string HelpText() {
       "                 \"foldersByStatus\",\"associations\",\"documentEntriesByClassCode\":{\"CODE^^SCHEME\":n},\n"
       "                 \"documentEntriesByRepositoryUniqueId\":{OID:n},\"storeBytes\"}\n"
       "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
+      "  pki init      {\"dir\",\"caCert\",\"crl\"}    pki issue {\"cert\",\"key\"} (PEM paths)\n"
+      "  pki revoke    {\"revoked\",\"crl\"}       pki crl {\"crl\"}\n"
       "  DE = "
       "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
       "        "
@@ -988,7 +1112,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   Context c;
   c.out = &out;
   c.err = &err;
-  auto args = ParseArgs(argv, known, {"help"});
+  auto args = ParseArgs(argv, known, {"help", "server"});
   if (!args.ok()) {
     err << "xdsctl: " << args.status().message() << " (see 'xdsctl --help')\n";
     return kExitUsage;
@@ -1036,6 +1160,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (name == "stats") return Stats(c);
   if (name == "backup") return Backup(c);
   if (name == "restore") return RestoreVerb(c);
+  if (name == "pki") return Pki(c);
   return Usage(c, "unknown verb '" + name + "'");
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -196,7 +197,7 @@ TEST(RunTest, UsageAndUnreachableExitCodes) {
   EXPECT_EQ(ctl::Run({"--help"}, out, err), kExitOk);
   EXPECT_NE(out.str().find("Exit codes"), std::string::npos);
   for (const char* verb : {"patient", "find", "show", "submissions", "folders", "related", "retrieve", "submit",
-                           "stats", "backup", "restore"}) {
+                           "stats", "backup", "restore", "pki"}) {
     std::ostringstream o;
     EXPECT_EQ(ctl::Run({verb, "--help"}, o, err), kExitOk) << verb;
     EXPECT_NE(o.str().find("Example:"), std::string::npos) << verb;
@@ -214,6 +215,59 @@ TEST(RunTest, UsageAndUnreachableExitCodes) {
   EXPECT_NE(json_out.str().find("\"exitCode\":3"), std::string::npos) << json_out.str();
   EXPECT_EQ(ctl::Run({"find", "--patient", "P^^^&1&ISO", "--registry", "http://127.0.0.1:1/xds/registry"}, out, err),
             kExitUnreachable);
+}
+
+// `pki` is local: init under --data's pki folder, issue with the JSON contract of DESIGN §5
+// ({"cert": PEM_PATH, "key": PEM_PATH}), revoke, and the exit codes of refusals.
+TEST(RunTest, PkiInitIssueRevoke) {
+  std::string data = TempDir("pkidata");
+  std::ostringstream out, err;
+  ASSERT_EQ(ctl::Run({"--data", data, "pki", "init", "--region", "Test", "--format=json"}, out, err), kExitOk)
+      << err.str();
+  EXPECT_TRUE(fs::exists(data + "/pki/ca.pem"));
+  EXPECT_NE(out.str().find("\"caCert\":\"" + data + "/pki/ca.pem\""), std::string::npos) << out.str();
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "init"}, out, err), kExitRefused);  // never overwritten
+
+  std::ostringstream issued;
+  ASSERT_EQ(ctl::Run({"--data", data, "pki", "issue", "--name", "Org A", "--organization-id", "2.999.7", "--roles",
+                      "consumer,admin", "--format=json"},
+                     issued, err),
+            kExitOk)
+      << err.str();
+  std::smatch m;
+  std::string json = issued.str();
+  ASSERT_TRUE(std::regex_match(json, m, std::regex("\\{\"cert\":\"([^\"]+)\",\"key\":\"([^\"]+)\"\\}\n"))) << json;
+  std::string cert = m[1], key = m[2];
+  EXPECT_EQ(cert.rfind(data + "/pki/issued/Org_A-", 0), 0u) << cert;
+  EXPECT_NE(ReadAll(cert).find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_EQ(fs::status(key).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+
+  std::ostringstream o;
+  EXPECT_EQ(ctl::Run({"pki", "issue", "--dir", data + "/pki", "--name", "registry", "--organization-id", "2.999",
+                      "--server", "--dns", "localhost", "--ip", "127.0.0.1,::1", "--days", "2"},
+                     o, err),
+            kExitOk)
+      << err.str();
+  EXPECT_NE(o.str().find("issued "), std::string::npos);
+  EXPECT_EQ(
+      ctl::Run({"--data", data, "pki", "issue", "--name", "B", "--organization-id", "1", "--roles", "nurse"}, o, err),
+      kExitUsage);
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "issue", "--name", "B", "--organization-id", "1"}, o, err),
+            kExitUsage);  // no --roles
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "init", "--name", "B"}, o, err), kExitUsage);
+  EXPECT_EQ(ctl::Run({"--data", data + "/nothing", "pki", "issue", "--name", "B", "--organization-id", "1", "--roles",
+                      "source"},
+                     o, err),
+            kExitNotFound);  // no CA there
+
+  std::ostringstream revoked;
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "revoke", cert, "--format=json"}, revoked, err), kExitOk) << err.str();
+  EXPECT_NE(revoked.str().find("\"crl\":\"" + data + "/pki/crl.pem\""), std::string::npos) << revoked.str();
+  EXPECT_NE(ReadAll(data + "/pki/index.txt").find("R\t"), std::string::npos);
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "revoke", "ABCDEF"}, o, err), kExitNotFound);
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "revoke"}, o, err), kExitUsage);
+  EXPECT_EQ(ctl::Run({"--data", data, "pki", "crl"}, o, err), kExitOk) << err.str();
+  EXPECT_EQ(ctl::Run({"--data", data + "/nothing", "pki", "crl"}, o, err), kExitNotFound);
 }
 
 }  // namespace
