@@ -1,26 +1,28 @@
 #include "repository/document_store.h"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
-#include <thread>
+#include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "registry/shared/sqlite/group_commit_writer.h"
+#include "registry/shared/sqlite/reader_pool.h"
+#include "registry/shared/sqlite/sqlite_connection.h"
 
 namespace xds {
 namespace {
@@ -111,35 +113,159 @@ class MappedContent : public DocumentContent {
   size_t size_;
 };
 
-// One prepared statement, finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& Text(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
+using sqlite::Connection;
+using sqlite::SqlValue;
+using Outcome = sqlite::GroupCommitWriter::Outcome;
+
+constexpr char kSelectDocument[] = "SELECT unique_id, hash, size, mime_type, state, created FROM documents ";
+
+// Index failures are Unavailable whatever SQLite said (a constraint violation must not
+// read as AlreadyExists, which Stage reserves for XDSNonIdenticalHash/Size).
+absl::Status IndexError(absl::string_view what, const absl::Status& status) {
+  return absl::UnavailableError(absl::StrCat("document index: ", what, ": ", status.message()));
+}
+
+// A prepared statement with `params` bound, or the index error.
+absl::StatusOr<sqlite::Statement> Query(Connection& conn, const std::string& sql, const std::vector<SqlValue>& params,
+                                        absl::string_view what) {
+  absl::StatusOr<sqlite::Statement> stmt = conn.Prepare(sql);
+  if (!stmt.ok()) return IndexError(what, stmt.status());
+  if (absl::Status s = stmt->BindAll(params); !s.ok()) return IndexError(what, s);
+  return stmt;
+}
+
+// Runs a statement that returns no rows.
+absl::Status Execute(Connection& conn, const std::string& sql, const std::vector<SqlValue>& params,
+                     absl::string_view what) {
+  absl::StatusOr<sqlite::Statement> stmt = Query(conn, sql, params, what);
+  if (!stmt.ok()) return stmt.status();
+  if (absl::Status s = stmt->Run(); !s.ok()) return IndexError(what, s);
+  return absl::OkStatus();
+}
+
+StoredDocument RowOf(const sqlite::Statement& s) {
+  StoredDocument d;
+  d.unique_id = s.ColumnText(0);
+  d.hash = s.ColumnText(1);
+  d.size = s.ColumnInt64(2);
+  d.mime_type = s.ColumnText(3);
+  d.committed = s.ColumnText(4) == "committed";
+  d.created = s.ColumnInt64(5);
+  return d;
+}
+
+// Every row `sql` (kSelectDocument ...) returns.
+absl::StatusOr<std::vector<StoredDocument>> SelectDocuments(Connection& conn, const std::string& sql,
+                                                            const std::vector<SqlValue>& params,
+                                                            absl::string_view what) {
+  absl::StatusOr<sqlite::Statement> select = Query(conn, sql, params, what);
+  if (!select.ok()) return select.status();
+  std::vector<StoredDocument> out;
+  for (;;) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return IndexError(what, row.status());
+    if (!*row) return out;
+    out.push_back(RowOf(*select));
   }
-  Stmt& Int(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
+}
+
+absl::StatusOr<std::optional<StoredDocument>> FindOn(Connection& conn, const std::string& unique_id) {
+  auto found = SelectDocuments(conn, absl::StrCat(kSelectDocument, "WHERE unique_id = ?"), {unique_id}, "find");
+  if (!found.ok()) return found.status();
+  if (found->empty()) return std::optional<StoredDocument>();
+  return std::optional<StoredDocument>(std::move(found->front()));
+}
+
+absl::StatusOr<StageResult> Conflict(const StoredDocument& existing, StageResult result) {
+  if (!existing.committed) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("document ", existing.unique_id, " is part of another submission still in progress"));
   }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return rc_ = sqlite3_step(stmt_); }
-  std::string ColumnText(int i) const {
-    const unsigned char* t = sqlite3_column_text(stmt_, i);
-    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, i)) : std::string();
+  if (existing.hash != result.hash) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("hash: document ", existing.unique_id, " is already stored with hash ", existing.hash));
   }
-  int64_t ColumnInt(int i) const { return sqlite3_column_int64(stmt_, i); }
-  absl::Status Error(const std::string& what) const {
-    return absl::UnavailableError(absl::StrCat("document index: ", what, ": ", sqlite3_errmsg(db_)));
+  if (existing.size != result.size) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("size: document ", existing.unique_id, " is already stored with size ", existing.size));
+  }
+  result.already_committed = true;
+  return result;
+}
+
+// One queued write (a GroupCommitWriter item). Lives on the caller's stack.
+struct Op : sqlite::GroupCommitWriter::Item {
+  enum Kind { kStage, kCommit, kAbort } kind;
+  // kStage
+  std::string unique_id, mime_type;
+  StageResult stage;
+  bool placed_file = false;  // this Stage created the content file
+  // kCommit / kAbort
+  const std::vector<std::string>* unique_ids = nullptr;
+  std::set<std::string> aborted_hashes;
+
+  absl::Status status;
+
+  // Writer thread, in the op's SAVEPOINT: a failing op is rolled back alone.
+  absl::StatusOr<Outcome> Apply(Connection& conn) override {
+    if (!status.ok()) return Outcome::kKeep;  // failed before it was queued; only cleanup left
+    switch (kind) {
+      case kStage:
+        ApplyStage(conn);
+        break;
+      case kCommit:
+        ApplyCommit(conn);
+        break;
+      case kAbort:
+        ApplyAbort(conn);
+        break;
+    }
+    return status.ok() ? Outcome::kKeep : Outcome::kUndo;
+  }
+
+  void Finish(const absl::Status& batch_status) override {
+    if (status.ok()) status = batch_status;
   }
 
  private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+  void ApplyStage(Connection& conn) {
+    auto existing = FindOn(conn, unique_id);  // a concurrent Stage of the same uniqueId
+    if (!existing.ok()) {
+      status = existing.status();
+      return;
+    }
+    if (*existing) {
+      auto conflict = Conflict(**existing, stage);
+      if (conflict.ok())
+        stage = *conflict;
+      else
+        status = conflict.status();
+      return;
+    }
+    status =
+        Execute(conn,
+                "INSERT INTO documents (unique_id, hash, size, mime_type, state, created) "
+                "VALUES (?, ?, ?, ?, 'pending', ?)",
+                {unique_id, stage.hash, stage.size, mime_type, static_cast<int64_t>(std::time(nullptr))}, "insert");
+  }
+
+  void ApplyCommit(Connection& conn) {
+    for (const std::string& id : *unique_ids) {
+      status = Execute(conn, "UPDATE documents SET state = 'committed' WHERE unique_id = ? AND state = 'pending'", {id},
+                       "commit");
+      if (!status.ok()) return;
+    }
+  }
+
+  void ApplyAbort(Connection& conn) {
+    for (const std::string& id : *unique_ids) {
+      auto pending = SelectDocuments(conn, absl::StrCat(kSelectDocument, "WHERE unique_id = ? AND state = 'pending'"),
+                                     {id}, "abort");
+      if (pending.ok() && !pending->empty()) aborted_hashes.insert(pending->front().hash);
+      status = Execute(conn, "DELETE FROM documents WHERE unique_id = ? AND state = 'pending'", {id}, "abort");
+      if (!status.ok()) return;
+    }
+  }
 };
 
 // Durability of the index (TF-41 P9/P10; see the header for the life of a document):
@@ -157,39 +283,22 @@ class Stmt {
 //            hold, which recovery aborts again (its file may already be gone; that is
 //            harmless for a row that is aborted anyway).
 //
-// Group commit: one writer thread owns the read-write connection. Stage/Commit/Abort
-// enqueue an operation and wait; the writer takes everything queued into one transaction
-// (each operation in its own SAVEPOINT, so a failing one leaves its neighbours alone), so
-// concurrent submissions share one WAL fsync and, per directory, one directory fsync.
-// Renames into documents/ and unlinks of unreferenced files also happen only on the writer
-// thread, which serializes "does this file exist / is it still referenced" against each
-// other without a lock. Reads use a small pool of their own connections (WAL snapshots).
+// Group commit: a sqlite::GroupCommitWriter owns the read-write connection. Stage/Commit/
+// Abort queue an Op and wait; the writer takes everything queued into one transaction
+// (each Op in its own SAVEPOINT, so a failing one leaves its neighbours alone), so
+// concurrent submissions share one WAL fsync. Unlinks of unreferenced files happen on the
+// writer thread after each batch, under files_mu_ against Stages holding their hash in
+// flight. Reads use a sqlite::ReaderPool of their own connections (WAL snapshots).
 class FileDocumentStore : public DocumentStore {
  public:
-  FileDocumentStore(std::string data_dir, sqlite3* writer, std::vector<sqlite3*> readers)
-      : documents_dir_(data_dir + "/documents"), db_(writer), readers_(std::move(readers)) {
-    for (sqlite3* r : readers_) free_readers_.push_back(r);
-  }
+  FileDocumentStore(std::string data_dir, std::unique_ptr<Connection> writer,
+                    std::unique_ptr<sqlite::ReaderPool> readers)
+      : documents_dir_(data_dir + "/documents"),
+        readers_(std::move(readers)),
+        writer_(std::move(writer), WriterOptions()) {}
 
-  ~FileDocumentStore() override {
-    if (writer_thread_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(queue_mu_);
-        stopping_ = true;
-      }
-      queue_cv_.notify_all();
-      writer_thread_.join();  // drains the queue first
-    }
-    for (sqlite3* r : readers_) sqlite3_close(r);
-    sqlite3_close(db_);
-  }
-
-  void StartWriter() {
-    writer_thread_ = std::thread([this] { WriterLoop(); });
-  }
-
-  // On the writer connection: before StartWriter(), then only on the writer thread.
-  absl::Status Exec(const char* sql) { return ExecOn(db_, sql); }
+  // The writer (declared last) drains its queue and stops first.
+  ~FileDocumentStore() override = default;
 
   absl::StatusOr<StageResult> Stage(const StageRequest& request) override {
     StageResult result;
@@ -229,32 +338,28 @@ class FileDocumentStore : public DocumentStore {
     // The writer releases the hash from in_flight_ and removes a placed file when the
     // row was not stored (also when the directory fsync failed: op.status says so).
     op.status = status;
-    Run(&op);
+    if (absl::Status queued = writer_.Run(op); !queued.ok()) {
+      std::lock_guard<std::mutex> lock(files_mu_);
+      ReleaseLocked(result.hash);  // a placed file is left to RemoveOrphanFiles
+      return queued;
+    }
     if (!op.status.ok()) return op.status;
     return op.stage;
   }
 
   absl::Status Commit(const std::vector<std::string>& unique_ids) override {
     if (unique_ids.empty()) return absl::OkStatus();
-    Op op;
-    op.kind = Op::kCommit;
-    op.unique_ids = &unique_ids;
-    Run(&op);
-    return op.status;
+    return RunIds(Op::kCommit, unique_ids);
   }
 
   absl::Status Abort(const std::vector<std::string>& unique_ids) override {
     if (unique_ids.empty()) return absl::OkStatus();
-    Op op;
-    op.kind = Op::kAbort;
-    op.unique_ids = &unique_ids;
-    Run(&op);
-    return op.status;
+    return RunIds(Op::kAbort, unique_ids);
   }
 
   absl::StatusOr<std::optional<StoredDocument>> Find(const std::string& unique_id) override {
-    Reader reader(this);
-    return FindOn(reader.db(), unique_id);
+    sqlite::ReaderPool::Lease reader(*readers_);
+    return FindOn(reader.conn(), unique_id);
   }
 
   absl::StatusOr<std::optional<StoredDocument>> Lookup(const std::string& unique_id) override {
@@ -286,25 +391,24 @@ class FileDocumentStore : public DocumentStore {
   }
 
   absl::StatusOr<std::vector<StoredDocument>> Pending() override {
-    Reader reader(this);
-    std::vector<StoredDocument> out;
-    Stmt select(reader.db(),
-                "SELECT unique_id, hash, size, mime_type, state, created FROM documents "
-                "WHERE state = 'pending' ORDER BY created");
-    int rc;
-    while ((rc = select.Step()) == SQLITE_ROW) out.push_back(RowOf(select));
-    if (rc != SQLITE_DONE) return select.Error("pending");
-    return out;
+    sqlite::ReaderPool::Lease reader(*readers_);
+    return SelectDocuments(reader.conn(), absl::StrCat(kSelectDocument, "WHERE state = 'pending' ORDER BY created"), {},
+                           "pending");
   }
 
   absl::StatusOr<int> RemoveOrphanFiles() override {
     std::set<std::string> referenced;
     {
-      Reader reader(this);
-      Stmt select(reader.db(), "SELECT DISTINCT hash FROM documents");
-      int rc;
-      while ((rc = select.Step()) == SQLITE_ROW) referenced.insert(select.ColumnText(0));
-      if (rc != SQLITE_DONE) return select.Error("hashes");
+      sqlite::ReaderPool::Lease reader(*readers_);
+      absl::StatusOr<sqlite::Statement> select =
+          Query(reader.conn(), "SELECT DISTINCT hash FROM documents", {}, "hashes");
+      if (!select.ok()) return select.status();
+      for (;;) {
+        absl::StatusOr<bool> row = select->Step();
+        if (!row.ok()) return IndexError("hashes", row.status());
+        if (!*row) break;
+        referenced.insert(select->ColumnText(0));
+      }
     }
     int removed = 0;
     std::error_code ec;
@@ -358,199 +462,61 @@ class FileDocumentStore : public DocumentStore {
     if (it != in_flight_.end() && --it->second == 0) in_flight_.erase(it);
   }
 
-  // One queued write. Lives on the caller's stack; the caller waits until `done`.
-  struct Op {
-    enum Kind { kStage, kCommit, kAbort } kind;
-    // kStage
-    std::string unique_id, mime_type;
-    StageResult stage;
-    bool placed_file = false;  // this Stage created the content file
-    // kCommit / kAbort
-    const std::vector<std::string>* unique_ids = nullptr;
-    std::set<std::string> aborted_hashes;
-
-    absl::Status status;
-    bool done = false;           // queue_mu_
-    std::condition_variable cv;  // wakes just this op's caller (no herd on each group)
-  };
-
-  // Borrows a reader connection from the pool for its lifetime.
-  class Reader {
-   public:
-    explicit Reader(FileDocumentStore* store) : store_(store) {
-      std::unique_lock<std::mutex> lock(store_->pool_mu_);
-      store_->pool_cv_.wait(lock, [this] { return !store_->free_readers_.empty(); });
-      db_ = store_->free_readers_.back();
-      store_->free_readers_.pop_back();
-    }
-    ~Reader() {
-      {
-        std::lock_guard<std::mutex> lock(store_->pool_mu_);
-        store_->free_readers_.push_back(db_);
-      }
-      store_->pool_cv_.notify_one();
-    }
-    sqlite3* db() const { return db_; }
-
-   private:
-    FileDocumentStore* store_;
-    sqlite3* db_;
-  };
-
-  static absl::Status ExecOn(sqlite3* db, const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string message = err ? err : "unknown";
-      sqlite3_free(err);
-      return absl::UnavailableError(absl::StrCat("document index: ", message));
-    }
-    return absl::OkStatus();
+  sqlite::GroupCommitWriter::Options WriterOptions() {
+    sqlite::GroupCommitWriter::Options options;
+    options.max_batch = 256;
+    options.name = "document index";
+    options.before_batch = [this](Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
+      return SetSynchronous(conn, batch);
+    };
+    options.after_batch = [this](Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
+      RemoveUnreferencedFiles(conn, batch);
+    };
+    return options;
   }
 
-  void Run(Op* op) {
-    std::unique_lock<std::mutex> lock(queue_mu_);
-    queue_.push_back(op);
-    queue_cv_.notify_one();
-    op->cv.wait(lock, [op] { return op->done; });
+  absl::Status RunIds(Op::Kind kind, const std::vector<std::string>& unique_ids) {
+    Op op;
+    op.kind = kind;
+    op.unique_ids = &unique_ids;
+    if (absl::Status queued = writer_.Run(op); !queued.ok()) return queued;
+    return op.status;
   }
 
-  void WriterLoop() {
-    std::vector<Op*> group;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(queue_mu_);
-        queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, nothing left to write
-        while (!queue_.empty() && group.size() < kMaxGroup) {
-          group.push_back(queue_.front());
-          queue_.pop_front();
-        }
-      }
-      WriteGroup(group);
-      {
-        std::lock_guard<std::mutex> lock(queue_mu_);
-        for (Op* op : group) {
-          op->done = true;
-          op->cv.notify_one();  // under the lock: the op (and its cv) dies once its caller wakes
-        }
-      }
-      group.clear();
-    }
-  }
-
-  absl::Status SetSynchronous(bool full) {
+  // Writer thread, before each batch: FULL (an fsync at COMMIT) only when it stages.
+  absl::Status SetSynchronous(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
+    bool full = false;
+    for (auto* item : batch) full = full || static_cast<Op*>(item)->kind == Op::kStage;
     if (synchronous_full_ == full) return absl::OkStatus();
-    absl::Status status = Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    if (status.ok()) synchronous_full_ = full;
+    absl::Status status = conn.Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    if (!status.ok()) return IndexError("synchronous", status);
+    synchronous_full_ = full;
     return status;
   }
 
-  // One transaction for every op in `group`; sets each op's status.
-  void WriteGroup(const std::vector<Op*>& group) {
-    bool any_stage = false;
-    for (Op* op : group) any_stage = any_stage || op->kind == Op::kStage;
-    absl::Status status = SetSynchronous(any_stage);
-    if (status.ok()) status = Exec("BEGIN IMMEDIATE");
-    if (status.ok()) {
-      for (Op* op : group) {
-        if (!op->status.ok()) continue;  // failed before it was queued; only cleanup left
-        if (!Exec("SAVEPOINT op").ok()) {
-          op->status = absl::UnavailableError("document index: savepoint");
-          continue;
-        }
-        switch (op->kind) {
-          case Op::kStage:
-            ApplyStage(op);
-            break;
-          case Op::kCommit:
-            ApplyCommit(op);
-            break;
-          case Op::kAbort:
-            ApplyAbort(op);
-            break;
-        }
-        if (!op->status.ok()) Exec("ROLLBACK TO op").IgnoreError();
-        Exec("RELEASE op").IgnoreError();
-      }
-      status = Exec("COMMIT");  // the group's one fsync (none when only Commit/Abort ran)
-      if (!status.ok()) Exec("ROLLBACK").IgnoreError();
-    }
-    if (!status.ok()) {
-      for (Op* op : group) {
-        if (op->status.ok()) op->status = status;
-      }
-    }
-    // Files no row refers to any more: those of aborted rows and those placed by Stages
-    // that failed. Never one a Stage still has in flight.
+  // Writer thread, after each batch. Files no row refers to any more: those of aborted rows
+  // and those placed by Stages that failed. Never one a Stage still has in flight.
+  void RemoveUnreferencedFiles(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     std::set<std::string> candidates;
-    for (Op* op : group) {
+    for (auto* item : batch) {
+      Op* op = static_cast<Op*>(item);
       if (op->kind == Op::kAbort && op->status.ok()) {
         candidates.insert(op->aborted_hashes.begin(), op->aborted_hashes.end());
       }
       if (op->kind == Op::kStage && !op->status.ok() && op->placed_file) candidates.insert(op->stage.hash);
     }
     std::lock_guard<std::mutex> lock(files_mu_);
-    for (Op* op : group) {
+    for (auto* item : batch) {
+      Op* op = static_cast<Op*>(item);
       if (op->kind == Op::kStage) ReleaseLocked(op->stage.hash);
     }
     for (const std::string& hash : candidates) {
       if (in_flight_.count(hash) || !IsHexSha1(hash)) continue;
-      Stmt count(db_, "SELECT COUNT(*) FROM documents WHERE hash = ?");
-      count.Text(1, hash);
-      if (count.Step() != SQLITE_ROW || count.ColumnInt(0) != 0) continue;
+      absl::StatusOr<int64_t> count = conn.QueryInt("SELECT COUNT(*) FROM documents WHERE hash = ?", {hash});
+      if (!count.ok() || *count != 0) continue;
       std::string dir = DirFor(hash);
       ::unlink((dir + "/" + hash).c_str());
       FsyncDirectory(dir).IgnoreError();  // a lost unlink is an orphan, removed at start-up
-    }
-  }
-
-  void ApplyStage(Op* op) {
-    auto existing = FindOn(db_, op->unique_id);  // a concurrent Stage of the same uniqueId
-    if (!existing.ok()) {
-      op->status = existing.status();
-      return;
-    }
-    if (*existing) {
-      auto conflict = Conflict(**existing, op->stage);
-      if (conflict.ok())
-        op->stage = *conflict;
-      else
-        op->status = conflict.status();
-      return;
-    }
-    Stmt insert(db_,
-                "INSERT INTO documents (unique_id, hash, size, mime_type, state, created) "
-                "VALUES (?, ?, ?, ?, 'pending', ?)");
-    insert.Text(1, op->unique_id)
-        .Text(2, op->stage.hash)
-        .Int(3, op->stage.size)
-        .Text(4, op->mime_type)
-        .Int(5, static_cast<int64_t>(std::time(nullptr)));
-    if (!insert.ok() || insert.Step() != SQLITE_DONE) op->status = insert.Error("insert");
-  }
-
-  void ApplyCommit(Op* op) {
-    for (const std::string& id : *op->unique_ids) {
-      Stmt update(db_, "UPDATE documents SET state = 'committed' WHERE unique_id = ? AND state = 'pending'");
-      update.Text(1, id);
-      if (!update.ok() || update.Step() != SQLITE_DONE) {
-        op->status = update.Error("commit");
-        return;
-      }
-    }
-  }
-
-  void ApplyAbort(Op* op) {
-    for (const std::string& id : *op->unique_ids) {
-      Stmt select(db_, "SELECT hash FROM documents WHERE unique_id = ? AND state = 'pending'");
-      select.Text(1, id);
-      if (select.Step() == SQLITE_ROW) op->aborted_hashes.insert(select.ColumnText(0));
-      Stmt remove(db_, "DELETE FROM documents WHERE unique_id = ? AND state = 'pending'");
-      remove.Text(1, id);
-      if (!remove.ok() || remove.Step() != SQLITE_DONE) {
-        op->status = remove.Error("abort");
-        return;
-      }
     }
   }
 
@@ -564,78 +530,17 @@ class FileDocumentStore : public DocumentStore {
     return FsyncDirectory(documents_dir_);
   }
 
-  static StoredDocument RowOf(const Stmt& s) {
-    StoredDocument d;
-    d.unique_id = s.ColumnText(0);
-    d.hash = s.ColumnText(1);
-    d.size = s.ColumnInt(2);
-    d.mime_type = s.ColumnText(3);
-    d.committed = s.ColumnText(4) == "committed";
-    d.created = s.ColumnInt(5);
-    return d;
-  }
-
-  static absl::StatusOr<std::optional<StoredDocument>> FindOn(sqlite3* db, const std::string& unique_id) {
-    Stmt select(db, "SELECT unique_id, hash, size, mime_type, state, created FROM documents WHERE unique_id = ?");
-    select.Text(1, unique_id);
-    int rc = select.Step();
-    if (rc == SQLITE_ROW) return std::optional<StoredDocument>(RowOf(select));
-    if (rc == SQLITE_DONE) return std::optional<StoredDocument>();
-    return select.Error("find");
-  }
-
-  static absl::StatusOr<StageResult> Conflict(const StoredDocument& existing, StageResult result) {
-    if (!existing.committed) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("document ", existing.unique_id, " is part of another submission still in progress"));
-    }
-    if (existing.hash != result.hash) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("hash: document ", existing.unique_id, " is already stored with hash ", existing.hash));
-    }
-    if (existing.size != result.size) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("size: document ", existing.unique_id, " is already stored with size ", existing.size));
-    }
-    result.already_committed = true;
-    return result;
-  }
-
-  static constexpr size_t kMaxGroup = 256;
-
   const std::string documents_dir_;
-  sqlite3* db_;  // the writer's connection: only the writer thread uses it once started
-  bool synchronous_full_ = true;
-
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;  // work for the writer
-  std::deque<Op*> queue_;
-  bool stopping_ = false;
-  std::thread writer_thread_;
+  bool synchronous_full_ = true;  // writer thread only
 
   // Content files against their removal: a hash with a Stage between "the file exists"
   // (or its rename) and the end of its row's transaction is never unlinked.
   std::mutex files_mu_;
   std::map<std::string, int> in_flight_;
 
-  std::vector<sqlite3*> readers_;
-  std::mutex pool_mu_;
-  std::condition_variable pool_cv_;
-  std::vector<sqlite3*> free_readers_;
+  std::unique_ptr<sqlite::ReaderPool> readers_;
+  sqlite::GroupCommitWriter writer_;  // last: its thread stops before the members above die
 };
-
-absl::StatusOr<sqlite3*> OpenConnection(const std::string& path, bool create) {
-  sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", message));
-  }
-  sqlite3_busy_timeout(db, 5000);
-  return db;
-}
 
 }  // namespace
 
@@ -664,34 +569,18 @@ absl::StatusOr<std::unique_ptr<DocumentStore>> OpenFileDocumentStore(const std::
   fs::create_directories(data_dir + "/documents", ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", data_dir, "/documents: ", ec.message()));
   std::string path = data_dir + "/repository.sqlite";
-  auto writer = OpenConnection(path, /*create=*/true);
-  if (!writer.ok()) return writer.status();
-  // The store owns every connection from here on, also when a later step fails.
-  std::vector<sqlite3*> readers;
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
-    char* err = nullptr;
-    if (sqlite3_exec(*writer, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string message = err ? err : "unknown";
-      sqlite3_free(err);
-      sqlite3_close(*writer);
-      return absl::UnavailableError(absl::StrCat("document index: ", message));
-    }
+  auto writer = Connection::Open(path, /*read_only=*/false);
+  if (!writer.ok()) return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", writer.status().message()));
+  for (const char* sql : {"PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
+    if (absl::Status s = (*writer)->Exec(sql); !s.ok()) return IndexError("open", s);
   }
   // Readers: ITI-43 lookups and duplicate checks, never waiting for a group commit.
   constexpr int kReaders = 4;
-  for (int i = 0; i < kReaders; ++i) {
-    auto reader = OpenConnection(path, /*create=*/false);
-    if (!reader.ok()) {
-      for (sqlite3* r : readers) sqlite3_close(r);
-      sqlite3_close(*writer);
-      return reader.status();
-    }
-    sqlite3_exec(*reader, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
-    readers.push_back(*reader);
-  }
-  auto store = std::make_unique<FileDocumentStore>(data_dir, *writer, std::move(readers));
-  store->StartWriter();
-  return std::unique_ptr<DocumentStore>(std::move(store));
+  auto readers =
+      sqlite::ReaderPool::Open(path, kReaders, /*read_only=*/false, "PRAGMA busy_timeout=5000; PRAGMA query_only=1");
+  if (!readers.ok())
+    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", readers.status().message()));
+  return std::unique_ptr<DocumentStore>(new FileDocumentStore(data_dir, *std::move(writer), *std::move(readers)));
 }
 
 }  // namespace xds
