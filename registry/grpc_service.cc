@@ -20,13 +20,17 @@ grpc::Status ToGrpc(const absl::Status& status) {
 
 grpc::Status RegistryGrpcService::Register(grpc::ServerContext* server_context, const RegisterRequest* request,
                                            RegistryResponse* response) {
-  *response = registry_->Register(GrpcCallContext(*server_context), request->submission());
+  auto registered = registry_->Register(GrpcCallContext(*server_context), request->submission());
+  if (!registered.ok()) return ToGrpc(registered.status());
+  *response = *std::move(registered);
   return grpc::Status::OK;
 }
 
 grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext* server_context, const StoredQueryRequest* request,
                                               StoredQueryResponse* response) {
-  *response = registry_->StoredQuery(GrpcCallContext(*server_context), *request);
+  auto answered = registry_->StoredQuery(GrpcCallContext(*server_context), *request);
+  if (!answered.ok()) return ToGrpc(answered.status());
+  *response = *std::move(answered);
   return grpc::Status::OK;
 }
 

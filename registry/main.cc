@@ -56,12 +56,20 @@ int main(int argc, char** argv) {
   if (backup_dir.empty()) backup_dir = absl::GetFlag(FLAGS_data_dir) + "/backups";
   std::filesystem::create_directories(backup_dir, ec);
   options.backup_dir = std::filesystem::absolute(backup_dir).lexically_normal().string();
+  auto security =
+      xds::service::LoadTransportSecurity(absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_data_dir));
+  if (!security.ok()) {
+    std::cerr << "xds-registry: " << security.status().message() << "\n";
+    return 1;
+  }
+  if (security->secure()) options.node_rights = xds::NodeRights::kFromCertificate;
   xds::Registry registry(std::move(*store), options);
 
   xds::RegistryGrpcService grpc_service(&registry);
   int grpc_port = 0;
-  std::unique_ptr<grpc::Server> grpc_server = xds::service::StartGrpcServer(
-      "xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port), {&grpc_service}, &grpc_port);
+  std::unique_ptr<grpc::Server> grpc_server =
+      xds::service::StartGrpcServer("xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port),
+                                    *security, {&grpc_service}, &grpc_port);
   if (!grpc_server) return 1;
 
   xds::EndpointLimits limits;
@@ -72,6 +80,7 @@ int main(int argc, char** argv) {
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);
   http_options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
+  http_options.tls = security->soap;
   xds::service::ApplyHttpFlags(&http_options);
   auto http_server = xds::http::StartServer(http_options, xds::MakeRegistrySoapHandler(&registry, limits));
   if (!http_server.ok()) {
@@ -79,9 +88,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::cerr << "xds-registry: SOAP http://" << http_options.address << ":" << (*http_server)->port()
-            << "/xds/registry, gRPC " << http_options.address << ":" << grpc_port << std::endl;
+  std::cerr << "xds-registry: SOAP " << security->scheme() << "://" << http_options.address << ":"
+            << (*http_server)->port() << "/xds/registry, gRPC " << http_options.address << ":" << grpc_port
+            << std::endl;
 
-  xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), **http_server, *grpc_server, grpc_port);
+  xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), *security, **http_server, *grpc_server, grpc_port);
   return 0;
 }

@@ -49,29 +49,21 @@ std::string CurrentDtm() {
 }
 
 Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options)
-    : store_(std::move(store)), options_(std::move(options)) {}
+    : store_(std::move(store)), options_(std::move(options)), gate_("xds-registry", options_.node_rights) {}
 
-RegistryResponse Registry::Register(const CallContext& context, Submission submission) {
+absl::StatusOr<RegistryResponse> Registry::Register(const CallContext& context, Submission submission) {
   GatedCall call(gate_, context, "ITI-42");
-  if (!call.admitted().ok()) {
-    RecordRefusal(call.admitted(), call.outcome());
-    return FailureResponse({MakeError(err::kRegistryError, std::string(call.admitted().message()))});
-  }
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   RegistryResponse response = iti42::Register(*store_, options_, std::move(submission), call.outcome());
   Record(response, call.outcome());
   return response;
 }
 
-StoredQueryResponse Registry::StoredQuery(const CallContext& context, const StoredQueryRequest& request) {
+absl::StatusOr<StoredQueryResponse> Registry::StoredQuery(const CallContext& context,
+                                                          const StoredQueryRequest& request) {
   GatedCall call(gate_, context, "ITI-18");
-  StoredQueryResponse response;
-  if (!call.admitted().ok()) {
-    RecordRefusal(call.admitted(), call.outcome());
-    *response.mutable_response() =
-        FailureResponse({MakeError(err::kRegistryError, std::string(call.admitted().message()))});
-    return response;
-  }
-  response = iti18::StoredQuery(*store_, options_, request, call.outcome());
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  StoredQueryResponse response = iti18::StoredQuery(*store_, options_, request, call.outcome());
   Record(response.response(), call.outcome());
   return response;
 }

@@ -30,6 +30,7 @@ struct RegistryOptions {
   // Backups are written only inside this absolute directory on the registry's host (empty:
   // no backups).
   std::string backup_dir;
+  NodeRights node_rights = NodeRights::kAdmitAll;  // kFromCertificate on mutual TLS
 };
 
 struct BackupResult {
@@ -43,11 +44,12 @@ class Registry {
   Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options);
 
   // ITI-42: validates the submission, assigns entryUUIDs to symbolic ids, and stores it all
-  // or nothing. Failure responses list every error found.
-  RegistryResponse Register(const CallContext& context, Submission submission);
+  // or nothing. Failure responses list every error found. A caller the gate refuses gets
+  // its PermissionDenied status (a SOAP Fault, a gRPC PERMISSION_DENIED), nothing else.
+  absl::StatusOr<RegistryResponse> Register(const CallContext& context, Submission submission);
 
-  // ITI-18.
-  StoredQueryResponse StoredQuery(const CallContext& context, const StoredQueryRequest& request);
+  // ITI-18; refusals as for Register.
+  absl::StatusOr<StoredQueryResponse> StoredQuery(const CallContext& context, const StoredQueryRequest& request);
 
   // Patient index. Returns an InvalidArgument status for ids that are not CX of the domain.
   absl::StatusOr<bool> AddPatient(const CallContext& context, const std::string& patient_id);
@@ -65,7 +67,7 @@ class Registry {
  private:
   std::unique_ptr<MetadataStore> store_;
   RegistryOptions options_;
-  CallGate gate_{"xds-registry"};
+  CallGate gate_;
 };
 
 // The transactions, run by Registry once the gate admitted the call. Store failures are

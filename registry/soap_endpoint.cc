@@ -40,8 +40,13 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
                                                                                      limits.max_registry_objects))});
   } else {
     ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(body);
-    response = parsed.errors.empty() ? registry->Register(context, std::move(parsed.submission))
-                                     : FailureResponse(std::move(parsed.errors));
+    if (!parsed.errors.empty()) {
+      response = FailureResponse(std::move(parsed.errors));
+    } else {
+      absl::StatusOr<RegistryResponse> registered = registry->Register(context, std::move(parsed.submission));
+      if (!registered.ok()) return soap::RefusalFault(registered.status(), request.message_id);
+      response = *std::move(registered);
+    }
   }
   ebrim::AppendRegistryResponse(envelope.body(), response);
   return soap::MakeResponse(envelope, kRegisterResponseAction, request.mtom);
@@ -65,7 +70,9 @@ http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const 
       // Held until the answer is written: for LeafClass that is most of the work.
       std::optional<FifoGate::Pass> pass;
       if (parsed.request.return_type() == LEAF_CLASS) pass.emplace(leaf_class_gate);
-      response = registry->StoredQuery(context, parsed.request);
+      absl::StatusOr<StoredQueryResponse> answered = registry->StoredQuery(context, parsed.request);
+      if (!answered.ok()) return soap::RefusalFault(answered.status(), request.message_id);
+      response = *std::move(answered);
       for (auto& w : warnings) *response.mutable_response()->add_errors() = std::move(w);
       envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
       return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);

@@ -36,13 +36,20 @@ ABSL_FLAG(int, test_pause_after_register_ms, 0,
 int main(int argc, char** argv) {
   xds::service::InitProcess(argc, argv, "xds-repository: IHE XDS.b Document Repository (ITI-41, ITI-43)");
 
+  auto security =
+      xds::service::LoadTransportSecurity(absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_data_dir));
+  if (!security.ok()) {
+    std::cerr << "xds-repository: " << security.status().message() << "\n";
+    return 1;
+  }
   auto store = xds::OpenFileDocumentStore(absl::GetFlag(FLAGS_data_dir));
   if (!store.ok()) {
     std::cerr << "xds-repository: cannot open store: " << store.status() << "\n";
     return 1;
   }
-  std::unique_ptr<xds::RegistryClient> registry = xds::MakeGrpcRegistryClient(
-      absl::GetFlag(FLAGS_registry_grpc), absl::Milliseconds(absl::GetFlag(FLAGS_registry_timeout_ms)));
+  std::unique_ptr<xds::RegistryClient> registry =
+      xds::MakeGrpcRegistryClient(absl::GetFlag(FLAGS_registry_grpc), security->grpc_client,
+                                  absl::Milliseconds(absl::GetFlag(FLAGS_registry_timeout_ms)));
 
   xds::RepositoryOptions options;
   options.provide_and_register.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
@@ -52,6 +59,7 @@ int main(int argc, char** argv) {
       absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
   options.retrieve.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
   options.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
+  if (security->secure()) options.node_rights = xds::NodeRights::kFromCertificate;
   // The one way into the store for SOAP and gRPC alike; its gate logs failed calls with their detail.
   xds::Repository repository(std::move(*store), std::move(registry), options);
   // Before serving: a crash may have left staged documents whose fate the registry knows.
@@ -67,6 +75,7 @@ int main(int argc, char** argv) {
   http_options.address = absl::GetFlag(FLAGS_listen_address);
   http_options.port = absl::GetFlag(FLAGS_http_port);
   http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  http_options.tls = security->soap;
   xds::service::ApplyHttpFlags(&http_options);
   auto http_server = xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&repository, endpoint));
   if (!http_server.ok()) {
@@ -78,12 +87,13 @@ int main(int argc, char** argv) {
   int grpc_port = 0;
   std::unique_ptr<grpc::Server> grpc_server =
       xds::service::StartGrpcServer("xds-repository", absl::GetFlag(FLAGS_listen_address),
-                                    absl::GetFlag(FLAGS_grpc_port), {&grpc_service}, &grpc_port);
+                                    absl::GetFlag(FLAGS_grpc_port), *security, {&grpc_service}, &grpc_port);
   if (!grpc_server) return 1;
 
-  std::cerr << "xds-repository: SOAP http://" << http_options.address << ":" << (*http_server)->port()
-            << "/xds/repository, registry gRPC " << absl::GetFlag(FLAGS_registry_grpc) << std::endl;
+  std::cerr << "xds-repository: SOAP " << security->scheme() << "://" << http_options.address << ":"
+            << (*http_server)->port() << "/xds/repository, registry gRPC " << absl::GetFlag(FLAGS_registry_grpc)
+            << std::endl;
 
-  xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), **http_server, *grpc_server, grpc_port);
+  xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), *security, **http_server, *grpc_server, grpc_port);
   return 0;
 }

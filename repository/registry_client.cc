@@ -17,9 +17,9 @@ absl::Status FromGrpc(const grpc::Status& status) {
 
 class GrpcRegistryClient : public RegistryClient {
  public:
-  GrpcRegistryClient(const std::string& target, absl::Duration timeout)
-      : stub_(RegistryService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
-        timeout_(timeout) {}
+  GrpcRegistryClient(const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials,
+                     absl::Duration timeout)
+      : stub_(RegistryService::NewStub(grpc::CreateChannel(target, std::move(credentials)))), timeout_(timeout) {}
 
   absl::StatusOr<RegistryResponse> Register(const Submission& submission) override {
     grpc::ClientContext context;
@@ -66,8 +66,10 @@ class GrpcRegistryClient : public RegistryClient {
 
 }  // namespace
 
-std::unique_ptr<RegistryClient> MakeGrpcRegistryClient(const std::string& target, absl::Duration timeout) {
-  return std::make_unique<GrpcRegistryClient>(target, timeout);
+std::unique_ptr<RegistryClient> MakeGrpcRegistryClient(const std::string& target,
+                                                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                                       absl::Duration timeout) {
+  return std::make_unique<GrpcRegistryClient>(target, std::move(credentials), timeout);
 }
 
 }  // namespace xds

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/xds_metadata.pb.h"
@@ -30,8 +32,11 @@ class RegistryClient {
 };
 
 // A client of proto/registry_service.proto's RegistryService at `target` (host:port);
-// each call gets `timeout` as its deadline.
-std::unique_ptr<RegistryClient> MakeGrpcRegistryClient(const std::string& target, absl::Duration timeout);
+// each call gets `timeout` as its deadline. `credentials`: mutual TLS with this node's
+// certificate, or insecure for development.
+std::unique_ptr<RegistryClient> MakeGrpcRegistryClient(const std::string& target,
+                                                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                                       absl::Duration timeout);
 
 }  // namespace xds
 

@@ -16,9 +16,9 @@ void Record(const RegistryResponse& response, CallOutcome& outcome) {
 }
 
 // The gate's refusal, as the XDS answer of an ITI transaction.
-RegistryResponse Refused(const absl::Status& admitted, CallOutcome& outcome) {
+absl::Status Refused(const absl::Status& admitted, CallOutcome& outcome) {
   outcome.Fail(absl::StatusCodeToString(admitted.code()), "");
-  return FailureResponse({MakeError(err::kRepositoryError, std::string(admitted.message()))});
+  return admitted;
 }
 
 }  // namespace
@@ -28,11 +28,13 @@ Repository::Repository(std::unique_ptr<DocumentStore> store, std::unique_ptr<Reg
     : store_(std::move(store)),
       registry_(std::move(registry)),
       options_(std::move(options)),
-      provide_and_register_(store_.get(), registry_.get(), options_.provide_and_register) {}
+      provide_and_register_(store_.get(), registry_.get(), options_.provide_and_register),
+      gate_("xds-repository", options_.node_rights) {}
 
 size_t Repository::RecoverAtStartup() { return provide_and_register_.RecoverAtStartup(); }
 
-RegistryResponse Repository::ProvideAndRegister(const CallContext& context, ProvideAndRegisterRequest request) {
+absl::StatusOr<RegistryResponse> Repository::ProvideAndRegister(const CallContext& context,
+                                                                ProvideAndRegisterRequest request) {
   GatedCall call(gate_, context, "ITI-41");
   if (!call.admitted().ok()) return Refused(call.admitted(), call.outcome());
   RegistryResponse response = provide_and_register_.ProvideAndRegister(std::move(request), call.outcome());
@@ -40,14 +42,12 @@ RegistryResponse Repository::ProvideAndRegister(const CallContext& context, Prov
   return response;
 }
 
-RetrieveResult Repository::Retrieve(const CallContext& context, const RetrieveDocumentSetRequest& request,
-                                    std::vector<RegistryError> decode_errors) {
+absl::StatusOr<RetrieveResult> Repository::Retrieve(const CallContext& context,
+                                                    const RetrieveDocumentSetRequest& request,
+                                                    std::vector<RegistryError> decode_errors) {
   GatedCall call(gate_, context, "ITI-43");
+  if (!call.admitted().ok()) return Refused(call.admitted(), call.outcome());
   RetrieveResult result;
-  if (!call.admitted().ok()) {
-    *result.response.mutable_response() = Refused(call.admitted(), call.outcome());
-    return result;
-  }
   if (!decode_errors.empty()) {
     *result.response.mutable_response() = FailureResponse(std::move(decode_errors));
   } else {
@@ -60,10 +60,7 @@ RetrieveResult Repository::Retrieve(const CallContext& context, const RetrieveDo
 absl::StatusOr<RetrievedDocument> Repository::RetrieveDocument(const CallContext& context,
                                                                const std::string& unique_id) {
   GatedCall call(gate_, context, "Retrieve");
-  if (!call.admitted().ok()) {
-    call.outcome().Fail(absl::StatusCodeToString(call.admitted().code()), "");
-    return absl::PermissionDeniedError(call.admitted().message());
-  }
+  if (!call.admitted().ok()) return Refused(call.admitted(), call.outcome());
   auto document = store_->Lookup(unique_id);
   if (!document.ok()) {
     call.outcome().Fail("UNAVAILABLE",

@@ -24,6 +24,7 @@ namespace xds {
 struct RepositoryOptions {
   ProvideAndRegisterOptions provide_and_register;
   RetrieveOptions retrieve;
+  NodeRights node_rights = NodeRights::kAdmitAll;  // kFromCertificate on mutual TLS
 };
 
 // One committed document, mapped read-only.
@@ -44,12 +45,13 @@ class Repository {
   // ITI-41: checks every document against its DocumentEntry, stores them, registers the
   // metadata; all or nothing. `request.errors` (found while decoding) are answered with
   // every other error found.
-  RegistryResponse ProvideAndRegister(const CallContext& context, ProvideAndRegisterRequest request);
+  // A caller the gate refuses gets its PermissionDenied status (a SOAP Fault), nothing else.
+  absl::StatusOr<RegistryResponse> ProvideAndRegister(const CallContext& context, ProvideAndRegisterRequest request);
 
   // ITI-43. `decode_errors` (a body that is no RetrieveDocumentSetRequest) are the answer,
-  // a Failure, when not empty.
-  RetrieveResult Retrieve(const CallContext& context, const RetrieveDocumentSetRequest& request,
-                          std::vector<RegistryError> decode_errors = {});
+  // a Failure, when not empty. Refusals as for ProvideAndRegister.
+  absl::StatusOr<RetrieveResult> Retrieve(const CallContext& context, const RetrieveDocumentSetRequest& request,
+                                          std::vector<RegistryError> decode_errors = {});
 
   // One committed document by uniqueId (the internal gRPC retrieval). NotFound when the
   // repository holds no committed document with that id; Unavailable, with a message safe
@@ -64,7 +66,7 @@ class Repository {
   std::unique_ptr<RegistryClient> registry_;
   RepositoryOptions options_;
   ProvideAndRegisterService provide_and_register_;  // after store_ and registry_: stops first
-  CallGate gate_{"xds-repository"};
+  CallGate gate_;
 };
 
 }  // namespace xds

@@ -57,7 +57,7 @@ class RepositoryTest : public ::testing::Test {
     entry->set_mime_type("text/plain");
     request.decoded.push_back(content);
     request.documents["Doc1"] = request.decoded.back();
-    return repository_->ProvideAndRegister(context_, std::move(request));
+    return *repository_->ProvideAndRegister(context_, std::move(request));
   }
 
   CallContext context_;
@@ -69,7 +69,7 @@ TEST_F(RepositoryTest, ProvidedDocumentsAreRetrievedBothWays) {
 
   RetrieveDocumentSetRequest request;
   *request.add_document_requests() = Request(kRepositoryId, "1.2.3.1");
-  RetrieveResult result = repository_->Retrieve(context_, request);
+  RetrieveResult result = *repository_->Retrieve(context_, request);
   EXPECT_EQ(result.response.response().status(), SUCCESS);
   ASSERT_EQ(result.response.document_responses_size(), 1);
   const DocumentResponse& document = result.response.document_responses(0);
@@ -95,7 +95,7 @@ TEST_F(RepositoryTest, EveryMissIsAnErrorAtItsUniqueId) {
   *request.add_document_requests() = Request(kRepositoryId, "");
   *request.add_document_requests() = Request(kRepositoryId, "1.2.3.1", "urn:oid:9.9");
   *request.add_document_requests() = Request(kRepositoryId, "1.2.3.1", "urn:oid:1.2.3");
-  RetrieveResult result = repository_->Retrieve(context_, request);
+  RetrieveResult result = *repository_->Retrieve(context_, request);
   EXPECT_EQ(result.response.response().status(), PARTIAL_SUCCESS);
   EXPECT_EQ(Codes(result.response.response()),
             (std::vector<std::string>{"XDSUnknownRepositoryId@1.2.3.1", "XDSDocumentUniqueIdError@1.2.3.404",
@@ -104,13 +104,13 @@ TEST_F(RepositoryTest, EveryMissIsAnErrorAtItsUniqueId) {
 }
 
 TEST_F(RepositoryTest, NothingToAnswerIsAFailure) {
-  RetrieveResult empty = repository_->Retrieve(context_, RetrieveDocumentSetRequest());
+  RetrieveResult empty = *repository_->Retrieve(context_, RetrieveDocumentSetRequest());
   EXPECT_EQ(empty.response.response().status(), FAILURE);
   EXPECT_EQ(Codes(empty.response.response()), std::vector<std::string>{"XDSRepositoryError@"});
 
   // What the codec could not decode is the answer.
-  RetrieveResult undecodable = repository_->Retrieve(context_, RetrieveDocumentSetRequest(),
-                                                     {MakeError(err::kRepositoryError, "not a request")});
+  RetrieveResult undecodable = *repository_->Retrieve(context_, RetrieveDocumentSetRequest(),
+                                                      {MakeError(err::kRepositoryError, "not a request")});
   EXPECT_EQ(undecodable.response.response().status(), FAILURE);
   ASSERT_EQ(undecodable.response.response().errors_size(), 1);
   EXPECT_EQ(undecodable.response.response().errors(0).context(), "not a request");
@@ -119,7 +119,7 @@ TEST_F(RepositoryTest, NothingToAnswerIsAFailure) {
 TEST_F(RepositoryTest, DecodingErrorsStopTheSubmission) {
   ProvideAndRegisterRequest request;
   request.errors.push_back(MakeError(err::kRepositoryMetadataError, "broken"));
-  RegistryResponse response = repository_->ProvideAndRegister(context_, std::move(request));
+  RegistryResponse response = *repository_->ProvideAndRegister(context_, std::move(request));
   EXPECT_EQ(response.status(), FAILURE);
   EXPECT_EQ(Codes(response), std::vector<std::string>{"XDSRepositoryMetadataError@"});
 }

@@ -12,16 +12,19 @@ namespace {
 
 http::Response ProvideAndRegister(Repository* repository, const CallContext& context, const soap::Request& request) {
   soap::ResponseEnvelope envelope(vocab::kActionProvideAndRegisterResponse, request.message_id);
-  RegistryResponse response = repository->ProvideAndRegister(
+  absl::StatusOr<RegistryResponse> response = repository->ProvideAndRegister(
       context, ebrim::ParseProvideAndRegisterRequest(request.body_element, request.multipart));
-  ebrim::AppendRegistryResponse(envelope.body(), response);
+  if (!response.ok()) return soap::RefusalFault(response.status(), request.message_id);
+  ebrim::AppendRegistryResponse(envelope.body(), *response);
   return soap::MakeResponse(envelope, vocab::kActionProvideAndRegisterResponse, /*mtom=*/true);
 }
 
 http::Response Retrieve(Repository* repository, const CallContext& context, const soap::Request& request) {
   soap::ResponseEnvelope envelope(vocab::kActionRetrieveResponse, request.message_id);
   ebrim::ParsedRetrieveRequest parsed = ebrim::ParseRetrieveDocumentSetRequest(request.body_element);
-  RetrieveResult result = repository->Retrieve(context, parsed.request, std::move(parsed.errors));
+  absl::StatusOr<RetrieveResult> retrieved = repository->Retrieve(context, parsed.request, std::move(parsed.errors));
+  if (!retrieved.ok()) return soap::RefusalFault(retrieved.status(), request.message_id);
+  RetrieveResult& result = *retrieved;
   std::vector<std::string> content_ids;
   std::vector<mime::Attachment> attachments;
   for (int i = 0; i < result.response.document_responses_size(); ++i) {

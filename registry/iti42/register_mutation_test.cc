@@ -111,7 +111,7 @@ TEST(RegisterMutation, DamagedSubmissionsNeverCrashAndFailuresStoreNothing) {
       continue;
     }
     int64_t before = total();
-    RegistryResponse response = registry.Register(context, std::move(parsed.submission));
+    RegistryResponse response = *registry.Register(context, std::move(parsed.submission));
     int64_t after = total();
     if (response.status() == SUCCESS) {
       ++successes;

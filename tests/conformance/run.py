@@ -61,7 +61,7 @@ class Stack:
         ports = os.path.join(tmp, "registry.ports")
         log = os.path.join(tmp, "registry.log")
         p = subprocess.Popen([reg_bin, "--data_dir=" + os.path.join(tmp, "registry"), "--http_port=0",
-                              "--grpc_port=0", "--port_file=" + ports, "--patient_authority=" + KIT_AUTHORITY],
+                              "--grpc_port=0", "--insecure", "--port_file=" + ports, "--patient_authority=" + KIT_AUTHORITY],
                              stdout=open(log, "wb"), stderr=subprocess.STDOUT)
         self.procs.append(p)
         self.named.append(("xds-registry", p, log))
@@ -71,7 +71,7 @@ class Stack:
         ports = os.path.join(tmp, "repository.ports")
         log = os.path.join(tmp, "repository.log")
         p = subprocess.Popen([repo_bin, "--data_dir=" + os.path.join(tmp, "repository"), "--http_port=0",
-                              "--grpc_port=0", "--port_file=" + ports, "--registry_grpc=" + self.registry_grpc,
+                              "--grpc_port=0", "--insecure", "--port_file=" + ports, "--registry_grpc=" + self.registry_grpc,
                               "--repository_unique_id=" + REPOSITORY_UID],
                              stdout=open(log, "wb"), stderr=subprocess.STDOUT)
         self.procs.append(p)

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -27,6 +28,10 @@ Process::Process(const std::string& binary, std::vector<std::string> args, const
   std::filesystem::remove(port_file);
   args.insert(args.begin(), binary);
   args.push_back("--port_file=" + port_file);
+  // Plain transport on loopback unless the test sets mutual TLS up itself.
+  if (std::none_of(args.begin(), args.end(), [](const std::string& a) { return a.rfind("--tls_", 0) == 0; })) {
+    args.push_back("--insecure");
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

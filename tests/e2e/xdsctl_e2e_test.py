@@ -41,13 +41,13 @@ class XdsctlTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         cls.registry, rh, rg = start("registry/xds-registry",
-                                     ["--data_dir=" + cls.tmp + "/registry", "--http_port=0", "--grpc_port=0",
+                                     ["--data_dir=" + cls.tmp + "/registry", "--http_port=0", "--grpc_port=0", "--insecure",
                                       "--backup_dir=" + cls.tmp, "--patient_authority=" + AUTHORITY],
                                      cls.tmp + "/registry.ports")
         cls.registry_url = "http://127.0.0.1:%d/xds/registry" % rh
         cls.registry_grpc = "127.0.0.1:%d" % rg
         cls.repository, ph, pg = start("repository/xds-repository",
-                                       ["--data_dir=" + cls.tmp + "/repository", "--http_port=0", "--grpc_port=0",
+                                       ["--data_dir=" + cls.tmp + "/repository", "--http_port=0", "--grpc_port=0", "--insecure",
                                         "--registry_grpc=" + cls.registry_grpc, "--repository_unique_id=1.2.3.4.5.8.1"],
                                        cls.tmp + "/repository.ports")
         cls.repository_url = "http://127.0.0.1:%d/xds/repository" % ph

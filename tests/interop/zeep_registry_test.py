@@ -71,7 +71,7 @@ class ZeepRegistryTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         ports = os.path.join(cls.tmp, "ports")
         cls.proc = subprocess.Popen([
-            "registry/xds-registry", "--data_dir=" + cls.tmp, "--http_port=0", "--grpc_port=0",
+            "registry/xds-registry", "--data_dir=" + cls.tmp, "--http_port=0", "--grpc_port=0", "--insecure",
             "--port_file=" + ports, "--patient_authority=" + AUTHORITY])
         for _ in range(300):
             if os.path.exists(ports):

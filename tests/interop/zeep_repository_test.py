@@ -84,12 +84,12 @@ class ZeepRepositoryTest(unittest.TestCase):
         registry_ports = os.path.join(cls.tmp, "registry.ports")
         cls.registry = subprocess.Popen([
             "registry/xds-registry", "--data_dir=" + os.path.join(cls.tmp, "registry"), "--http_port=0",
-            "--grpc_port=0", "--port_file=" + registry_ports, "--patient_authority=" + AUTHORITY])
+            "--grpc_port=0", "--insecure", "--port_file=" + registry_ports, "--patient_authority=" + AUTHORITY])
         _, grpc_port = cls.wait_ports(registry_ports)
         cls.grpc = "127.0.0.1:%s" % grpc_port
         repository_ports = os.path.join(cls.tmp, "repository.ports")
         cls.repository = subprocess.Popen([
-            "repository/xds-repository", "--data_dir=" + os.path.join(cls.tmp, "repository"), "--http_port=0", "--grpc_port=0",
+            "repository/xds-repository", "--data_dir=" + os.path.join(cls.tmp, "repository"), "--http_port=0", "--grpc_port=0", "--insecure",
             "--port_file=" + repository_ports, "--registry_grpc=" + cls.grpc,
             "--repository_unique_id=" + REPOSITORY_ID])
         http_port, _ = cls.wait_ports(repository_ports)

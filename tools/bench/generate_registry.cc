@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
       for (long p; (p = next++) < patients;) {
         const xds::CallContext in_process;
         if (!registry.AddPatient(in_process, PatientId(p)).ok()) ++failed;
-        xds::RegistryResponse r = registry.Register(in_process, MakeSubmission(p, docs, rng));
+        xds::RegistryResponse r = *registry.Register(in_process, MakeSubmission(p, docs, rng));
         if (r.status() != xds::SUCCESS) {
           if (failed++ == 0) std::fprintf(stderr, "refused: %s\n", r.ShortDebugString().c_str());
         }

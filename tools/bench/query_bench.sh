@@ -21,7 +21,7 @@ fi
 WORK="$(mktemp -d /tmp/xds-qbench.XXXXXX)"; chmod 755 "$WORK"  # nginx workers run as nobody
 cleanup() { kill "$REG" 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-bazel-bin/registry/xds-registry --data_dir="$DATA" --http_port=0 --grpc_port=0 --port_file="$WORK/ports" \
+bazel-bin/registry/xds-registry --data_dir="$DATA" --http_port=0 --grpc_port=0 --insecure --port_file="$WORK/ports" \
   --max_object_ref_results=100000 2>"$WORK/registry.log" &
 REG=$!
 for _ in $(seq 1 300); do [ -f "$WORK/ports" ] && break; sleep 0.1; done

@@ -15,7 +15,7 @@ bazel build -c opt //registry:xds-registry //tools/xdsctl //tools/bench:sqlite_c
 WORK="$(mktemp -d /tmp/xds-bench.XXXXXX)"
 trap 'kill $REG 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PATIENT='BENCH-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'
-bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --port_file="$WORK/ports" \
+bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --insecure --port_file="$WORK/ports" \
   2>"$WORK/registry.log" &
 REG=$!
 for _ in $(seq 1 100); do [ -f "$WORK/ports" ] && break; sleep 0.1; done

@@ -19,11 +19,11 @@ cleanup() { kill "$REG" "$REPO" 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] &&
 trap cleanup EXIT
 REPO_ID=1.3.6.1.4.1.21367.2005.3.7.200
 PATIENT='BENCH-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'
-bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --port_file="$WORK/reg.ports" 2>/dev/null &
+bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --insecure --port_file="$WORK/reg.ports" 2>/dev/null &
 REG=$!
 for _ in $(seq 1 100); do [ -f "$WORK/reg.ports" ] && break; sleep 0.1; done
 read -r _ REG_GRPC <"$WORK/reg.ports"
-bazel-bin/repository/xds-repository --data_dir="$WORK/repository" --http_port=0 --grpc_port=0 \
+bazel-bin/repository/xds-repository --data_dir="$WORK/repository" --http_port=0 --grpc_port=0 --insecure \
   --port_file="$WORK/repo.ports" --registry_grpc="127.0.0.1:$REG_GRPC" --repository_unique_id=$REPO_ID 2>/dev/null &
 REPO=$!
 for _ in $(seq 1 100); do [ -f "$WORK/repo.ports" ] && break; sleep 0.1; done

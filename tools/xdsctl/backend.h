@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/shared/net/tls.h"
 
 namespace xds::ctl {
 
@@ -66,11 +67,20 @@ class RepositoryBackend {
                                                               const std::vector<DocumentContent>& documents) = 0;
 };
 
-std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& address, int timeout_ms);
-std::unique_ptr<RegistryBackend> MakeSoapRegistryBackend(const std::string& url, int timeout_ms);
+// How xdsctl reaches a service: each call's deadline, and mutual TLS (an https URL, or a
+// gRPC service of a secure node) when the files are given.
+struct Connection {
+  int timeout_ms = 30000;
+  tls::Files tls;
+};
+
+std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& address, const Connection& connection);
+absl::StatusOr<std::unique_ptr<RegistryBackend>> MakeSoapRegistryBackend(const std::string& url,
+                                                                         const Connection& connection);
 // Retrieve only; ProvideAndRegister is Unimplemented.
-std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, int timeout_ms);
-std::unique_ptr<RepositoryBackend> MakeSoapRepositoryBackend(const std::string& url, int timeout_ms);
+std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, const Connection& connection);
+absl::StatusOr<std::unique_ptr<RepositoryBackend>> MakeSoapRepositoryBackend(const std::string& url,
+                                                                             const Connection& connection);
 
 }  // namespace xds::ctl
 

@@ -32,8 +32,9 @@ namespace {
 
 constexpr char kDefaultRegistryGrpc[] = "127.0.0.1:8011";
 
-const std::set<std::string> kGlobalFlags = {
-    "registry-grpc", "registry", "repository-grpc", "repository", "transport", "format", "timeout-ms", "data", "help"};
+const std::set<std::string> kGlobalFlags = {"registry-grpc", "registry",   "repository-grpc", "repository", "transport",
+                                            "format",        "timeout-ms", "tls-ca",          "tls-cert",   "tls-key",
+                                            "data",          "help"};
 
 struct VerbSpec {
   const char* name;
@@ -169,7 +170,7 @@ const VerbSpec* FindVerb(const std::string& name) {
 struct Context {
   Args args;
   bool json = false;
-  int timeout_ms = 30000;
+  Connection connection;
   std::ostream* out;
   std::ostream* err;
 };
@@ -269,17 +270,15 @@ absl::StatusOr<std::unique_ptr<RegistryBackend>> Registry(Context& c) {
     std::string url = c.args.Get("registry");
     if (url.empty())
       return absl::InvalidArgumentError("--transport=soap needs --registry http://HOST:PORT/xds/registry");
-    auto b = MakeSoapRegistryBackend(url, c.timeout_ms);
-    if (!b) return absl::InvalidArgumentError("--registry must be an http:// URL; got '" + url + "'");
-    return b;
+    return MakeSoapRegistryBackend(url, c.connection);
   }
-  return MakeGrpcRegistryBackend(c.args.Get("registry-grpc", kDefaultRegistryGrpc), c.timeout_ms);
+  return MakeGrpcRegistryBackend(c.args.Get("registry-grpc", kDefaultRegistryGrpc), c.connection);
 }
 
 absl::StatusOr<std::unique_ptr<RepositoryBackend>> Repository(Context& c, bool need_soap) {
   std::string transport = c.args.Get("transport", "auto");
   if (!need_soap && transport != "soap" && c.args.Has("repository-grpc")) {
-    return MakeGrpcRepositoryBackend(c.args.Get("repository-grpc"), c.timeout_ms);
+    return MakeGrpcRepositoryBackend(c.args.Get("repository-grpc"), c.connection);
   }
   std::string url = c.args.Get("repository");
   if (url.empty()) {
@@ -288,9 +287,7 @@ absl::StatusOr<std::unique_ptr<RepositoryBackend>> Repository(Context& c, bool n
                                                 : "this needs a repository: --repository_grpc HOST:PORT or "
                                                   "--repository http://HOST:PORT/xds/repository");
   }
-  auto b = MakeSoapRepositoryBackend(url, c.timeout_ms);
-  if (!b) return absl::InvalidArgumentError("--repository must be an http:// URL; got '" + url + "'");
-  return b;
+  return MakeSoapRepositoryBackend(url, c.connection);
 }
 
 // Runs a stored query; a Failure answer becomes exit 1 with its error codes.
@@ -1053,6 +1050,9 @@ std::string HelpText() {
       "  --transport auto|grpc|soap   force one way (default auto: gRPC when its address is given)\n"
       "  --format table|json          output (default table)\n"
       "  --timeout_ms N               deadline of each call (default 30000)\n"
+      "  --tls_ca PEM --tls_cert PEM --tls_key PEM\n"
+      "                               mutual TLS to a secure region (https:// URLs, gRPC): the region's\n"
+      "                               CA and this client's certificate and key (xdsctl pki issue)\n"
       "  --data DIR                   restore, pki: the data directory of ./xds up (pki uses DIR/pki)\n"
       "  ./xds ctl [--data DIR] ... fills in all four endpoints from DIR/endpoints.env.\n\n"
       "JSON output (--format=json; one object per line on stdout; field names are the ITI TF-3\n"
@@ -1123,11 +1123,12 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   c.json = format == "json";
   if (c.args.Has("timeout-ms")) {
     try {
-      c.timeout_ms = std::stoi(c.args.Get("timeout-ms"));
+      c.connection.timeout_ms = std::stoi(c.args.Get("timeout-ms"));
     } catch (...) {
       return Usage(c, "--timeout_ms wants a number of milliseconds");
     }
   }
+  c.connection.tls = {c.args.Get("tls-ca"), c.args.Get("tls-cert"), c.args.Get("tls-key"), ""};
   const auto& pos = c.args.positional;
   if (pos.empty() || pos[0] == "help") {
     if (pos.size() > 1 && !VerbHelp(pos[1]).empty()) {

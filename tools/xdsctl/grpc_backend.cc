@@ -32,16 +32,27 @@ absl::Status FromGrpc(const grpc::Status& s, const std::string& who) {
   }
 }
 
+// Mutual TLS with our certificate when the files are given (a file that cannot be read
+// leaves the credentials empty, and the first call fails with the handshake).
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const tls::Files& files) {
+  if (!files.enabled()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = tls::ReadFile(files.ca).value_or("");
+  options.pem_cert_chain = tls::ReadFile(files.cert).value_or("");
+  options.pem_private_key = tls::ReadFile(files.key).value_or("");
+  return grpc::SslCredentials(options);
+}
+
 void SetDeadline(grpc::ClientContext* context, int timeout_ms) {
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
 }
 
 class GrpcRegistry : public RegistryBackend {
  public:
-  GrpcRegistry(const std::string& address, int timeout_ms)
+  GrpcRegistry(const std::string& address, const Connection& connection)
       : address_(address),
-        timeout_ms_(timeout_ms),
-        stub_(RegistryService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+        timeout_ms_(connection.timeout_ms),
+        stub_(RegistryService::NewStub(grpc::CreateChannel(address, Credentials(connection.tls)))) {}
 
   std::string Describe() const override { return "the registry at " + address_ + " (gRPC)"; }
 
@@ -100,10 +111,10 @@ class GrpcRegistry : public RegistryBackend {
 
 class GrpcRepository : public RepositoryBackend {
  public:
-  GrpcRepository(const std::string& address, int timeout_ms)
+  GrpcRepository(const std::string& address, const Connection& connection)
       : address_(address),
-        timeout_ms_(timeout_ms),
-        stub_(RepositoryService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+        timeout_ms_(connection.timeout_ms),
+        stub_(RepositoryService::NewStub(grpc::CreateChannel(address, Credentials(connection.tls)))) {}
 
   std::string Describe() const override { return "the repository at " + address_ + " (gRPC)"; }
 
@@ -151,12 +162,12 @@ class GrpcRepository : public RepositoryBackend {
 
 }  // namespace
 
-std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& address, int timeout_ms) {
-  return std::make_unique<GrpcRegistry>(address, timeout_ms);
+std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& address, const Connection& connection) {
+  return std::make_unique<GrpcRegistry>(address, connection);
 }
 
-std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, int timeout_ms) {
-  return std::make_unique<GrpcRepository>(address, timeout_ms);
+std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, const Connection& connection) {
+  return std::make_unique<GrpcRepository>(address, connection);
 }
 
 }  // namespace xds::ctl

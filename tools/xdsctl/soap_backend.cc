@@ -93,7 +93,8 @@ absl::Status Exchange(http::Client& client, const std::string& who, const std::s
 
 class SoapRegistry : public RegistryBackend {
  public:
-  SoapRegistry(const std::string& url, http::Url parsed) : url_(url), client_(std::move(parsed)) {}
+  SoapRegistry(const std::string& url, http::Url parsed, std::shared_ptr<boost::asio::ssl::context> tls)
+      : url_(url), client_(std::move(parsed), std::move(tls)) {}
 
   std::string Describe() const override { return "the registry at " + url_; }
 
@@ -128,7 +129,8 @@ class SoapRegistry : public RegistryBackend {
 
 class SoapRepository : public RepositoryBackend {
  public:
-  SoapRepository(const std::string& url, http::Url parsed) : url_(url), client_(std::move(parsed)) {}
+  SoapRepository(const std::string& url, http::Url parsed, std::shared_ptr<boost::asio::ssl::context> tls)
+      : url_(url), client_(std::move(parsed), std::move(tls)) {}
 
   std::string Describe() const override { return "the repository at " + url_; }
 
@@ -213,18 +215,33 @@ class SoapRepository : public RepositoryBackend {
   http::Client client_;
 };
 
-}  // namespace
-
-std::unique_ptr<RegistryBackend> MakeSoapRegistryBackend(const std::string& url, int) {
-  auto parsed = http::ParseUrl(url);
-  if (!parsed.ok()) return nullptr;
-  return std::make_unique<SoapRegistry>(url, *parsed);
+template <class Backend>
+absl::StatusOr<std::unique_ptr<Backend>> MakeSoapBackend(const std::string& url, const Connection& connection) {
+  absl::StatusOr<http::Url> parsed = http::ParseUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (connection.tls.enabled()) {
+    absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> context = tls::MakeClientContext(connection.tls);
+    if (!context.ok()) return context.status();
+    tls = *std::move(context);
+  }
+  return std::make_unique<Backend>(url, *std::move(parsed), std::move(tls));
 }
 
-std::unique_ptr<RepositoryBackend> MakeSoapRepositoryBackend(const std::string& url, int) {
-  auto parsed = http::ParseUrl(url);
-  if (!parsed.ok()) return nullptr;
-  return std::make_unique<SoapRepository>(url, *parsed);
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RegistryBackend>> MakeSoapRegistryBackend(const std::string& url,
+                                                                         const Connection& connection) {
+  auto backend = MakeSoapBackend<SoapRegistry>(url, connection);
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<RegistryBackend>(*std::move(backend));
+}
+
+absl::StatusOr<std::unique_ptr<RepositoryBackend>> MakeSoapRepositoryBackend(const std::string& url,
+                                                                             const Connection& connection) {
+  auto backend = MakeSoapBackend<SoapRepository>(url, connection);
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<RepositoryBackend>(*std::move(backend));
 }
 
 }  // namespace xds::ctl

@@ -2,10 +2,13 @@
 
 #include <netinet/tcp.h>
 
+#include <optional>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,40 +22,62 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 absl::StatusOr<Url> ParseUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return absl::InvalidArgumentError("not an http:// URL: " + std::string(url));
+  Url out;
+  if (url.substr(0, 8) == "https://") {
+    out.tls = true;
+    url.remove_prefix(8);
+  } else if (url.substr(0, 7) == "http://") {
+    url.remove_prefix(7);
+  } else {
+    return absl::InvalidArgumentError("not an http:// or https:// URL: " + std::string(url));
   }
-  url.remove_prefix(kScheme.size());
   size_t slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
-  Url out;
   out.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   size_t colon = authority.rfind(':');
   out.host = std::string(authority.substr(0, colon));
-  out.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+  out.port = colon != std::string_view::npos ? std::string(authority.substr(colon + 1)) : out.tls ? "443" : "80";
   if (out.host.empty()) return absl::InvalidArgumentError("URL without host");
   return out;
 }
 
 struct Client::Impl {
   Url url;
+  std::shared_ptr<asio::ssl::context> tls_context;
   asio::io_context io;
-  tcp::socket socket{io};
+  std::optional<asio::ssl::stream<tcp::socket>> tls;  // set on https
+  tcp::socket socket{io};                             // plain http
   beast::flat_buffer buffer;
   bool connected = false;
 
+  template <class F>
+  auto WithStream(F&& f) {
+    return tls ? f(*tls) : f(socket);
+  }
+
   absl::Status Connect() {
+    if (url.tls && tls_context == nullptr) {
+      return absl::FailedPreconditionError("an https URL needs TLS client files (--tls_ca, --tls_cert, --tls_key)");
+    }
     boost::system::error_code ec;
     tcp::resolver resolver(io);
     auto endpoints = resolver.resolve(url.host, url.port, ec);
     if (ec) return absl::UnavailableError(absl::StrCat("cannot resolve ", url.host, ": ", ec.message()));
-    socket = tcp::socket(io);
-    asio::connect(socket, endpoints, ec);
+    tcp::socket fresh(io);
+    asio::connect(fresh, endpoints, ec);
     if (ec)
       return absl::UnavailableError(absl::StrCat("cannot connect to ", url.host, ":", url.port, ": ", ec.message()));
-    socket.set_option(tcp::no_delay(true), ec);
+    fresh.set_option(tcp::no_delay(true), ec);
     buffer.clear();
+    if (url.tls) {
+      tls.emplace(std::move(fresh), *tls_context);
+      SSL_set1_host(tls->native_handle(), url.host.c_str());  // the certificate must name the host (or IP)
+      tls->handshake(asio::ssl::stream_base::client, ec);
+      if (ec)
+        return absl::UnavailableError(absl::StrCat("TLS handshake with ", url.host, ":", url.port, ": ", ec.message()));
+    } else {
+      socket = std::move(fresh);
+    }
     connected = true;
     return absl::OkStatus();
   }
@@ -65,11 +90,11 @@ struct Client::Impl {
     req.body() = std::string(body);
     req.prepare_payload();
     boost::system::error_code ec;
-    bhttp::write(socket, req, ec);
+    WithStream([&](auto& stream) { return bhttp::write(stream, req, ec); });
     if (ec) return absl::UnavailableError(absl::StrCat("write failed: ", ec.message()));
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(1ull << 34);
-    bhttp::read(socket, buffer, parser, ec);
+    WithStream([&](auto& stream) { return bhttp::read(stream, buffer, parser, ec); });
     if (ec) return absl::UnavailableError(absl::StrCat("read failed: ", ec.message()));
     auto& res = parser.get();
     Response out;
@@ -81,7 +106,10 @@ struct Client::Impl {
   }
 };
 
-Client::Client(Url url) : impl_(std::make_unique<Impl>()) { impl_->url = std::move(url); }
+Client::Client(Url url, std::shared_ptr<asio::ssl::context> tls) : impl_(std::make_unique<Impl>()) {
+  impl_->url = std::move(url);
+  impl_->tls_context = std::move(tls);
+}
 Client::~Client() = default;
 
 absl::StatusOr<Response> Client::Post(std::string_view content_type, std::string_view body) {

@@ -7,22 +7,27 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include "absl/status/statusor.h"
 #include "registry/shared/net/http_server.h"
 
 namespace xds::http {
 
-// "http://host:port/path" split up.
+// "http://host:port/path" or "https://..." split up.
 struct Url {
   std::string host;
   std::string port;
   std::string path;
+  bool tls = false;
 };
 absl::StatusOr<Url> ParseUrl(std::string_view url);
 
 class Client {
  public:
-  explicit Client(Url url);
+  // `tls` (tls::MakeClientContext) presents our certificate and verifies the server's
+  // against the CA and the URL's host; an https URL needs it.
+  explicit Client(Url url, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~Client();
   // POSTs `body`; reconnects once when a kept-alive connection was closed by the server.
   absl::StatusOr<Response> Post(std::string_view content_type, std::string_view body);

@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -99,17 +100,24 @@ struct Loop {
 // One connection. Every step, the handler included, runs on the thread of its loop.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ServerImpl* server, Loop* loop, tcp::socket socket, std::string peer)
-      : server_(server), loop_(loop), stream_(std::move(socket)), peer_(std::move(peer)) {
+  // `tls` is null for plain HTTP (development on loopback only).
+  Session(ServerImpl* server, Loop* loop, tcp::socket socket, std::string peer, std::shared_ptr<asio::ssl::context> tls)
+      : server_(server), loop_(loop), tls_context_(std::move(tls)), peer_(std::move(peer)) {
+    if (tls_context_) {
+      tls_.emplace(std::move(socket), *tls_context_);
+    } else {
+      plain_.emplace(std::move(socket));
+    }
     ++loop_->sessions;
   }
   ~Session();
 
   void Start();
   void Close();
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  asio::any_io_executor executor() { return tcp().get_executor(); }
 
  private:
+  void OnHandshake(error_code ec);
   void WaitForRequest();
   void ReadHeader();
   void OnHeader(error_code ec);
@@ -118,9 +126,23 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(std::shared_ptr<StringResponse> res);
   void SendTooLarge();
 
+  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  // Runs `f` with the stream requests travel on: TLS over TCP, or TCP alone.
+  template <class F>
+  void WithStream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(*plain_);
+    }
+  }
+
   ServerImpl* server_;
   Loop* loop_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // outlives tls_
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  std::optional<beast::tcp_stream> plain_;
+  tls::PeerIdentity identity_;  // the verified client certificate's
   std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -247,7 +269,8 @@ class ServerImpl : public Server {
         Refuse(std::move(socket));
         return;
       }
-      session = std::make_shared<Session>(this, loop, std::move(socket), std::move(peer));
+      session = std::make_shared<Session>(this, loop, std::move(socket), std::move(peer),
+                                          options_.tls ? options_.tls->current() : nullptr);
       sessions_.emplace(session.get(), session);
     }
     asio::post(session->executor(), [session] { session->Start(); });
@@ -291,14 +314,27 @@ Session::~Session() {
 }
 
 void Session::Start() {
-  // A new connection has the header timeout for its first request, counted from accept.
+  // A new connection has the header timeout for its handshake and first request, counted
+  // from accept.
+  if (!tls_) return ReadHeader();
+  tcp().expires_after(std::chrono::seconds(server_->options().header_timeout_seconds));
+  tls_->async_handshake(asio::ssl::stream_base::server,
+                        [self = shared_from_this()](error_code ec) { self->OnHandshake(ec); });
+}
+
+void Session::OnHandshake(error_code ec) {
+  // No certificate, one the region's CA did not sign, an expired or a revoked one: OpenSSL
+  // has failed the handshake already.
+  if (ec) return Close();
+  X509* certificate = SSL_get0_peer_certificate(tls_->native_handle());
+  identity_ = tls::IdentityOf(certificate);
   ReadHeader();
 }
 
 void Session::Close() {
   error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  tcp().close();
 }
 
 void Session::WaitForRequest() {
@@ -306,11 +342,13 @@ void Session::WaitForRequest() {
   if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
   // Between requests only the idle timeout applies; the header timeout starts with the
   // next request's first byte.
-  stream_.expires_after(std::chrono::seconds(server_->options().idle_timeout_seconds));
-  stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, size_t n) {
-    if (ec) return self->Close();
-    self->buffer_.commit(n);
-    self->ReadHeader();
+  tcp().expires_after(std::chrono::seconds(server_->options().idle_timeout_seconds));
+  WithStream([&](auto& stream) {
+    stream.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, size_t n) {
+      if (ec) return self->Close();
+      self->buffer_.commit(n);
+      self->ReadHeader();
+    });
   });
 }
 
@@ -318,18 +356,22 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->body_limit(server_->options().max_body_bytes);
   parser_->header_limit(64 * 1024);
-  stream_.expires_after(std::chrono::seconds(server_->options().header_timeout_seconds));
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+  tcp().expires_after(std::chrono::seconds(server_->options().header_timeout_seconds));
+  WithStream([&](auto& stream) {
+    bhttp::async_read_header(stream, buffer_, *parser_,
+                             [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+  });
 }
 
 void Session::OnHeader(error_code ec) {
   if (ec == bhttp::error::body_limit) return SendTooLarge();  // Content-Length alone says too much
   if (ec) return Close();                                     // closed, timed out or malformed HTTP
   if (parser_->is_done()) return Dispatch();
-  stream_.expires_after(std::chrono::seconds(server_->options().body_timeout_seconds));
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](error_code read_ec, size_t) { self->OnBody(read_ec); });
+  tcp().expires_after(std::chrono::seconds(server_->options().body_timeout_seconds));
+  WithStream([&](auto& stream) {
+    bhttp::async_read(stream, buffer_, *parser_,
+                      [self = shared_from_this()](error_code read_ec, size_t) { self->OnBody(read_ec); });
+  });
 }
 
 void Session::OnBody(error_code ec) {
@@ -340,7 +382,7 @@ void Session::OnBody(error_code ec) {
 
 void Session::Dispatch() {
   if (server_->stopping()) return Close();
-  stream_.expires_never();  // the handler may take its time; the client is waiting for it
+  tcp().expires_never();  // the handler may take its time; the client is waiting for it
   auto& req = parser_->get();
   Request request;
   request.method = std::string(req.method_string());
@@ -348,6 +390,7 @@ void Session::Dispatch() {
   request.content_type = std::string(req[bhttp::field::content_type]);
   request.body = std::move(req.body());
   request.peer = peer_;
+  request.identity = identity_;
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
   std::optional<Response> response = server_->RunHandler(request);
@@ -363,10 +406,12 @@ void Session::Dispatch() {
 
 void Session::Write(std::shared_ptr<StringResponse> res) {
   // A retrieved document may be hundreds of MB: allow a modest reader the idle timeout.
-  stream_.expires_after(std::chrono::seconds(server_->options().idle_timeout_seconds));
-  bhttp::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, size_t) {
-    if (ec || !res->keep_alive()) return self->Close();
-    self->WaitForRequest();
+  tcp().expires_after(std::chrono::seconds(server_->options().idle_timeout_seconds));
+  WithStream([&](auto& stream) {
+    bhttp::async_write(stream, *res, [self = shared_from_this(), res](error_code ec, size_t) {
+      if (ec || !res->keep_alive()) return self->Close();
+      self->WaitForRequest();
+    });
   });
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "registry/shared/net/tls.h"
 
 namespace xds::http {
 
@@ -21,7 +22,8 @@ struct Request {
   std::string target;
   std::string content_type;
   std::string body;
-  std::string peer;  // "ip:port" of the remote end
+  std::string peer;            // "ip:port" of the remote end
+  tls::PeerIdentity identity;  // the verified client certificate's (empty over plain HTTP)
 };
 
 struct Response {
@@ -43,6 +45,8 @@ struct ServerOptions {
   int body_timeout_seconds = 30;    // the whole body, once the header is in
   int idle_timeout_seconds = 60;    // between keep-alive requests
   int handler_threads = 256;        // handlers running (and blocking) at once
+  // Mutual TLS; null serves plain HTTP (the mains allow that on loopback only).
+  std::shared_ptr<tls::ServerContext> tls;
 };
 
 class Server {

@@ -31,10 +31,12 @@ struct CallContext {
   Transport transport = Transport::kInProcess;
   std::string peer;        // remote address as "ip:port" ("" for in-process callers)
   std::string message_id;  // wsa:MessageID of a SOAP request
-  // The verified TLS client certificate (subject DN; empty over plain transport) and the
-  // organisation it maps to. Filled by the secure-node work.
+  // The verified TLS client certificate (subject DN; empty over plain transport), the
+  // organisation it names and the node's rights (tls::kRoleConsumer ...).
   std::string certificate_subject;
   std::string organization_id;
+  std::string organization_name;
+  std::vector<std::string> node_roles;
   RequesterClaims claims;
   absl::Time received = absl::Now();
 };

@@ -1,6 +1,8 @@
 #include "registry/shared/service/call_gate.h"
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -15,7 +17,36 @@ void CallOutcome::Fail(std::string_view code, std::string_view more_detail) {
   detail += more_detail;
 }
 
-absl::Status CallGate::Enter(const CallContext&, std::string_view) const { return absl::OkStatus(); }
+namespace {
+
+// The right each transaction needs. A transaction missing here is refused to every
+// certificate: a new way in must be given its right before anyone can use it.
+const char* RequiredRole(std::string_view transaction) {
+  static const auto* const kRoles = new std::map<std::string_view, const char*>{
+      {"ITI-18", "consumer"},    {"ITI-43", "consumer"}, {"Retrieve", "consumer"},
+      {"ITI-41", "source"},      {"ITI-42", "source"},   {"AddPatient", "admin"},
+      {"ListPatients", "admin"}, {"Stats", "admin"},     {"Backup", "admin"},
+  };
+  auto it = kRoles->find(transaction);
+  return it == kRoles->end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+absl::Status CallGate::Enter(const CallContext& context, std::string_view transaction) const {
+  if (rights_ == NodeRights::kAdmitAll || context.transport == CallContext::Transport::kInProcess) {
+    return absl::OkStatus();
+  }
+  const char* role = RequiredRole(transaction);
+  if (context.certificate_subject.empty() || role == nullptr ||
+      std::find(context.node_roles.begin(), context.node_roles.end(), role) == context.node_roles.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("this node (", context.organization_id.empty() ? "no organisation id" : context.organization_id,
+                     ") may not use ", std::string(transaction),
+                     role == nullptr ? std::string() : absl::StrCat(": its certificate lacks the '", role, "' right")));
+  }
+  return absl::OkStatus();
+}
 
 void CallGate::Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const {
   if (outcome.ok) return;

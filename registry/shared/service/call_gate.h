@@ -1,7 +1,9 @@
 // The one place per service every request passes: CallGate::Enter before the transaction
-// (authorisation will decide there) and Leave after it (audit will record there). Today
-// Enter admits every caller and Leave writes a log line for failed calls, with the detail
-// that the response must not carry (paths, SQL, internal addresses).
+// (authorisation) and Leave after it (audit will record there). Enter checks the node's
+// rights: over mutual TLS a transaction needs the right its certificate must carry (ITI-18
+// and ITI-43 consumer, ITI-41 and ITI-42 source, the administration verbs admin); a plain
+// development service admits every caller. Leave writes a log line for failed calls, with
+// the detail that the response must not carry (paths, SQL, internal addresses).
 #ifndef XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
 #define XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
 
@@ -24,9 +26,13 @@ struct CallOutcome {
   void Fail(std::string_view code, std::string_view more_detail);
 };
 
+// Whether Enter asks for the node's rights (services on mutual TLS) or admits any caller
+// (plain transport on loopback, development only).
+enum class NodeRights { kAdmitAll, kFromCertificate };
+
 class CallGate {
  public:
-  explicit CallGate(std::string service_name) : service_name_(std::move(service_name)) {}
+  CallGate(std::string service_name, NodeRights rights) : service_name_(std::move(service_name)), rights_(rights) {}
 
   // Returns OK when the caller may run `transaction` (e.g. "ITI-18"); a denial status
   // otherwise, whose message is safe to show the caller.
@@ -35,6 +41,7 @@ class CallGate {
 
  private:
   std::string service_name_;
+  NodeRights rights_;
 };
 
 // RAII form for the service cores: Enter on construction, Leave with the outcome set on

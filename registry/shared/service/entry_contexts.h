@@ -7,23 +7,40 @@
 #include <grpcpp/grpcpp.h>
 
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/net/tls.h"
 #include "registry/shared/service/call_context.h"
 #include "registry/shared/soap/soap_envelope.h"
 
 namespace xds {
+
+inline void SetNode(const tls::PeerIdentity& identity, CallContext& context) {
+  context.certificate_subject = identity.subject;
+  context.organization_id = identity.organization_id;
+  context.organization_name = identity.organization_name;
+  context.node_roles = identity.roles;
+}
 
 inline CallContext SoapCallContext(const http::Request& http_request, const soap::Request& request) {
   CallContext context;
   context.transport = CallContext::Transport::kSoap;
   context.message_id = request.message_id;
   context.peer = http_request.peer;
+  SetNode(http_request.identity, context);
   return context;
 }
 
+// Over mutual TLS, gRPC has verified the client's certificate against the region's CA
+// (and its CRL); its PEM is in the auth context.
 inline CallContext GrpcCallContext(const grpc::ServerContext& server_context) {
   CallContext context;
   context.transport = CallContext::Transport::kGrpc;
   context.peer = server_context.peer();
+  std::shared_ptr<const grpc::AuthContext> auth = server_context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    for (const grpc::string_ref& pem : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
+      SetNode(tls::IdentityOfPem(std::string(pem.data(), pem.size())), context);
+    }
+  }
   return context;
 }
 

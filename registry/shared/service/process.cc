@@ -11,6 +11,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "boost/asio/ip/address.hpp"
 
 // The HTTP server's connection limits, the same for both services (defined here once;
 // --max_body_bytes stays in each main, whose defaults differ).
@@ -19,11 +22,21 @@ ABSL_FLAG(int, max_connections, 10000,
 ABSL_FLAG(int, header_timeout_seconds, 10, "Time a client has to send a whole request header; then it is closed");
 ABSL_FLAG(int, body_timeout_seconds, 30, "Time a client has to send a whole request body once its header is in");
 ABSL_FLAG(int, idle_timeout_seconds, 60, "Time a keep-alive connection may sit idle between requests");
-ABSL_FLAG(int, handler_threads, 256, "SOAP requests handled (and blocking) at once; further ones wait in order");
+ABSL_FLAG(int, handler_threads, 256,
+          "Event-loop threads of the SOAP server: requests handled (and blocking) at once; connections are spread over "
+          "them");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM bundle of the region's CA: clients and servers must present a certificate it signed");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) of this node, for serving and for calling other services");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_crl, "", "PEM certificate revocation list of the region's CA (re-read on SIGHUP)");
+ABSL_FLAG(bool, insecure, false,
+          "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
 namespace xds::service {
 namespace {
-// SIGTERM and SIGINT are blocked in every thread and taken by sigwait in the main one: a
+// SIGTERM, SIGINT (and SIGHUP) are blocked in every thread and taken by sigwait in the main one: a
 // handler may run on any thread (I/O, gRPC), and a flag set there would leave the main
 // thread in pause() for ever.
 sigset_t StopSignals() {
@@ -31,9 +44,31 @@ sigset_t StopSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 }  // namespace
+
+// Puts the CRL where gRPC looks for it: a directory of files named by the issuer's hash.
+absl::StatusOr<std::string> HashedCrlDirectory(const std::string& crl_path, const std::string& state_dir) {
+  const std::string dir = state_dir + "/tls-crl";
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  absl::StatusOr<std::string> pem = tls::ReadFile(crl_path);
+  if (!pem.ok()) return pem.status();
+  absl::StatusOr<std::string> hash = tls::CrlIssuerHash(*pem);
+  if (!hash.ok()) return hash.status();
+  std::ofstream(absl::StrCat(dir, "/", *hash, ".r0")) << *pem;
+  return dir;
+}
+
+bool IsLoopback(const std::string& address) {
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(address, ec);
+  return !ec && ip.is_loopback();
+}
 
 void InitProcess(int argc, char** argv, const char* usage) {
   // Before any thread exists, so that all of them inherit the mask.
@@ -52,11 +87,60 @@ void ApplyHttpFlags(http::ServerOptions* options) {
   options->handler_threads = absl::GetFlag(FLAGS_handler_threads);
 }
 
+absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& listen_address,
+                                                        const std::string& state_dir) {
+  TransportSecurity security;
+  security.state_dir = state_dir;
+  security.files = {absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                    absl::GetFlag(FLAGS_tls_crl)};
+  if (absl::GetFlag(FLAGS_insecure)) {
+    if (security.files.enabled()) return absl::InvalidArgumentError("--insecure and --tls_* exclude each other");
+    if (!IsLoopback(listen_address)) {
+      return absl::InvalidArgumentError(absl::StrCat("--insecure serves without authentication and is refused on ",
+                                                     listen_address, ": use a loopback address"));
+    }
+    security.grpc_server = grpc::InsecureServerCredentials();
+    security.grpc_client = grpc::InsecureChannelCredentials();
+    return security;
+  }
+  if (!security.files.enabled()) {
+    return absl::InvalidArgumentError(
+        "mutual TLS is required: give --tls_ca, --tls_cert and --tls_key (and --tls_crl), or --insecure on a loopback "
+        "address for development");
+  }
+  absl::StatusOr<std::shared_ptr<tls::ServerContext>> soap = tls::ServerContext::Load(security.files);
+  if (!soap.ok()) return soap.status();
+  security.soap = *std::move(soap);
+  // gRPC: the same files, watched and re-read by gRPC itself; the client must present a
+  // certificate of the region's CA. gRPC's own defaults already limit TLS 1.2 to ECDHE
+  // with AES-GCM.
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      security.files.key, security.files.cert, security.files.ca, /*refresh_interval_sec=*/10);
+  grpc::experimental::TlsServerCredentialsOptions server_options(provider);
+  server_options.watch_root_certs();
+  server_options.watch_identity_key_cert_pairs();
+  server_options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::experimental::TlsChannelCredentialsOptions client_options;
+  client_options.set_certificate_provider(provider);
+  client_options.watch_root_certs();
+  client_options.watch_identity_key_cert_pairs();
+  if (!security.files.crl.empty()) {
+    absl::StatusOr<std::string> crl_dir = HashedCrlDirectory(security.files.crl, state_dir);
+    if (!crl_dir.ok()) return crl_dir.status();
+    server_options.set_crl_directory(*crl_dir);
+    client_options.set_crl_directory(*crl_dir);
+  }
+  security.grpc_server = grpc::experimental::TlsServerCredentials(server_options);
+  security.grpc_client = grpc::experimental::TlsCredentials(client_options);
+  return security;
+}
+
 std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const std::string& address, int port,
+                                              const TransportSecurity& security,
                                               const std::vector<grpc::Service*>& services, int* bound_port) {
   grpc::ServerBuilder builder;
   *bound_port = 0;
-  builder.AddListeningPort(address + ":" + std::to_string(port), grpc::InsecureServerCredentials(), bound_port);
+  builder.AddListeningPort(address + ":" + std::to_string(port), security.grpc_server, bound_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   // The sync server's defaults (1..2 pollers) create and destroy a thread per blocking
   // call; keep enough of them alive.
@@ -70,8 +154,8 @@ std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const 
   return server;
 }
 
-void ServeUntilSignal(const std::string& port_file, http::Server& http_server, grpc::Server& grpc_server,
-                      int grpc_port) {
+void ServeUntilSignal(const std::string& port_file, const TransportSecurity& security, http::Server& http_server,
+                      grpc::Server& grpc_server, int grpc_port) {
   if (!port_file.empty()) {
     std::error_code ec;
     std::string tmp = port_file + ".tmp";
@@ -80,7 +164,15 @@ void ServeUntilSignal(const std::string& port_file, http::Server& http_server, g
   }
   sigset_t stop = StopSignals();
   int signal = 0;
-  while (sigwait(&stop, &signal) != 0) {
+  while (true) {
+    if (sigwait(&stop, &signal) != 0) continue;
+    if (signal != SIGHUP) break;
+    if (!security.secure()) continue;
+    absl::Status reloaded = security.soap->Reload();
+    if (reloaded.ok() && !security.files.crl.empty())
+      reloaded = HashedCrlDirectory(security.files.crl, security.state_dir).status();
+    std::cerr << "TLS certificates " << (reloaded.ok() ? "re-read" : "NOT re-read, the previous ones stay: ")
+              << (reloaded.ok() ? "" : reloaded.message()) << std::endl;
   }
   http_server.Shutdown();
   grpc_server.Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

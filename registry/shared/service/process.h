@@ -9,7 +9,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/status/statusor.h"
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/net/tls.h"
 
 namespace xds::service {
 
@@ -21,16 +23,35 @@ void InitProcess(int argc, char** argv, const char* usage);
 // --body_timeout_seconds, --idle_timeout_seconds, --handler_threads) into *options.
 void ApplyHttpFlags(http::ServerOptions* options);
 
+// How a service talks to the world: mutual TLS from --tls_ca, --tls_cert, --tls_key and
+// --tls_crl (one node certificate for serving and for calling other services), or plain
+// with --insecure, which only a loopback listen address may use (development).
+struct TransportSecurity {
+  tls::Files files;
+  std::string state_dir;
+  std::shared_ptr<tls::ServerContext> soap;  // null when plain
+  std::shared_ptr<grpc::ServerCredentials> grpc_server;
+  std::shared_ptr<grpc::ChannelCredentials> grpc_client;
+  bool secure() const { return soap != nullptr; }
+  std::string scheme() const { return secure() ? "https" : "http"; }
+};
+// `state_dir` receives the CRL in the hashed layout gRPC reads.
+absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& listen_address,
+                                                        const std::string& state_dir);
+
 // Starts a gRPC server for `services` on address:port (0 = any free port) and sets
 // *bound_port. nullptr (after logging why) when it cannot listen. Calls that block in the
 // group commit each hold a server thread, hence the poller bounds.
 std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const std::string& address, int port,
+                                              const TransportSecurity& security,
                                               const std::vector<grpc::Service*>& services, int* bound_port);
 
 // Writes "HTTP_PORT GRPC_PORT" to `port_file` (when not empty; atomically, for the scripts
 // and tests that wait for it), blocks until SIGTERM or SIGINT, then stops both servers.
-void ServeUntilSignal(const std::string& port_file, http::Server& http_server, grpc::Server& grpc_server,
-                      int grpc_port);
+// SIGHUP re-reads the certificates, key and CRL: new connections use them, open ones are
+// kept (gRPC watches the same files and reloads them itself).
+void ServeUntilSignal(const std::string& port_file, const TransportSecurity& security, http::Server& http_server,
+                      grpc::Server& grpc_server, int grpc_port);
 
 }  // namespace xds::service
 

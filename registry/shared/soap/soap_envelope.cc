@@ -204,6 +204,10 @@ http::Response MakeResponse(const ResponseEnvelope& envelope, std::string_view a
   return response;
 }
 
+http::Response RefusalFault(const absl::Status& refusal, std::string_view relates_to) {
+  return MakeFaultResponse({"Sender", "", std::string(refusal.message())}, relates_to);
+}
+
 http::Response MakeFaultResponse(const Fault& fault, std::string_view relates_to) {
   ResponseEnvelope envelope("http://www.w3.org/2005/08/addressing/soap/fault", relates_to);
   pugi::xml_node f = envelope.body().append_child("s:Fault");

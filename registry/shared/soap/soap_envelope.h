@@ -9,6 +9,7 @@
 
 #include <pugixml.hpp>
 
+#include "absl/status/status.h"
 #include "registry/shared/mime/mime_multipart.h"
 #include "registry/shared/net/http_server.h"
 
@@ -61,6 +62,9 @@ class ResponseEnvelope {
 // HTTP response for an envelope: plain SOAP, or MTOM (root part only) when `mtom`.
 http::Response MakeResponse(const ResponseEnvelope& envelope, std::string_view action, bool mtom);
 http::Response MakeFaultResponse(const Fault& fault, std::string_view relates_to);
+// A service's refusal of the caller (its node lacks the right): a Sender Fault whose
+// reason is the status message, which the gate wrote for the caller.
+http::Response RefusalFault(const absl::Status& refusal, std::string_view relates_to);
 
 }  // namespace xds::soap
 
