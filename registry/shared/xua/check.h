@@ -24,6 +24,7 @@
 
 #include <optional>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "registry/shared/service/call_context.h"
 #include "registry/shared/soap/soap_envelope.h"
