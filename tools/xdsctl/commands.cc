@@ -15,7 +15,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/xua/assertion.h"
 #include "tools/xdsctl/args.h"
 #include "tools/xdsctl/backend.h"
 #include "tools/xdsctl/output.h"
@@ -128,6 +130,22 @@ const std::vector<VerbSpec>& Verbs() {
        "Refuses (exit 1) while DIR/registry.pid names a running registry: stop it, restore, start it.",
        "./xds down && xdsctl restore /var/backups/xds/registry-2025-03-01.sqlite --data var && ./xds up",
        {"store", "pid-file"}},
+      {"saml",
+       "saml issue --subject ID --organization NAME --organization-id ID --role CODE\n"
+       "       --purpose TREATMENT|EMERGENCY --patient ID --audience URI --key PEM --cert PEM\n"
+       "       [--valid-minutes N] [--issuer URI] [--home-community-id URN]",
+       "Offline: mints a signed SAML 2.0 assertion (IHE XUA, ITI-40) for tests and demonstrations and\n"
+       "prints it; it goes into the wsse:Security header of ITI-18/41/42/43 requests. Signed with the\n"
+       "identity provider's --key (RSA-SHA256 or ECDSA-SHA256, exclusive c14n) with --cert in KeyInfo;\n"
+       "the services trust it when --cert is among their --xua_idp_certs and --audience is their\n"
+       "--xua_audience. --role is an hl7:Role code (SNOMED CT), --purpose maps onto the HL7\n"
+       "PurposeOfUse codes TREAT / ETREAT, --patient is the resource-id (CX ID^^^&OID&ISO). Valid from\n"
+       "now for --valid-minutes (default 60).",
+       "xdsctl saml issue --subject dr-jansen --organization 'Clinic North' --organization-id urn:oid:2.999.1 \\\n"
+       "      --role 158965000 --purpose TREATMENT --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' \\\n"
+       "      --audience https://registry.example.org/xds/registry --key idp.key --cert idp.crt",
+       {"subject", "organization", "organization-id", "role", "purpose", "patient", "audience", "key", "cert",
+        "valid-minutes", "issuer", "home-community-id"}},
   };
   return *verbs;
 }
@@ -911,6 +929,50 @@ int RestoreVerb(Context& c) {
   return kExitOk;
 }
 
+int Saml(Context& c) {
+  const auto& pos = c.args.positional;
+  if (pos.size() != 2 || pos[1] != "issue") return Usage(c, "saml wants 'issue'");
+  xua::MintRequest r;
+  for (const char* required : {"subject", "organization-id", "role", "purpose", "patient", "audience", "key", "cert"}) {
+    if (c.args.Get(required).empty()) return Usage(c, absl::StrCat("saml issue wants --", required));
+  }
+  const std::string purpose = c.args.Get("purpose");
+  if (purpose == "TREATMENT") {
+    r.purpose_of_use = xua::kPurposeTreatment;
+  } else if (purpose == "EMERGENCY") {
+    r.purpose_of_use = xua::kPurposeEmergency;
+  } else {
+    return Usage(c, "--purpose must be TREATMENT or EMERGENCY");
+  }
+  int minutes = 60;
+  if (c.args.Has("valid-minutes")) {
+    try {
+      minutes = std::stoi(c.args.Get("valid-minutes"));
+    } catch (...) {
+      minutes = 0;
+    }
+    if (minutes <= 0) return Usage(c, "--valid-minutes wants a positive number of minutes");
+  }
+  r.issuer = c.args.Get("issuer", r.issuer);
+  r.subject_id = c.args.Get("subject");
+  r.organization = c.args.Get("organization");
+  r.organization_id = c.args.Get("organization-id");
+  r.role_code = c.args.Get("role");
+  r.patient_id = c.args.Get("patient");
+  r.home_community_id = c.args.Get("home-community-id");
+  r.audience = c.args.Get("audience");
+  r.not_before = absl::Now();
+  r.validity = absl::Minutes(minutes);
+  auto xml = xua::MintAssertion(r, c.args.Get("key"), c.args.Get("cert"));
+  if (!xml.ok()) return Fail(c, kExitUsage, std::string(xml.status().message()));
+  if (c.json) {
+    Print(c, Json::Object().Set("assertion", Json::Str(*xml)));
+  } else {
+    *c.out << *xml << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string HelpText() {
@@ -1036,6 +1098,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (name == "stats") return Stats(c);
   if (name == "backup") return Backup(c);
   if (name == "restore") return RestoreVerb(c);
+  if (name == "saml") return Saml(c);
   return Usage(c, "unknown verb '" + name + "'");
 }
 
