@@ -14,6 +14,8 @@
 
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/validation/metadata_validator.h"
+#include "registry/shared/xua/assertion.h"
+#include "registry/shared/xua/test_idp.h"
 #include "tools/xdsctl/args.h"
 #include "tools/xdsctl/commands.h"
 #include "tools/xdsctl/output.h"
@@ -191,13 +193,57 @@ TEST(RestoreTest, RefusesWhileRunningAndReplacesOtherwise) {
   EXPECT_EQ(replaced, 2);  // the old store and its WAL, kept
 }
 
+TEST(SamlTest, IssuesAnAssertionTheServicesVerify) {
+  const std::string dir = TempDir("saml");
+  const auto idp = xua::testing::MakeTestIdp(dir, "idp");
+  std::vector<std::string> argv = {"saml",
+                                   "issue",
+                                   "--subject",
+                                   "dr-jansen",
+                                   "--organization",
+                                   "Clinic",
+                                   "--organization-id",
+                                   "urn:oid:2.999.1",
+                                   "--role",
+                                   "158965000",
+                                   "--purpose",
+                                   "EMERGENCY",
+                                   "--patient",
+                                   "BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO",
+                                   "--audience",
+                                   "urn:x:registry",
+                                   "--key",
+                                   idp.key_path,
+                                   "--cert",
+                                   idp.cert_path,
+                                   "--valid-minutes",
+                                   "5"};
+  std::ostringstream out, err;
+  ASSERT_EQ(ctl::Run(argv, out, err), kExitOk) << err.str();
+  xua::XuaConfig config;
+  config.idp_certificates = {idp.cert_path};
+  config.audience = "urn:x:registry";
+  auto claims = xua::VerifyAssertion(out.str(), config, absl::Now());
+  ASSERT_TRUE(claims.ok()) << claims.status() << "\n" << out.str();
+  EXPECT_EQ(claims->purpose_of_use, "ETREAT");
+  EXPECT_EQ(claims->organization_id, "urn:oid:2.999.1");
+  EXPECT_EQ(claims->resource_id, "BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO");
+  // Valid for --valid-minutes only (plus the 5 minutes of clock skew).
+  EXPECT_FALSE(xua::VerifyAssertion(out.str(), config, absl::Now() + absl::Minutes(11)).ok());
+
+  argv[11] = "RESEARCH";  // the value of --purpose
+  std::ostringstream o2, e2;
+  EXPECT_EQ(ctl::Run(argv, o2, e2), kExitUsage);
+  EXPECT_EQ(ctl::Run({"saml", "issue", "--subject", "x"}, o2, e2), kExitUsage);
+}
+
 TEST(RunTest, UsageAndUnreachableExitCodes) {
   std::ostringstream out, err;
   EXPECT_EQ(ctl::Run({}, out, err), kExitUsage);
   EXPECT_EQ(ctl::Run({"--help"}, out, err), kExitOk);
   EXPECT_NE(out.str().find("Exit codes"), std::string::npos);
   for (const char* verb : {"patient", "find", "show", "submissions", "folders", "related", "retrieve", "submit",
-                           "stats", "backup", "restore", "pki"}) {
+                           "stats", "backup", "restore", "pki", "saml"}) {
     std::ostringstream o;
     EXPECT_EQ(ctl::Run({verb, "--help"}, o, err), kExitOk) << verb;
     EXPECT_NE(o.str().find("Example:"), std::string::npos) << verb;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace xds {
@@ -19,10 +20,16 @@ struct RequesterClaims {
   std::string subject_id;
   std::string subject_organization;
   std::string organization_id;
-  std::string subject_role;
-  std::string purpose_of_use;
-  std::string resource_id;  // the patient the requester acts for
+  std::string subject_role;    // the hl7:Role code
+  std::string purpose_of_use;  // the hl7:PurposeOfUse code (TREAT, ETREAT, ...)
+  std::string resource_id;     // the patient the requester acts for
   std::string home_community_id;
+  // Where the claims come from (audit: ITI-40's ParticipantObject / UserName alias).
+  std::string subject_name_id;  // saml2:Subject/NameID
+  std::string issuer;           // saml2:Issuer, the identity provider
+  std::string assertion_id;     // the Assertion's ID
+  std::string subject_role_code_system;
+  std::string purpose_of_use_code_system;
 };
 
 struct CallContext {

@@ -47,6 +47,138 @@ bool WithinLimits(const pugi::xml_node& root, const Limits& limits, std::string*
   return true;
 }
 
+// Whether a header block carries soap:mustUnderstand="true" (the attribute's prefix may be
+// any that maps to the SOAP 1.2 namespace).
+bool MustUnderstand(const pugi::xml_node& block) {
+  for (pugi::xml_attribute a = block.first_attribute(); a; a = a.next_attribute()) {
+    std::string_view name = a.name();
+    size_t colon = name.find(':');
+    if (colon == std::string_view::npos || name.substr(colon + 1) != "mustUnderstand") continue;
+    std::string prefix_attr = "xmlns:" + std::string(name.substr(0, colon));
+    std::string attr_ns;
+    for (pugi::xml_node n = block; n; n = n.parent()) {
+      if (pugi::xml_attribute d = n.attribute(prefix_attr.c_str())) {
+        attr_ns = d.value();
+        break;
+      }
+    }
+    if (attr_ns == vocab::kSoap12Ns && IsTrue(a.value())) return true;
+  }
+  return false;
+}
+
+bool StartsWith(std::string_view s, size_t at, std::string_view prefix) {
+  return s.substr(at, prefix.size()) == prefix;
+}
+
+// The end (one past '>') of the element whose start tag begins at `start` ('<') in
+// well-formed `xml`, found lexically: comments, CDATA, processing instructions and quoted
+// attribute values are skipped. npos when there is none.
+size_t ElementEnd(std::string_view xml, size_t start) {
+  constexpr size_t npos = std::string_view::npos;
+  int depth = 0;
+  size_t p = start;
+  while (p < xml.size()) {
+    if (xml[p] != '<') {
+      p = xml.find('<', p);
+      continue;
+    }
+    std::string_view terminator;
+    if (StartsWith(xml, p, "<!--")) terminator = "-->";
+    if (StartsWith(xml, p, "<![CDATA[")) terminator = "]]>";
+    if (StartsWith(xml, p, "<?")) terminator = "?>";
+    if (!terminator.empty()) {
+      size_t q = xml.find(terminator, p + 2);
+      if (q == npos) return npos;
+      p = q + terminator.size();
+      continue;
+    }
+    char quote = 0;
+    size_t q = p + 1;
+    for (; q < xml.size(); ++q) {
+      char c = xml[q];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '>') {
+        break;
+      }
+    }
+    if (q >= xml.size()) return npos;
+    if (xml[p + 1] == '/') {
+      --depth;
+    } else if (xml[q - 1] != '/') {
+      ++depth;
+    }
+    p = q + 1;
+    if (depth == 0) return p;
+  }
+  return npos;
+}
+
+std::string EscapeAttribute(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '"') {
+      out += "&quot;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The exact text of `element` in `xml` (the buffer the document was parsed from), with the
+// namespace declarations it inherits from its ancestors added to its start tag. Canonical
+// XML renders the same namespaces from either, so a signature over the element in place
+// verifies over the cut-out text. Empty when the element cannot be located in `xml`.
+std::string CutOutElement(std::string_view xml, const pugi::xml_node& element) {
+  const std::string_view name = element.name();
+  const ptrdiff_t offset = element.offset_debug();
+  if (offset < 1 || static_cast<size_t>(offset) >= xml.size() || xml[offset - 1] != '<' ||
+      !StartsWith(xml, offset, name)) {
+    return "";
+  }
+  const size_t start = offset - 1;
+  const size_t end = ElementEnd(xml, start);
+  if (end == std::string_view::npos) return "";
+  std::vector<std::string> declared;
+  for (pugi::xml_attribute a = element.first_attribute(); a; a = a.next_attribute()) declared.push_back(a.name());
+  std::string inherited;
+  for (pugi::xml_node n = element.parent(); n; n = n.parent()) {
+    for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) {
+      std::string_view attr = a.name();
+      if (attr != "xmlns" && attr.substr(0, 6) != "xmlns:") continue;
+      if (std::find(declared.begin(), declared.end(), attr) != declared.end()) continue;
+      declared.emplace_back(attr);
+      absl::StrAppend(&inherited, " ", std::string(attr), "=\"", EscapeAttribute(a.value()), "\"");
+    }
+  }
+  const size_t after_name = offset + name.size();
+  return absl::StrCat(std::string(xml.substr(start, after_name - start)), inherited,
+                      std::string(xml.substr(after_name, end - after_name)));
+}
+
+// wsse:Security (WS-Security 1.0): the SAML 2.0 Assertions directly under it.
+void ReadSecurityHeader(std::string_view xml, const pugi::xml_node& block, SecurityHeader* security) {
+  security->present = true;
+  security->must_understand |= MustUnderstand(block);
+  for (pugi::xml_node child = block.first_child(); child; child = child.next_sibling()) {
+    if (!ebrim::xml::Is(child, kSaml2Ns, "Assertion")) continue;
+    std::string text = CutOutElement(xml, child);
+    if (text.empty()) {
+      security->unreadable = true;
+    } else {
+      security->assertions.push_back(std::move(text));
+    }
+  }
+}
+
 bool Fail(Fault* fault, std::string code, std::string subcode, std::string reason) {
   fault->code = std::move(code);
   fault->subcode = std::move(subcode);
@@ -105,25 +237,15 @@ bool ParseRequest(const http::Request& http_request, const Limits& limits, Reque
       if (local == "MessageID") request->message_id = std::string(absl::StripAsciiWhitespace(block.text().get()));
       continue;
     }
-    // mustUnderstand is a SOAP-namespace attribute with any prefix.
-    for (pugi::xml_attribute a = block.first_attribute(); a; a = a.next_attribute()) {
-      std::string_view name = a.name();
-      size_t colon = name.find(':');
-      if (colon == std::string_view::npos || name.substr(colon + 1) != "mustUnderstand") continue;
-      std::string prefix_attr = "xmlns:" + std::string(name.substr(0, colon));
-      std::string attr_ns;
-      for (pugi::xml_node n = block; n; n = n.parent()) {
-        if (pugi::xml_attribute d = n.attribute(prefix_attr.c_str())) {
-          attr_ns = d.value();
-          break;
-        }
-      }
-      if (attr_ns == vocab::kSoap12Ns && IsTrue(a.value())) {
-        return Fail(fault, "MustUnderstand", "",
-                    absl::StrCat("Header block ", block.name(), " (", std::string(ns),
-                                 ") is marked mustUnderstand "
-                                 "but is not supported by this service"));
-      }
+    if (ns == kWsseNs && LocalName(block) == "Security") {
+      ReadSecurityHeader(xml, block, &request->security);
+      continue;
+    }
+    if (MustUnderstand(block)) {
+      return Fail(fault, "MustUnderstand", "",
+                  absl::StrCat("Header block ", block.name(), " (", std::string(ns),
+                               ") is marked mustUnderstand "
+                               "but is not supported by this service"));
     }
   }
   pugi::xml_node body = Child(envelope, vocab::kSoap12Ns, "Body");
@@ -215,6 +337,10 @@ http::Response MakeFaultResponse(const Fault& fault, std::string_view relates_to
   code.append_child("s:Value").text() = ("s:" + fault.code).c_str();
   if (!fault.subcode.empty()) {
     pugi::xml_node sub = code.append_child("s:Subcode").append_child("s:Value");
+    const size_t colon = fault.subcode.find(':');
+    if (!fault.subcode_namespace.empty() && colon != std::string::npos) {
+      sub.append_attribute(("xmlns:" + fault.subcode.substr(0, colon)).c_str()) = fault.subcode_namespace.c_str();
+    }
     sub.text() = fault.subcode.c_str();
   }
   pugi::xml_node text = f.append_child("s:Reason").append_child("s:Text");

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pugixml.hpp>
 
@@ -26,6 +27,28 @@ struct Fault {
   std::string code;
   std::string subcode;
   std::string reason;
+  // The namespace of the subcode's prefix when it is not a: (declared on the Fault), e.g.
+  // the WS-Security namespace for wsse:FailedCheck.
+  std::string subcode_namespace;
+};
+
+// WS-Security 1.0 (OASIS 200401), the namespace of wsse:Security and its fault codes.
+inline constexpr char kWsseNs[] = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+inline constexpr char kSaml2Ns[] = "urn:oasis:names:tc:SAML:2.0:assertion";
+
+// The wsse:Security header block of a request (XUA, ITI-40), as found by ParseRequest. Its
+// verification is xua::Check's (registry/shared/xua/check.h).
+struct SecurityHeader {
+  bool present = false;
+  bool must_understand = false;
+  // Each saml2:Assertion directly under wsse:Security, as its exact bytes from the request
+  // (signatures are over them) with the namespace declarations in scope at the Assertion
+  // added to its start tag, so that it parses on its own. One entry per Assertion: more than
+  // one is refused by xua::Check.
+  std::vector<std::string> assertions;
+  // Set when an Assertion could not be cut out of the request text (e.g. the envelope was
+  // not UTF-8): xua::Check refuses it.
+  bool unreadable = false;
 };
 
 struct Request {
@@ -33,13 +56,15 @@ struct Request {
   pugi::xml_node body_element;  // first element child of soap:Body
   std::string action;           // wsa:Action, trimmed
   std::string message_id;       // wsa:MessageID (may be empty)
+  SecurityHeader security;      // wsse:Security, understood here even when mustUnderstand
   bool mtom = false;
   mime::Multipart multipart;  // MTOM parts; views into the HTTP body, which must outlive this
 };
 
 // Parses and checks an envelope. Returns false and fills `fault` when the message is not a
 // well-formed SOAP 1.2 envelope, exceeds `limits`, lacks wsa:Action, or carries a
-// mustUnderstand header block this service does not understand.
+// mustUnderstand header block this service does not understand (wsse:Security is understood:
+// its Assertions go to `request->security` for xua::Check).
 bool ParseRequest(const http::Request& http_request, const Limits& limits, Request* request, Fault* fault);
 
 // A response envelope under construction: append the body element under body().
