@@ -997,6 +997,50 @@ int PkiIssue(Context& c, const std::string& dir) {
   return kExitOk;
 }
 
+int Saml(Context& c) {
+  const auto& pos = c.args.positional;
+  if (pos.size() != 2 || pos[1] != "issue") return Usage(c, "saml wants 'issue'");
+  xua::MintRequest r;
+  for (const char* required : {"subject", "organization-id", "role", "purpose", "patient", "audience", "key", "cert"}) {
+    if (c.args.Get(required).empty()) return Usage(c, absl::StrCat("saml issue wants --", required));
+  }
+  const std::string purpose = c.args.Get("purpose");
+  if (purpose == "TREATMENT") {
+    r.purpose_of_use = xua::kPurposeTreatment;
+  } else if (purpose == "EMERGENCY") {
+    r.purpose_of_use = xua::kPurposeEmergency;
+  } else {
+    return Usage(c, "--purpose must be TREATMENT or EMERGENCY");
+  }
+  int minutes = 60;
+  if (c.args.Has("valid-minutes")) {
+    try {
+      minutes = std::stoi(c.args.Get("valid-minutes"));
+    } catch (...) {
+      minutes = 0;
+    }
+    if (minutes <= 0) return Usage(c, "--valid-minutes wants a positive number of minutes");
+  }
+  r.issuer = c.args.Get("issuer", r.issuer);
+  r.subject_id = c.args.Get("subject");
+  r.organization = c.args.Get("organization");
+  r.organization_id = c.args.Get("organization-id");
+  r.role_code = c.args.Get("role");
+  r.patient_id = c.args.Get("patient");
+  r.home_community_id = c.args.Get("home-community-id");
+  r.audience = c.args.Get("audience");
+  r.not_before = absl::Now();
+  r.validity = absl::Minutes(minutes);
+  auto xml = xua::MintAssertion(r, c.args.Get("key"), c.args.Get("cert"));
+  if (!xml.ok()) return Fail(c, kExitUsage, std::string(xml.status().message()));
+  if (c.json) {
+    Print(c, Json::Object().Set("assertion", Json::Str(*xml)));
+  } else {
+    *c.out << *xml << "\n";
+  }
+  return kExitOk;
+}
+
 int Pki(Context& c) {
   static const std::map<std::string, std::set<std::string>> kFlags = {
       {"init", {"dir", "region"}},
@@ -1044,190 +1088,144 @@ int Pki(Context& c) {
     Print(c, Json::Object().Set("revoked", Json::Str(p[2])).Set("crl", Json::Str(crl)));
   } else {
     *c.out << "revoked " << p[2] << "; " << crl << " lists it (reload the services or let them re-read it)\n";
-    int Saml(Context & c) {
-      const auto& pos = c.args.positional;
-      if (pos.size() != 2 || pos[1] != "issue") return Usage(c, "saml wants 'issue'");
-      xua::MintRequest r;
-      for (const char* required :
-           {"subject", "organization-id", "role", "purpose", "patient", "audience", "key", "cert"}) {
-        if (c.args.Get(required).empty()) return Usage(c, absl::StrCat("saml issue wants --", required));
-      }
-      const std::string purpose = c.args.Get("purpose");
-      if (purpose == "TREATMENT") {
-        r.purpose_of_use = xua::kPurposeTreatment;
-      } else if (purpose == "EMERGENCY") {
-        r.purpose_of_use = xua::kPurposeEmergency;
-      } else {
-        return Usage(c, "--purpose must be TREATMENT or EMERGENCY");
-      }
-      int minutes = 60;
-      if (c.args.Has("valid-minutes")) {
-        try {
-          minutes = std::stoi(c.args.Get("valid-minutes"));
-        } catch (...) {
-          minutes = 0;
-        }
-        if (minutes <= 0) return Usage(c, "--valid-minutes wants a positive number of minutes");
-      }
-      r.issuer = c.args.Get("issuer", r.issuer);
-      r.subject_id = c.args.Get("subject");
-      r.organization = c.args.Get("organization");
-      r.organization_id = c.args.Get("organization-id");
-      r.role_code = c.args.Get("role");
-      r.patient_id = c.args.Get("patient");
-      r.home_community_id = c.args.Get("home-community-id");
-      r.audience = c.args.Get("audience");
-      r.not_before = absl::Now();
-      r.validity = absl::Minutes(minutes);
-      auto xml = xua::MintAssertion(r, c.args.Get("key"), c.args.Get("cert"));
-      if (!xml.ok()) return Fail(c, kExitUsage, std::string(xml.status().message()));
-      if (c.json) {
-        Print(c, Json::Object().Set("assertion", Json::Str(*xml)));
-      } else {
-        *c.out << *xml << "\n";
-      }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string HelpText() {
+  std::string s =
+      "xdsctl: the administrators' tool of the XDS.b registry and repositories.\n\n"
+      "usage: xdsctl [GLOBAL OPTIONS] VERB [ARGS] [OPTIONS]     xdsctl VERB --help\n\n"
+      "Verbs:\n";
+  for (const auto& v : Verbs()) {
+    s += absl::StrCat("  ", v.synopsis, "\n      e.g. ", v.example, "\n");
+  }
+  s +=
+      "\nGlobal options:\n"
+      "  --registry_grpc HOST:PORT    the registry's gRPC service (default 127.0.0.1:8011)\n"
+      "  --registry URL               any XDS.b registry's SOAP endpoint (ITI-18); used when\n"
+      "                               --registry_grpc is not given, or with --transport=soap\n"
+      "  --repository_grpc HOST:PORT  the repository's gRPC service (retrieve)\n"
+      "  --repository URL             any XDS.b repository's SOAP endpoint (ITI-41 submit, ITI-43 retrieve)\n"
+      "  --transport auto|grpc|soap   force one way (default auto: gRPC when its address is given)\n"
+      "  --format table|json          output (default table)\n"
+      "  --timeout_ms N               deadline of each call (default 30000)\n"
+      "  --tls_ca PEM --tls_cert PEM --tls_key PEM\n"
+      "                               mutual TLS to a secure region (https:// URLs, gRPC): the region's\n"
+      "                               CA and this client's certificate and key (xdsctl pki issue)\n"
+      "  --data DIR                   restore, pki: the data directory of ./xds up (pki uses DIR/pki)\n"
+      "  ./xds ctl [--data DIR] ... fills in all four endpoints from DIR/endpoints.env.\n\n"
+      "JSON output (--format=json; one object per line on stdout; field names are the ITI TF-3\n"
+      "attribute names in camelCase):\n"
+      "  find          {\"documentEntries\":[DE...]}\n"
+      "  submissions   {\"submissionSets\":[SS...]}      folders {\"folders\":[FD...]}\n"
+      "  show          {\"object\":DE|SS|FD,\"associations\":[AS...]}\n"
+      "  related       "
+      "{\"documentEntry\":DE,\"related\":[{\"associationType\",\"direction\":\"outgoing\"|\"incoming\",\n"
+      "                 \"association\":AS,\"documentEntry\":DE}]}\n"
+      "  patient add   {\"patientId\",\"created\":bool}    patient list {\"patients\":[ID...]}\n"
+      "  patient show  "
+      "{\"patientId\",\"documentEntries\":{\"approved\",\"deprecated\"},\"submissionSets\",\"folders\"}\n"
+      "  retrieve      {\"uniqueId\",\"repositoryUniqueId\",\"mimeType\",\"size\",\"hash\",\"file\"}\n"
+      "  submit        "
+      "{\"submissionSet\":{\"uniqueId\"},\"documentEntries\":[{\"file\",\"uniqueId\",\"mimeType\",\"size\"}]}\n"
+      "  stats         {\"patients\",\"documentEntriesByStatus\":{\"Approved\":n,...},\"submissionSetsByStatus\",\n"
+      "                 \"foldersByStatus\",\"associations\",\"documentEntriesByClassCode\":{\"CODE^^SCHEME\":n},\n"
+      "                 \"documentEntriesByRepositoryUniqueId\":{OID:n},\"storeBytes\"}\n"
+      "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
+      "  pki init      {\"dir\",\"caCert\",\"crl\"}    pki issue {\"cert\",\"key\"} (PEM paths)\n"
+      "  pki revoke    {\"revoked\",\"crl\"}       pki crl {\"crl\"}\n"
+      "  DE = "
+      "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
+      "        "
+      "\"comments\",\"uniqueId\",\"patientId\",\"objectType\",\"mimeType\",\"classCode\",\"typeCode\",\"formatCode\",\n"
+      "        "
+      "\"healthcareFacilityTypeCode\",\"practiceSettingCode\",\"confidentialityCode\":[..],\"eventCodeList\":[..],\n"
+      "        \"author\":[{\"authorPerson\",\"authorInstitution\":[..],\"authorRole\":[..],\"authorSpecialty\":[..],\n"
+      "        "
+      "\"authorTelecommunication\":[..]}],\"creationTime\",\"serviceStartTime\",\"serviceStopTime\",\"languageCode\",\n"
+      "        "
+      "\"sourcePatientId\",\"legalAuthenticator\",\"hash\",\"size\",\"repositoryUniqueId\",\"URI\",\"referenceIdList\"}"
+      "\n"
+      "  SS = {\"objectKind\":\"SubmissionSet\",header...,\"uniqueId\",\"patientId\",\"sourceId\",\"submissionTime\",\n"
+      "        \"contentTypeCode\",\"author\":[..],\"intendedRecipient\":[..]}\n"
+      "  FD = {\"objectKind\":\"Folder\",header...,\"uniqueId\",\"patientId\",\"lastUpdateTime\",\"codeList\":[..]}\n"
+      "  AS = {\"entryUUID\",\"associationType\",\"sourceObject\",\"targetObject\",\"availabilityStatus\",\n"
+      "        \"submissionSetStatus\"}     codes are {\"code\",\"codingScheme\",\"displayName\"}.\n"
+      "  Empty optional attributes are left out. On failure: {\"error\":{\"exitCode\",\"message\",\n"
+      "  \"registryErrors\":[{\"errorCode\",\"codeContext\",\"location\",\"severity\"}]}}.\n\n"
+      "Exit codes: 0 ok; 1 refused by the registry/repository (the XDS error code and what to do are\n"
+      "printed); 2 usage error (or not possible over SOAP); 3 registry/repository unreachable; 4 not found.\n";
+  return s;
+}
+
+std::string VerbHelp(const std::string& verb) {
+  const VerbSpec* v = FindVerb(verb);
+  if (!v) return "";
+  return absl::StrCat("usage: xdsctl ", v->synopsis, "\n\n", v->description, "\n\nExample:\n  ", v->example,
+                      "\n\nGlobal options and the JSON format: xdsctl --help\n");
+}
+
+int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  std::set<std::string> known = kGlobalFlags;
+  for (const auto& v : Verbs()) known.insert(v.flags.begin(), v.flags.end());
+  Context c;
+  c.out = &out;
+  c.err = &err;
+  auto args = ParseArgs(argv, known, {"help", "server"});
+  if (!args.ok()) {
+    err << "xdsctl: " << args.status().message() << " (see 'xdsctl --help')\n";
+    return kExitUsage;
+  }
+  c.args = std::move(*args);
+  std::string format = c.args.Get("format", "table");
+  if (format != "table" && format != "json") return Usage(c, "--format must be table or json");
+  c.json = format == "json";
+  if (c.args.Has("timeout-ms")) {
+    try {
+      c.connection.timeout_ms = std::stoi(c.args.Get("timeout-ms"));
+    } catch (...) {
+      return Usage(c, "--timeout_ms wants a number of milliseconds");
+    }
+  }
+  c.connection.tls = {c.args.Get("tls-ca"), c.args.Get("tls-cert"), c.args.Get("tls-key"), ""};
+  const auto& pos = c.args.positional;
+  if (pos.empty() || pos[0] == "help") {
+    if (pos.size() > 1 && !VerbHelp(pos[1]).empty()) {
+      out << VerbHelp(pos[1]);
       return kExitOk;
     }
-
-  }  // namespace
-
-  std::string HelpText() {
-    std::string s =
-        "xdsctl: the administrators' tool of the XDS.b registry and repositories.\n\n"
-        "usage: xdsctl [GLOBAL OPTIONS] VERB [ARGS] [OPTIONS]     xdsctl VERB --help\n\n"
-        "Verbs:\n";
-    for (const auto& v : Verbs()) {
-      s += absl::StrCat("  ", v.synopsis, "\n      e.g. ", v.example, "\n");
-    }
-    s +=
-        "\nGlobal options:\n"
-        "  --registry_grpc HOST:PORT    the registry's gRPC service (default 127.0.0.1:8011)\n"
-        "  --registry URL               any XDS.b registry's SOAP endpoint (ITI-18); used when\n"
-        "                               --registry_grpc is not given, or with --transport=soap\n"
-        "  --repository_grpc HOST:PORT  the repository's gRPC service (retrieve)\n"
-        "  --repository URL             any XDS.b repository's SOAP endpoint (ITI-41 submit, ITI-43 retrieve)\n"
-        "  --transport auto|grpc|soap   force one way (default auto: gRPC when its address is given)\n"
-        "  --format table|json          output (default table)\n"
-        "  --timeout_ms N               deadline of each call (default 30000)\n"
-        "  --tls_ca PEM --tls_cert PEM --tls_key PEM\n"
-        "                               mutual TLS to a secure region (https:// URLs, gRPC): the region's\n"
-        "                               CA and this client's certificate and key (xdsctl pki issue)\n"
-        "  --data DIR                   restore, pki: the data directory of ./xds up (pki uses DIR/pki)\n"
-        "  ./xds ctl [--data DIR] ... fills in all four endpoints from DIR/endpoints.env.\n\n"
-        "JSON output (--format=json; one object per line on stdout; field names are the ITI TF-3\n"
-        "attribute names in camelCase):\n"
-        "  find          {\"documentEntries\":[DE...]}\n"
-        "  submissions   {\"submissionSets\":[SS...]}      folders {\"folders\":[FD...]}\n"
-        "  show          {\"object\":DE|SS|FD,\"associations\":[AS...]}\n"
-        "  related       "
-        "{\"documentEntry\":DE,\"related\":[{\"associationType\",\"direction\":\"outgoing\"|\"incoming\",\n"
-        "                 \"association\":AS,\"documentEntry\":DE}]}\n"
-        "  patient add   {\"patientId\",\"created\":bool}    patient list {\"patients\":[ID...]}\n"
-        "  patient show  "
-        "{\"patientId\",\"documentEntries\":{\"approved\",\"deprecated\"},\"submissionSets\",\"folders\"}\n"
-        "  retrieve      {\"uniqueId\",\"repositoryUniqueId\",\"mimeType\",\"size\",\"hash\",\"file\"}\n"
-        "  submit        "
-        "{\"submissionSet\":{\"uniqueId\"},\"documentEntries\":[{\"file\",\"uniqueId\",\"mimeType\",\"size\"}]}\n"
-        "  stats         {\"patients\",\"documentEntriesByStatus\":{\"Approved\":n,...},\"submissionSetsByStatus\",\n"
-        "                 \"foldersByStatus\",\"associations\",\"documentEntriesByClassCode\":{\"CODE^^SCHEME\":n},\n"
-        "                 \"documentEntriesByRepositoryUniqueId\":{OID:n},\"storeBytes\"}\n"
-        "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
-        "  pki init      {\"dir\",\"caCert\",\"crl\"}    pki issue {\"cert\",\"key\"} (PEM paths)\n"
-        "  pki revoke    {\"revoked\",\"crl\"}       pki crl {\"crl\"}\n"
-        "  DE = "
-        "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
-        "        "
-        "\"comments\",\"uniqueId\",\"patientId\",\"objectType\",\"mimeType\",\"classCode\",\"typeCode\",\"formatCode\","
-        "\n"
-        "        "
-        "\"healthcareFacilityTypeCode\",\"practiceSettingCode\",\"confidentialityCode\":[..],\"eventCodeList\":[..],\n"
-        "        "
-        "\"author\":[{\"authorPerson\",\"authorInstitution\":[..],\"authorRole\":[..],\"authorSpecialty\":[..],\n"
-        "        "
-        "\"authorTelecommunication\":[..]}],\"creationTime\",\"serviceStartTime\",\"serviceStopTime\",\"languageCode\","
-        "\n"
-        "        "
-        "\"sourcePatientId\",\"legalAuthenticator\",\"hash\",\"size\",\"repositoryUniqueId\",\"URI\","
-        "\"referenceIdList\"}"
-        "\n"
-        "  SS = "
-        "{\"objectKind\":\"SubmissionSet\",header...,\"uniqueId\",\"patientId\",\"sourceId\",\"submissionTime\",\n"
-        "        \"contentTypeCode\",\"author\":[..],\"intendedRecipient\":[..]}\n"
-        "  FD = {\"objectKind\":\"Folder\",header...,\"uniqueId\",\"patientId\",\"lastUpdateTime\",\"codeList\":[..]}\n"
-        "  AS = {\"entryUUID\",\"associationType\",\"sourceObject\",\"targetObject\",\"availabilityStatus\",\n"
-        "        \"submissionSetStatus\"}     codes are {\"code\",\"codingScheme\",\"displayName\"}.\n"
-        "  Empty optional attributes are left out. On failure: {\"error\":{\"exitCode\",\"message\",\n"
-        "  \"registryErrors\":[{\"errorCode\",\"codeContext\",\"location\",\"severity\"}]}}.\n\n"
-        "Exit codes: 0 ok; 1 refused by the registry/repository (the XDS error code and what to do are\n"
-        "printed); 2 usage error (or not possible over SOAP); 3 registry/repository unreachable; 4 not found.\n";
-    return s;
+    out << HelpText();
+    return c.args.Has("help") || !pos.empty() ? kExitOk : kExitUsage;
   }
-
-  std::string VerbHelp(const std::string& verb) {
-    const VerbSpec* v = FindVerb(verb);
-    if (!v) return "";
-    return absl::StrCat("usage: xdsctl ", v->synopsis, "\n\n", v->description, "\n\nExample:\n  ", v->example,
-                        "\n\nGlobal options and the JSON format: xdsctl --help\n");
+  const VerbSpec* verb = FindVerb(pos[0]);
+  if (!verb) return Usage(c, "unknown verb '" + pos[0] + "'");
+  if (c.args.Get("help") == "true") {
+    out << VerbHelp(verb->name);
+    return kExitOk;
   }
-
-  int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-    std::set<std::string> known = kGlobalFlags;
-    for (const auto& v : Verbs()) known.insert(v.flags.begin(), v.flags.end());
-    Context c;
-    c.out = &out;
-    c.err = &err;
-    auto args = ParseArgs(argv, known, {"help", "server"});
-    if (!args.ok()) {
-      err << "xdsctl: " << args.status().message() << " (see 'xdsctl --help')\n";
-      return kExitUsage;
+  for (const auto& [name, values] : c.args.flags) {
+    if (!kGlobalFlags.count(name) && !verb->flags.count(name)) {
+      return Usage(c, "--" + name + " does not apply to " + verb->name);
     }
-    c.args = std::move(*args);
-    std::string format = c.args.Get("format", "table");
-    if (format != "table" && format != "json") return Usage(c, "--format must be table or json");
-    c.json = format == "json";
-    if (c.args.Has("timeout-ms")) {
-      try {
-        c.connection.timeout_ms = std::stoi(c.args.Get("timeout-ms"));
-      } catch (...) {
-        return Usage(c, "--timeout_ms wants a number of milliseconds");
-      }
-    }
-    c.connection.tls = {c.args.Get("tls-ca"), c.args.Get("tls-cert"), c.args.Get("tls-key"), ""};
-    const auto& pos = c.args.positional;
-    if (pos.empty() || pos[0] == "help") {
-      if (pos.size() > 1 && !VerbHelp(pos[1]).empty()) {
-        out << VerbHelp(pos[1]);
-        return kExitOk;
-      }
-      out << HelpText();
-      return c.args.Has("help") || !pos.empty() ? kExitOk : kExitUsage;
-    }
-    const VerbSpec* verb = FindVerb(pos[0]);
-    if (!verb) return Usage(c, "unknown verb '" + pos[0] + "'");
-    if (c.args.Get("help") == "true") {
-      out << VerbHelp(verb->name);
-      return kExitOk;
-    }
-    for (const auto& [name, values] : c.args.flags) {
-      if (!kGlobalFlags.count(name) && !verb->flags.count(name)) {
-        return Usage(c, "--" + name + " does not apply to " + verb->name);
-      }
-    }
-    std::string name = verb->name;
-    if (name == "patient") return Patient(c);
-    if (name == "find") return Find(c);
-    if (name == "show") return Show(c);
-    if (name == "submissions") return Packages(c, true);
-    if (name == "folders") return Packages(c, false);
-    if (name == "related") return Related(c);
-    if (name == "retrieve") return Retrieve(c);
-    if (name == "submit") return Submit(c);
-    if (name == "stats") return Stats(c);
-    if (name == "backup") return Backup(c);
-    if (name == "restore") return RestoreVerb(c);
-    if (name == "pki") return Pki(c);
-    if (name == "saml") return Saml(c);
-    return Usage(c, "unknown verb '" + name + "'");
   }
+  std::string name = verb->name;
+  if (name == "patient") return Patient(c);
+  if (name == "find") return Find(c);
+  if (name == "show") return Show(c);
+  if (name == "submissions") return Packages(c, true);
+  if (name == "folders") return Packages(c, false);
+  if (name == "related") return Related(c);
+  if (name == "retrieve") return Retrieve(c);
+  if (name == "submit") return Submit(c);
+  if (name == "stats") return Stats(c);
+  if (name == "backup") return Backup(c);
+  if (name == "restore") return RestoreVerb(c);
+  if (name == "pki") return Pki(c);
+  if (name == "saml") return Saml(c);
+  return Usage(c, "unknown verb '" + name + "'");
+}
 
 }  // namespace xds::ctl
