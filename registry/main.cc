@@ -72,7 +72,13 @@ int main(int argc, char** argv) {
                                     *security, {&grpc_service}, &grpc_port);
   if (!grpc_server) return 1;
 
+  auto xua = xds::service::LoadXua();
+  if (!xua.ok()) {
+    std::cerr << "xds-registry: " << xua.status().message() << "\n";
+    return 1;
+  }
   xds::EndpointLimits limits;
+  limits.xua = xua->get();
   limits.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   limits.max_registry_objects = absl::GetFlag(FLAGS_max_registry_objects);
   limits.leaf_class_slots = absl::GetFlag(FLAGS_leaf_class_slots);

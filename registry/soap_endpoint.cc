@@ -96,7 +96,10 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
     if (!soap::ParseRequest(http_request, limits.xml, &request, &fault)) {
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    const CallContext context = SoapCallContext(http_request, request);
+    CallContext context;
+    if (auto refused = SoapCallContext(http_request, request, *limits.xua, &context)) {
+      return soap::MakeFaultResponse(*refused, request.message_id);
+    }
     if (request.action == vocab::kActionRegister) return Register(registry, limits, context, request);
     if (request.action == vocab::kActionStoredQuery) {
       return StoredQuery(registry, *leaf_class_gate, context, request);

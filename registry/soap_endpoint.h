@@ -5,6 +5,7 @@
 #include "registry/registry.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/soap/soap_envelope.h"
+#include "registry/shared/xua/assertion.h"
 
 namespace xds {
 
@@ -15,6 +16,7 @@ struct EndpointLimits {
   // (fifo_gate.h). ObjectRef queries are not held: their answers are short, and the extra
   // sleep and wake-up cost them 7-20 % of their throughput when they were.
   int leaf_class_slots = 4;
+  const xua::Verifier* xua = nullptr;  // XUA assertions (service::LoadXua); required
 };
 
 http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits);

@@ -69,7 +69,13 @@ int main(int argc, char** argv) {
               << " pending document(s) could not be resolved (registry unreachable); retrying in the background\n";
   }
 
+  auto xua = xds::service::LoadXua();
+  if (!xua.ok()) {
+    std::cerr << "xds-repository: " << xua.status().message() << "\n";
+    return 1;
+  }
   xds::RepositoryEndpointOptions endpoint;
+  endpoint.xua = xua->get();
   endpoint.xml.max_xml_depth = absl::GetFlag(FLAGS_max_xml_depth);
   xds::http::ServerOptions http_options;
   http_options.address = absl::GetFlag(FLAGS_listen_address);

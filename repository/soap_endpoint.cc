@@ -52,7 +52,10 @@ http::Handler MakeRepositorySoapHandler(Repository* repository, RepositoryEndpoi
     if (!soap::ParseRequest(http_request, options.xml, &request, &fault)) {
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    const CallContext context = SoapCallContext(http_request, request);
+    CallContext context;
+    if (auto refused = SoapCallContext(http_request, request, *options.xua, &context)) {
+      return soap::MakeFaultResponse(*refused, request.message_id);
+    }
     if (request.action == vocab::kActionProvideAndRegister) return ProvideAndRegister(repository, context, request);
     if (request.action == vocab::kActionRetrieve) return Retrieve(repository, context, request);
     return soap::MakeFaultResponse(

@@ -7,12 +7,14 @@
 
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/soap/soap_envelope.h"
+#include "registry/shared/xua/assertion.h"
 #include "repository/repository.h"
 
 namespace xds {
 
 struct RepositoryEndpointOptions {
   soap::Limits xml;
+  const xua::Verifier* xua = nullptr;  // XUA assertions (service::LoadXua); required
 };
 
 http::Handler MakeRepositorySoapHandler(Repository* repository, RepositoryEndpointOptions options);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The example region without Docker: one registry and two repositories (care organisations
-# A and B) on 127.0.0.1, each from its flag file in this directory.
+# A and B) on 127.0.0.1, each from its flag file in this directory, on mutual TLS with
+# certificates of a region CA made under DATA/pki (deploy/region-pki.sh) at first start.
 #
 #   deploy/example-region/run.sh start|stop|status [--data DIR] [--bin DIR] [--any-ports]
 #
@@ -8,8 +9,8 @@
 #                   DIR/registry/  DIR/repository-a/  DIR/repository-b/   the stores
 #                   DIR/log/*.log   DIR/*.pid   DIR/*.ports
 #                   DIR/endpoints.env   for `./xds ctl --data DIR` and scripts
-#   --bin DIR     where xds-registry and xds-repository are (default: bazel-bin of this
-#                 checkout; the binaries may also sit directly in DIR)
+#   --bin DIR     where xds-registry, xds-repository and xdsctl are (default: bazel-bin of
+#                 this checkout; the binaries may also sit directly in DIR)
 #   --any-ports   let every service take a free port instead of the flag files' fixed
 #                 ports (tests; several regions on one host)
 set -euo pipefail
@@ -33,8 +34,8 @@ DATA="$(cd "$DATA" && pwd)"
 
 say() { echo "example-region: $*" >&2; }
 
-binary() {  # binary registry|repository
-  for candidate in "$BIN/$1/xds-$1" "$BIN/xds-$1"; do
+binary() {  # binary registry|repository|xdsctl
+  for candidate in "$BIN/$1/xds-$1" "$BIN/xds-$1" "$BIN/tools/$1/$1" "$BIN/$1"; do
     [ -x "$candidate" ] && { echo "$candidate"; return 0; }
   done
   say "no xds-$1 under $BIN (build with: bazel build //registry:xds-registry //repository:xds-repository)"
@@ -50,7 +51,9 @@ start_one() {
   local ports=()
   [ "$ANY_PORTS" -eq 1 ] && ports=(--http_port=0 --grpc_port=0)
   rm -f "$DATA/$name.ports"
+  local pki="$DATA/pki"
   nohup "$(binary "$kind")" --flagfile="$flags" --data_dir="$DATA/$name" --port_file="$DATA/$name.ports" \
+    --tls_ca="$pki/ca.pem" --tls_crl="$pki/crl.pem" --tls_cert="$pki/nodes/$name.pem" --tls_key="$pki/nodes/$name.key" \
     "${ports[@]}" "$@" >>"$DATA/log/$name.log" 2>&1 &
   echo $! >"$DATA/$name.pid"
   for _ in $(seq 1 300); do
@@ -66,6 +69,9 @@ flag() {  # flag FILE NAME: a flag's value in a flag file
 }
 
 start() {
+  # The registry node needs no rights of its own; the repositories register and look up.
+  "$HERE/../region-pki.sh" "$DATA/pki" "$(binary xdsctl)" registry repository-a:source,consumer \
+    repository-b:source,consumer
   start_one registry registry "$HERE/registry.flags"
   local reg_http reg_grpc
   read -r reg_http reg_grpc <"$DATA/registry.ports"
@@ -75,20 +81,23 @@ start() {
   read -r a_http a_grpc <"$DATA/repository-a.ports"
   read -r b_http b_grpc <"$DATA/repository-b.ports"
   cat >"$DATA/endpoints.env" <<ENV
-XDS_REGISTRY_URL=http://127.0.0.1:$reg_http/xds/registry
+XDS_REGISTRY_URL=https://127.0.0.1:$reg_http/xds/registry
 XDS_REGISTRY_GRPC=127.0.0.1:$reg_grpc
-XDS_REPOSITORY_URL=http://127.0.0.1:$a_http/xds/repository
+XDS_REPOSITORY_URL=https://127.0.0.1:$a_http/xds/repository
 XDS_REPOSITORY_GRPC=127.0.0.1:$a_grpc
 XDS_REPOSITORY_UNIQUE_ID=$(flag "$HERE/repository-a.flags" repository_unique_id)
-XDS_REPOSITORY_B_URL=http://127.0.0.1:$b_http/xds/repository
+XDS_REPOSITORY_B_URL=https://127.0.0.1:$b_http/xds/repository
 XDS_REPOSITORY_B_GRPC=127.0.0.1:$b_grpc
 XDS_REPOSITORY_B_UNIQUE_ID=$(flag "$HERE/repository-b.flags" repository_unique_id)
 XDS_PATIENT_AUTHORITY=$(flag "$HERE/registry.flags" patient_authority)
 XDS_HOME_COMMUNITY_ID=$(flag "$HERE/registry.flags" home_community_id)
+XDS_TLS_CA=$DATA/pki/ca.pem
+XDS_CLIENT_CERT=$DATA/pki/nodes/demo-client.pem
+XDS_CLIENT_KEY=$DATA/pki/nodes/demo-client.key
 ENV
-  say "registry      http://127.0.0.1:$reg_http/xds/registry (gRPC 127.0.0.1:$reg_grpc)"
-  say "repository A  http://127.0.0.1:$a_http/xds/repository (gRPC 127.0.0.1:$a_grpc)"
-  say "repository B  http://127.0.0.1:$b_http/xds/repository (gRPC 127.0.0.1:$b_grpc)"
+  say "registry      https://127.0.0.1:$reg_http/xds/registry (gRPC 127.0.0.1:$reg_grpc)"
+  say "repository A  https://127.0.0.1:$a_http/xds/repository (gRPC 127.0.0.1:$a_grpc)"
+  say "repository B  https://127.0.0.1:$b_http/xds/repository (gRPC 127.0.0.1:$b_grpc)"
   say "endpoints in $DATA/endpoints.env (./xds ctl --data $DATA ...); stop with $0 stop --data $DATA"
 }
 

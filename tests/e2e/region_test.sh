@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The example region of deploy/ (one registry, repositories A and B, started by run.sh on
-# 127.0.0.1 from their flag files): xdsctl submits to A and to B, find shows each document
+# 127.0.0.1 from their flag files, on mutual TLS): xdsctl submits to A and to B, find shows each document
 # with its repository's repositoryUniqueId, retrieve returns byte-identical content.
 set -euo pipefail
 DATA="${TEST_TMPDIR:-/tmp}/region.$$"
@@ -16,7 +16,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$XDS_REPOSITORY_UNIQUE_ID" = 1.3.6.1.4.1.21367.2005.3.7.201 ] || fail "repository A id from its flag file"
 [ "$XDS_REPOSITORY_B_UNIQUE_ID" = 1.3.6.1.4.1.21367.2005.3.7.202 ] || fail "repository B id from its flag file"
 
-ctl() { tools/xdsctl/xdsctl --registry_grpc="$XDS_REGISTRY_GRPC" --registry="$XDS_REGISTRY_URL" "$@"; }
+ctl() {
+  tools/xdsctl/xdsctl --registry_grpc="$XDS_REGISTRY_GRPC" --registry="$XDS_REGISTRY_URL" --tls_ca="$XDS_TLS_CA" \
+    --tls_cert="$XDS_CLIENT_CERT" --tls_key="$XDS_CLIENT_KEY" "$@"
+}
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 PATIENT="MOTHER-1^^^&$XDS_PATIENT_AUTHORITY&ISO"

@@ -4,12 +4,15 @@
 #ifndef XDS_REGISTRY_SHARED_SERVICE_ENTRY_CONTEXTS_H_
 #define XDS_REGISTRY_SHARED_SERVICE_ENTRY_CONTEXTS_H_
 
+#include <optional>
+
 #include <grpcpp/grpcpp.h>
 
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/net/tls.h"
 #include "registry/shared/service/call_context.h"
 #include "registry/shared/soap/soap_envelope.h"
+#include "registry/shared/xua/check.h"
 
 namespace xds {
 
@@ -20,13 +23,16 @@ inline void SetNode(const tls::PeerIdentity& identity, CallContext& context) {
   context.node_roles = identity.roles;
 }
 
-inline CallContext SoapCallContext(const http::Request& http_request, const soap::Request& request) {
-  CallContext context;
-  context.transport = CallContext::Transport::kSoap;
-  context.message_id = request.message_id;
-  context.peer = http_request.peer;
-  SetNode(http_request.identity, context);
-  return context;
+// The node from its TLS certificate; the requester's claims from the XUA assertion in the
+// wsse:Security header (ITI-40), checked against `xua`. A Fault (missing assertion where
+// one is required, a refused one) is the answer, and nothing of the request is processed.
+inline std::optional<soap::Fault> SoapCallContext(const http::Request& http_request, const soap::Request& request,
+                                                  const xua::Verifier& xua, CallContext* context) {
+  context->transport = CallContext::Transport::kSoap;
+  context->message_id = request.message_id;
+  context->peer = http_request.peer;
+  SetNode(http_request.identity, *context);
+  return xua::Check(request, xua, &context->claims);
 }
 
 // Over mutual TLS, gRPC has verified the client's certificate against the region's CA

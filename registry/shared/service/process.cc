@@ -31,6 +31,10 @@ ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate (chain) of this node, for serving and for calling other services");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_crl, "", "PEM certificate revocation list of the region's CA (re-read on SIGHUP)");
+ABSL_FLAG(std::string, xua_idp_certs, "",
+          "Comma-separated PEM certificates of the identity providers whose XUA assertions (ITI-40) are trusted");
+ABSL_FLAG(std::string, xua_audience, "", "The AudienceRestriction an XUA assertion must name (empty: any)");
+ABSL_FLAG(bool, xua_required, false, "Refuse SOAP requests without an XUA assertion (wsse:FailedAuthentication)");
 ABSL_FLAG(bool, insecure, false,
           "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
@@ -133,6 +137,19 @@ absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& liste
   security.grpc_server = grpc::experimental::TlsServerCredentials(server_options);
   security.grpc_client = grpc::experimental::TlsCredentials(client_options);
   return security;
+}
+
+absl::StatusOr<std::unique_ptr<xua::Verifier>> LoadXua() {
+  xua::XuaConfig config;
+  for (absl::string_view path : absl::StrSplit(absl::GetFlag(FLAGS_xua_idp_certs), ',', absl::SkipEmpty())) {
+    config.idp_certificates.emplace_back(path);
+  }
+  config.audience = absl::GetFlag(FLAGS_xua_audience);
+  config.required = absl::GetFlag(FLAGS_xua_required);
+  if (config.required && config.idp_certificates.empty()) {
+    return absl::InvalidArgumentError("--xua_required needs --xua_idp_certs");
+  }
+  return xua::Verifier::Create(config);
 }
 
 std::unique_ptr<grpc::Server> StartGrpcServer(const std::string& program, const std::string& address, int port,

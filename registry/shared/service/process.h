@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/net/tls.h"
+#include "registry/shared/xua/assertion.h"
 
 namespace xds::service {
 
@@ -38,6 +39,11 @@ struct TransportSecurity {
 // `state_dir` receives the CRL in the hashed layout gRPC reads.
 absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& listen_address,
                                                         const std::string& state_dir);
+
+// The XUA configuration of --xua_idp_certs, --xua_audience and --xua_required (ITI-40). A
+// service without identity providers accepts requests without assertions and refuses a
+// mustUnderstand one it cannot check.
+absl::StatusOr<std::unique_ptr<xua::Verifier>> LoadXua();
 
 // Starts a gRPC server for `services` on address:port (0 = any free port) and sets
 // *bound_port. nullptr (after logging why) when it cannot listen. Calls that block in the
