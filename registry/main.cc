@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     std::cerr << "xds-registry: " << security.status().message() << "\n";
     return 1;
   }
-  if (security->secure()) options.node_rights = xds::NodeRights::kFromCertificate;
+  options.gate = xds::service::GateFlags(*security);
   xds::Registry registry(std::move(*store), options);
 
   xds::RegistryGrpcService grpc_service(&registry);

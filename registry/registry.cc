@@ -49,7 +49,7 @@ std::string CurrentDtm() {
 }
 
 Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options)
-    : store_(std::move(store)), options_(std::move(options)), gate_("xds-registry", options_.node_rights) {}
+    : store_(std::move(store)), options_(std::move(options)), gate_("xds-registry", options_.gate) {}
 
 absl::StatusOr<RegistryResponse> Registry::Register(const CallContext& context, Submission submission) {
   GatedCall call(gate_, context, "ITI-42");

@@ -30,7 +30,7 @@ struct RegistryOptions {
   // Backups are written only inside this absolute directory on the registry's host (empty:
   // no backups).
   std::string backup_dir;
-  NodeRights node_rights = NodeRights::kAdmitAll;  // kFromCertificate on mutual TLS
+  GateOptions gate;  // rights from the certificate on mutual TLS
 };
 
 struct BackupResult {

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
   options.retrieve.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
   options.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
-  if (security->secure()) options.node_rights = xds::NodeRights::kFromCertificate;
+  options.gate = xds::service::GateFlags(*security);
   // The one way into the store for SOAP and gRPC alike; its gate logs failed calls with their detail.
   xds::Repository repository(std::move(*store), std::move(registry), options);
   // Before serving: a crash may have left staged documents whose fate the registry knows.

@@ -29,7 +29,7 @@ Repository::Repository(std::unique_ptr<DocumentStore> store, std::unique_ptr<Reg
       registry_(std::move(registry)),
       options_(std::move(options)),
       provide_and_register_(store_.get(), registry_.get(), options_.provide_and_register),
-      gate_("xds-repository", options_.node_rights) {}
+      gate_("xds-repository", options_.gate) {}
 
 size_t Repository::RecoverAtStartup() { return provide_and_register_.RecoverAtStartup(); }
 

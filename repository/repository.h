@@ -24,7 +24,7 @@ namespace xds {
 struct RepositoryOptions {
   ProvideAndRegisterOptions provide_and_register;
   RetrieveOptions retrieve;
-  NodeRights node_rights = NodeRights::kAdmitAll;  // kFromCertificate on mutual TLS
+  GateOptions gate;  // rights from the certificate on mutual TLS
 };
 
 // One committed document, mapped read-only.

@@ -34,7 +34,7 @@ const char* RequiredRole(std::string_view transaction) {
 }  // namespace
 
 absl::Status CallGate::Enter(const CallContext& context, std::string_view transaction) const {
-  if (rights_ == NodeRights::kAdmitAll || context.transport == CallContext::Transport::kInProcess) {
+  if (options_.rights == NodeRights::kAdmitAll || context.transport == CallContext::Transport::kInProcess) {
     return absl::OkStatus();
   }
   const char* role = RequiredRole(transaction);
@@ -49,12 +49,25 @@ absl::Status CallGate::Enter(const CallContext& context, std::string_view transa
 }
 
 void CallGate::Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const {
-  if (outcome.ok) return;
+  if (outcome.ok && !options_.log_every_call) return;
   // One line, written at once so that concurrent calls do not interleave.
   std::string line = absl::StrCat(service_name_, ": ", std::string(transaction), " from ",
                                   context.peer.empty() ? "-" : "", context.peer);
-  absl::StrAppend(&line, " failed (", outcome.error_code, ", ",
-                  absl::ToInt64Milliseconds(absl::Now() - context.received), " ms)");
+  const RequesterClaims& claims = context.claims;
+  for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"org", context.organization_id},
+                                    {"subject", claims.subject_id},
+                                    {"user_org", claims.organization_id},
+                                    {"role", claims.subject_role},
+                                    {"purpose", claims.purpose_of_use},
+                                    {"patient", claims.resource_id}}) {
+    if (!value.empty()) absl::StrAppend(&line, " ", name, "=", value);
+  }
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Now() - context.received);
+  if (outcome.ok) {
+    std::cerr << absl::StrCat(line, " ok (", ms, " ms)\n") << std::flush;
+    return;
+  }
+  absl::StrAppend(&line, " failed (", outcome.error_code, ", ", ms, " ms)");
   if (!outcome.detail.empty()) absl::StrAppend(&line, ": ", outcome.detail);
   line += '\n';
   std::cerr << line << std::flush;

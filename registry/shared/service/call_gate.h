@@ -3,7 +3,8 @@
 // rights: over mutual TLS a transaction needs the right its certificate must carry (ITI-18
 // and ITI-43 consumer, ITI-41 and ITI-42 source, the administration verbs admin); a plain
 // development service admits every caller. Leave writes a log line for failed calls, with
-// the detail that the response must not carry (paths, SQL, internal addresses).
+// the detail that the response must not carry (paths, SQL, internal addresses), and names
+// who asked: the node's organisation and the XUA claims.
 #ifndef XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
 #define XDS_REGISTRY_SHARED_SERVICE_CALL_GATE_H_
 
@@ -30,9 +31,14 @@ struct CallOutcome {
 // (plain transport on loopback, development only).
 enum class NodeRights { kAdmitAll, kFromCertificate };
 
+struct GateOptions {
+  NodeRights rights = NodeRights::kAdmitAll;
+  bool log_every_call = false;  // a line for successful calls too (--log_calls)
+};
+
 class CallGate {
  public:
-  CallGate(std::string service_name, NodeRights rights) : service_name_(std::move(service_name)), rights_(rights) {}
+  CallGate(std::string service_name, GateOptions options) : service_name_(std::move(service_name)), options_(options) {}
 
   // Returns OK when the caller may run `transaction` (e.g. "ITI-18"); a denial status
   // otherwise, whose message is safe to show the caller.
@@ -41,7 +47,7 @@ class CallGate {
 
  private:
   std::string service_name_;
-  NodeRights rights_;
+  GateOptions options_;
 };
 
 // RAII form for the service cores: Enter on construction, Leave with the outcome set on

@@ -35,6 +35,8 @@ ABSL_FLAG(std::string, xua_idp_certs, "",
           "Comma-separated PEM certificates of the identity providers whose XUA assertions (ITI-40) are trusted");
 ABSL_FLAG(std::string, xua_audience, "", "The AudienceRestriction an XUA assertion must name (empty: any)");
 ABSL_FLAG(bool, xua_required, false, "Refuse SOAP requests without an XUA assertion (wsse:FailedAuthentication)");
+ABSL_FLAG(bool, log_calls, false,
+          "Log every call (transaction, peer, organisation, XUA claims, outcome), not only failed ones");
 ABSL_FLAG(bool, insecure, false,
           "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
@@ -137,6 +139,13 @@ absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& liste
   security.grpc_server = grpc::experimental::TlsServerCredentials(server_options);
   security.grpc_client = grpc::experimental::TlsCredentials(client_options);
   return security;
+}
+
+GateOptions GateFlags(const TransportSecurity& security) {
+  GateOptions options;
+  options.rights = security.secure() ? NodeRights::kFromCertificate : NodeRights::kAdmitAll;
+  options.log_every_call = absl::GetFlag(FLAGS_log_calls);
+  return options;
 }
 
 absl::StatusOr<std::unique_ptr<xua::Verifier>> LoadXua() {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/net/tls.h"
+#include "registry/shared/service/call_gate.h"
 #include "registry/shared/xua/assertion.h"
 
 namespace xds::service {
@@ -39,6 +40,9 @@ struct TransportSecurity {
 // `state_dir` receives the CRL in the hashed layout gRPC reads.
 absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& listen_address,
                                                         const std::string& state_dir);
+
+// Node rights from the certificate on mutual TLS, every call logged with --log_calls.
+GateOptions GateFlags(const TransportSecurity& security);
 
 // The XUA configuration of --xua_idp_certs, --xua_audience and --xua_required (ITI-40). A
 // service without identity providers accepts requests without assertions and refuses a
