@@ -5,7 +5,7 @@
 #   deploy/region-pki.sh DIR XDSCTL NODE...
 #
 # Creates the region CA in DIR (once), then for each NODE (NAME or NAME:ROLES) a server
-# certificate for 127.0.0.1/localhost with those rights (organisation 2.999.1.N, N its place
+# certificate for 127.0.0.1, localhost and NAME (its host name in a compose network) with those rights (organisation 2.999.1.N, N its place
 # in the list), and a client certificate (organisation 2.999.2.1) for the
 # demo organisation that may query, retrieve, submit and administer. Stable names:
 #   DIR/ca.pem  DIR/crl.pem  DIR/nodes/NAME.pem|.key  DIR/nodes/demo-client.pem|.key
@@ -33,6 +33,7 @@ n=0
 for node in "$@"; do
   n=$((n + 1)); name="${node%%:*}"; roles=""
   [ "$node" != "$name" ] && roles="${node#*:}"
-  issue "$name" --organization-id "2.999.1.$n" --server --dns localhost --ip 127.0.0.1 ${roles:+--roles "$roles"}
+  issue "$name" --organization-id "2.999.1.$n" --server --dns localhost --dns "$name" --ip 127.0.0.1 \
+    ${roles:+--roles "$roles"}
 done
 issue demo-client --organization-id 2.999.2.1 --roles consumer,source,admin

@@ -43,13 +43,16 @@ void QuietXmlErrors(void*, const char*, ...) {}
 absl::Status Initialise() {
   static const absl::Status* status = [] {
     xmlInitParser();
+    // libxml2's error function is per thread: also the default of threads made later.
     xmlSetGenericErrorFunc(nullptr, QuietXmlErrors);
-    xmlSecErrorsSetCallback(QuietXmlsecErrors);
+    xmlThrDefSetGenericErrorFunc(nullptr, QuietXmlErrors);
     if (xmlSecInit() < 0) return new absl::Status(absl::InternalError("xmlsec initialisation failed"));
     if (xmlSecCheckVersion() != 1) return new absl::Status(absl::InternalError("xmlsec library version mismatch"));
     if (xmlSecCryptoAppInit(nullptr) < 0 || xmlSecCryptoInit() < 0) {
       return new absl::Status(absl::InternalError("xmlsec-openssl initialisation failed"));
     }
+    // After the initialisation, which installs xmlsec's default (stderr) callback.
+    xmlSecErrorsSetCallback(QuietXmlsecErrors);
     return new absl::Status();
   }();
   return *status;
