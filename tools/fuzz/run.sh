@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets of registry/shared/{mime,ebrim}/fuzz with AddressSanitizer + UBSan, outside
+# Builds the fuzz targets of registry/shared/{mime,ebrim,xua}/fuzz with AddressSanitizer + UBSan, outside
 # Bazel, and runs each for a time budget over its seed corpus. Exits non-zero when any
 # target crashes, trips a sanitizer, violates a property check or hangs.
 #
-#   tools/fuzz/run.sh [SECONDS] [TARGET...]      TARGET: mime, xml (default: all)
+#   tools/fuzz/run.sh [SECONDS] [TARGET...]      TARGET: mime, xml, xua (default: all)
 #
 # Engine: libFuzzer (coverage-guided) when clang++ -fsanitize=fuzzer works, otherwise
 # g++ with the standalone driver registry/shared/fuzz/standalone_main.cc. Override with
@@ -18,9 +18,9 @@ set -euo pipefail
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-if [[ ${#targets[@]} -eq 0 ]]; then targets=(mime xml); fi
+if [[ ${#targets[@]} -eq 0 ]]; then targets=(mime xml xua); fi
 if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 [SECONDS] [mime|xml ...]" >&2
+  echo "usage: $0 [SECONDS] [mime|xml|xua ...]" >&2
   exit 2
 fi
 
@@ -106,8 +106,18 @@ for t in "${targets[@]}"; do
         if [[ -d "$extra" ]]; then corpora[xml]+=" $extra"; fi
       done
       ;;
+    xua)
+      # XUA assertions (SAML 2.0 + XML signature, xmlsec1) as the SOAP edge checks them.
+      need_protos=1
+      fallback=$(ls registry/shared/xua/*.cc registry/shared/soap/*.cc registry/shared/mime/*.cc registry/shared/ebrim/xml_util.cc |
+        grep -v '_test\.cc$' || true)
+      sources[xua]="registry/shared/xua/fuzz/assertion_fuzz.cc $( (workspace_sources //registry/shared/xua:check $fallback
+        workspace_sources //registry/shared/xua:test_idp) | sort -u | tr '\n' ' ')"
+      libs[xua]="-lxmlsec1-openssl -lxmlsec1 -lxslt -lxml2 -lpugixml -lprotobuf -lssl -lcrypto $absl_libs -lpthread"
+      corpora[xua]="registry/shared/xua/fuzz/corpus"
+      ;;
     *)
-      echo "fuzz: unknown target '$t' (known: mime xml)" >&2
+      echo "fuzz: unknown target '$t' (known: mime xml xua)" >&2
       exit 2
       ;;
   esac
@@ -126,7 +136,9 @@ if [[ $need_protos == 1 ]]; then
     echo "fuzz: no generated protos in bazel-bin/proto; run bazel build //proto:all" >&2
     exit 1
   fi
-  sources[xml]+=" $(echo $protos)"
+  for t in xml xua; do
+    if [[ -n "${sources[$t]:-}" ]]; then sources[$t]+=" $(echo $protos)"; fi
+  done
 fi
 
 # --- build (a generated Makefile gives incremental rebuilds with header dependencies) ---
@@ -135,7 +147,7 @@ makefile="$out/$engine/Makefile"
 mkdir -p "$obj" "$out/$engine"
 {
   echo "CXX := $cxx"
-  echo "CXXFLAGS := $compile_flags -I$root -I$root/bazel-bin"
+  echo "CXXFLAGS := $compile_flags -I$root -I$root/bazel-bin $(pkg-config --cflags xmlsec1-openssl 2>/dev/null)"
   echo "OBJ := $obj"
   echo "all:"
   echo '$(OBJ)/%.o: %.cc'
