@@ -56,17 +56,28 @@ sigset_t StopSignals() {
 }  // namespace
 
 // Puts the CRL where gRPC looks for it: a directory of files named by the issuer's hash.
-absl::StatusOr<std::string> HashedCrlDirectory(const std::string& crl_path, const std::string& state_dir) {
+// OpenSSL's hashed lookup keeps every CRL it has loaded and only ever looks for the next
+// suffix (HASH.r0, then HASH.r1, ...), so a rewritten HASH.r0 would never be read again by
+// the running gRPC server: at start the directory is emptied and the CRL is HASH.r0, on a
+// reload it goes to the next free suffix (of two CRLs OpenSSL uses the newer lastUpdate).
+absl::StatusOr<std::string> HashedCrlDirectory(const std::string& crl_path, const std::string& state_dir,
+                                               bool at_start) {
   const std::string dir = state_dir + "/tls-crl";
   std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  if (at_start) std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   absl::StatusOr<std::string> pem = tls::ReadFile(crl_path);
   if (!pem.ok()) return pem.status();
   absl::StatusOr<std::string> hash = tls::CrlIssuerHash(*pem);
   if (!hash.ok()) return hash.status();
-  std::ofstream(absl::StrCat(dir, "/", *hash, ".r0")) << *pem;
+  int suffix = 0;
+  while (std::filesystem::exists(absl::StrCat(dir, "/", *hash, ".r", suffix))) ++suffix;
+  // Whole or not at all: the lookup reads a file as soon as it exists.
+  const std::string tmp = absl::StrCat(dir, "/", *hash, ".tmp");
+  std::ofstream(tmp) << *pem;
+  std::filesystem::rename(tmp, absl::StrCat(dir, "/", *hash, ".r", suffix), ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot write the CRL into ", dir, ": ", ec.message()));
   return dir;
 }
 
@@ -131,7 +142,7 @@ absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& liste
   client_options.watch_root_certs();
   client_options.watch_identity_key_cert_pairs();
   if (!security.files.crl.empty()) {
-    absl::StatusOr<std::string> crl_dir = HashedCrlDirectory(security.files.crl, state_dir);
+    absl::StatusOr<std::string> crl_dir = HashedCrlDirectory(security.files.crl, state_dir, /*at_start=*/true);
     if (!crl_dir.ok()) return crl_dir.status();
     server_options.set_crl_directory(*crl_dir);
     client_options.set_crl_directory(*crl_dir);
@@ -196,7 +207,7 @@ void ServeUntilSignal(const std::string& port_file, const TransportSecurity& sec
     if (!security.secure()) continue;
     absl::Status reloaded = security.soap->Reload();
     if (reloaded.ok() && !security.files.crl.empty())
-      reloaded = HashedCrlDirectory(security.files.crl, security.state_dir).status();
+      reloaded = HashedCrlDirectory(security.files.crl, security.state_dir, /*at_start=*/false).status();
     std::cerr << "TLS certificates " << (reloaded.ok() ? "re-read" : "NOT re-read, the previous ones stay: ")
               << (reloaded.ok() ? "" : reloaded.message()) << std::endl;
   }
