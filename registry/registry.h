@@ -62,6 +62,12 @@ class Registry {
   // client can neither write elsewhere nor overwrite anything.
   absl::StatusOr<BackupResult> Backup(const CallContext& context, const std::string& path);
 
+  // A request refused at the edge before any transaction (see CallGate::Refused).
+  void RecordEdgeRefusal(const CallContext& context, std::string_view transaction, std::string_view code,
+                         std::string_view detail) const {
+    gate_.Refused(context, transaction, code, detail);
+  }
+
   const RegistryOptions& options() const { return options_; }
 
  private:

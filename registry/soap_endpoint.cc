@@ -91,13 +91,15 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
     if (http_request.target != "/xds/registry") {
       return http::Response{404, "text/plain", "Not found. The registry's SOAP endpoint is /xds/registry\n"};
     }
+    CallContext context = SoapPeerContext(http_request);
     soap::Request request;
     soap::Fault fault;
     if (!soap::ParseRequest(http_request, limits.xml, &request, &fault)) {
+      registry->RecordEdgeRefusal(context, "SOAP", FaultCode(fault), fault.reason);
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    CallContext context;
-    if (auto refused = SoapCallContext(http_request, request, *limits.xua, &context)) {
+    if (auto refused = AddSoapClaims(request, *limits.xua, &context)) {
+      registry->RecordEdgeRefusal(context, TransactionOfAction(request.action), FaultCode(*refused), refused->reason);
       return soap::MakeFaultResponse(*refused, request.message_id);
     }
     if (request.action == vocab::kActionRegister) return Register(registry, limits, context, request);

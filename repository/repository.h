@@ -59,6 +59,12 @@ class Repository {
   // the gate refuses.
   absl::StatusOr<RetrievedDocument> RetrieveDocument(const CallContext& context, const std::string& unique_id);
 
+  // A request refused at the edge before any transaction (see CallGate::Refused).
+  void RecordEdgeRefusal(const CallContext& context, std::string_view transaction, std::string_view code,
+                         std::string_view detail) const {
+    gate_.Refused(context, transaction, code, detail);
+  }
+
   const RepositoryOptions& options() const { return options_; }
 
  private:

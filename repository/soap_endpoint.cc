@@ -47,13 +47,15 @@ http::Handler MakeRepositorySoapHandler(Repository* repository, RepositoryEndpoi
     if (http_request.target != "/xds/repository") {
       return http::Response{404, "text/plain", "Not found. The repository's SOAP endpoint is /xds/repository\n"};
     }
+    CallContext context = SoapPeerContext(http_request);
     soap::Request request;
     soap::Fault fault;
     if (!soap::ParseRequest(http_request, options.xml, &request, &fault)) {
+      repository->RecordEdgeRefusal(context, "SOAP", FaultCode(fault), fault.reason);
       return soap::MakeFaultResponse(fault, request.message_id);
     }
-    CallContext context;
-    if (auto refused = SoapCallContext(http_request, request, *options.xua, &context)) {
+    if (auto refused = AddSoapClaims(request, *options.xua, &context)) {
+      repository->RecordEdgeRefusal(context, TransactionOfAction(request.action), FaultCode(*refused), refused->reason);
       return soap::MakeFaultResponse(*refused, request.message_id);
     }
     if (request.action == vocab::kActionProvideAndRegister) return ProvideAndRegister(repository, context, request);

@@ -391,6 +391,8 @@ class SecureNodeTest(unittest.TestCase):
         self.assertNotEqual(tampered, good)
         self.assert_fault(query(tampered), "wsse:FailedCheck", "XUA assertion refused")
         self.assertFalse(self.log_lines(self.registry_log, "dr-bakkes", " ok ("))
+        # The refusal at the edge is recorded like a failed call, with the node that sent it.
+        self.assertTrue(self.log_lines(self.registry_log, "ITI-18", "org=2.999.2.1", "failed (wsse:FailedCheck"))
         self.assert_fault(query(self.mint("dr-visser", audience="https://elsewhere.test/xds")),
                           "wsse:FailedAuthentication", "XUA assertion refused")
         self.assert_fault(query(self.mint("dr-smit", idp=self.rogue_idp)), "wsse:FailedAuthentication",

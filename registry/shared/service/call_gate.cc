@@ -48,6 +48,13 @@ absl::Status CallGate::Enter(const CallContext& context, std::string_view transa
   return absl::OkStatus();
 }
 
+void CallGate::Refused(const CallContext& context, std::string_view transaction, std::string_view code,
+                       std::string_view detail) const {
+  CallOutcome outcome;
+  outcome.Fail(code, detail);
+  Leave(context, transaction, outcome);
+}
+
 void CallGate::Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const {
   if (outcome.ok && !options_.log_every_call) return;
   // One line, written at once so that concurrent calls do not interleave.

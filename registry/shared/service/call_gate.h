@@ -44,6 +44,10 @@ class CallGate {
   // otherwise, whose message is safe to show the caller.
   absl::Status Enter(const CallContext& context, std::string_view transaction) const;
   void Leave(const CallContext& context, std::string_view transaction, const CallOutcome& outcome) const;
+  // A request the edge refused before it reached a transaction (a malformed envelope, an
+  // XUA assertion refused): recorded like a failed call, `code` as its error code.
+  void Refused(const CallContext& context, std::string_view transaction, std::string_view code,
+               std::string_view detail) const;
 
  private:
   std::string service_name_;

@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/net/tls.h"
 #include "registry/shared/service/call_context.h"
@@ -23,16 +24,36 @@ inline void SetNode(const tls::PeerIdentity& identity, CallContext& context) {
   context.node_roles = identity.roles;
 }
 
-// The node from its TLS certificate; the requester's claims from the XUA assertion in the
-// wsse:Security header (ITI-40), checked against `xua`. A Fault (missing assertion where
-// one is required, a refused one) is the answer, and nothing of the request is processed.
-inline std::optional<soap::Fault> SoapCallContext(const http::Request& http_request, const soap::Request& request,
-                                                  const xua::Verifier& xua, CallContext* context) {
-  context->transport = CallContext::Transport::kSoap;
+// Who sent an HTTP request: the peer and the node of its TLS certificate.
+inline CallContext SoapPeerContext(const http::Request& http_request) {
+  CallContext context;
+  context.transport = CallContext::Transport::kSoap;
+  context.peer = http_request.peer;
+  SetNode(http_request.identity, context);
+  return context;
+}
+
+// The requester's claims from the XUA assertion in the wsse:Security header (ITI-40),
+// checked against `xua`. A Fault (missing assertion where one is required, a refused one)
+// is the answer, and nothing of the request is processed.
+inline std::optional<soap::Fault> AddSoapClaims(const soap::Request& request, const xua::Verifier& xua,
+                                                CallContext* context) {
   context->message_id = request.message_id;
-  context->peer = http_request.peer;
-  SetNode(http_request.identity, *context);
   return xua::Check(request, xua, &context->claims);
+}
+
+// The transaction a SOAP action names, as the gate records it.
+inline std::string_view TransactionOfAction(std::string_view action) {
+  if (action == vocab::kActionRegister) return "ITI-42";
+  if (action == vocab::kActionStoredQuery) return "ITI-18";
+  if (action == vocab::kActionProvideAndRegister) return "ITI-41";
+  if (action == vocab::kActionRetrieve) return "ITI-43";
+  return "SOAP";
+}
+
+// A Fault's code as the gate records it: the subcode when there is one.
+inline std::string_view FaultCode(const soap::Fault& fault) {
+  return fault.subcode.empty() ? fault.code : fault.subcode;
 }
 
 // Over mutual TLS, gRPC has verified the client's certificate against the region's CA
