@@ -8,10 +8,8 @@ everything else (envelope, WS-Addressing, the AdhocQueryRequest, parsing both re
 with the IPF WSDLs' schemas) is zeep's own work.
 """
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import uuid
 
@@ -19,6 +17,8 @@ from lxml import etree
 import zeep
 from zeep.plugins import HistoryPlugin, Plugin
 from zeep.wsa import WsAddressingPlugin
+
+import zeep_net
 
 SHARED = os.environ.get("XDS_SHARED", "")
 WSDL_DIR = os.path.join(SHARED, "conformance/schemas/ipf/wsdl") if SHARED else ""
@@ -66,19 +66,15 @@ def fresh_submission(patient):
 
 @unittest.skipUnless(WSDL_DIR and os.path.isdir(WSDL_DIR), "../shared/conformance (IPF WSDLs) is absent")
 class ZeepRegistryTest(unittest.TestCase):
+    SECURE = False  # ZeepRegistryTlsTest: the same tests over mutual TLS
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
-        ports = os.path.join(cls.tmp, "ports")
-        cls.proc = subprocess.Popen([
-            "registry/xds-registry", "--data_dir=" + cls.tmp, "--http_port=0", "--grpc_port=0", "--insecure",
-            "--port_file=" + ports, "--patient_authority=" + AUTHORITY])
-        for _ in range(300):
-            if os.path.exists(ports):
-                break
-            time.sleep(0.05)
-        http_port, grpc_port = open(ports).read().split()
-        cls.url = "http://127.0.0.1:%s/xds/registry" % http_port
+        cls.net = zeep_net.network(cls.SECURE, cls.tmp)
+        cls.proc, http_port, grpc_port = zeep_net.start(
+            "registry/xds-registry", "registry", cls.net, cls.tmp, "--patient_authority=" + AUTHORITY)
+        cls.url = "%s://127.0.0.1:%s/xds/registry" % (cls.net.scheme, http_port)
         cls.grpc = "127.0.0.1:%s" % grpc_port
 
     @classmethod
@@ -87,14 +83,12 @@ class ZeepRegistryTest(unittest.TestCase):
         cls.proc.wait()
 
     def admit(self, patient):
-        out = subprocess.run(["tools/xdsctl/xdsctl", "--registry_grpc=" + self.grpc, "patient", "add", patient],
-                             capture_output=True, text=True)
-        self.assertEqual(out.returncode, 0, out.stderr)
+        zeep_net.admit(self, self.net, self.grpc, patient)
 
-    def client(self, wsdl, *plugins, strict=True):
+    def client(self, wsdl, *plugins, strict=True, client_cert=True):
         history = HistoryPlugin()
         client = zeep.Client(os.path.join(WSDL_DIR, wsdl), plugins=[WsAddressingPlugin(), history, *plugins],
-                             settings=zeep.Settings(strict=strict))
+                             settings=zeep.Settings(strict=strict), transport=self.net.transport(client_cert))
         binding = "{urn:ihe:iti:xds-b:2007}DocumentRegistry_Binding_Soap12"
         return client, client.create_service(binding, self.url), history
 
@@ -104,6 +98,22 @@ class ZeepRegistryTest(unittest.TestCase):
         inject.submission, unique_ids = fresh_submission(patient)
         response = service["DocumentRegistry_RegisterDocumentSet-b"](RegistryObjectList={})
         return response, unique_ids, history
+
+    def find_documents(self, patient, client_cert=True):
+        """ITI-18 FindDocuments (LeafClass) for the patient's approved entries."""
+        # Not strict: zeep cannot map the rim:Identifiable substitution group of the answer,
+        # so the objects are read from the raw envelope zeep received.
+        _, query_service, history = self.client("iti18.wsdl", strict=False, client_cert=client_cert)
+        answer = query_service["DocumentRegistry_RegistryStoredQuery"](
+            ResponseOption={"returnType": "LeafClass", "returnComposedObjects": True},
+            AdhocQuery={
+                "id": "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d",
+                "Slot": [
+                    {"name": "$XDSDocumentEntryPatientId", "ValueList": {"_value_1": [{"Value": "'%s'" % patient}]}},
+                    {"name": "$XDSDocumentEntryStatus", "ValueList": {"_value_1": [{"Value": "('%s')" % APPROVED}]}},
+                ],
+            })
+        return answer, history
 
     def test_register_then_find_documents(self):
         patient = "ZEEP-1^^^&%s&ISO" % AUTHORITY
@@ -117,18 +127,7 @@ class ZeepRegistryTest(unittest.TestCase):
         self.assertIn("RelatesTo", received)
         self.assertIn("urn:ihe:iti:2007:RegisterDocumentSet-bResponse", received)
 
-        # Not strict: zeep cannot map the rim:Identifiable substitution group of the answer,
-        # so the objects are read from the raw envelope zeep received.
-        _, query_service, history = self.client("iti18.wsdl", strict=False)
-        answer = query_service["DocumentRegistry_RegistryStoredQuery"](
-            ResponseOption={"returnType": "LeafClass", "returnComposedObjects": True},
-            AdhocQuery={
-                "id": "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d",
-                "Slot": [
-                    {"name": "$XDSDocumentEntryPatientId", "ValueList": {"_value_1": [{"Value": "'%s'" % patient}]}},
-                    {"name": "$XDSDocumentEntryStatus", "ValueList": {"_value_1": [{"Value": "('%s')" % APPROVED}]}},
-                ],
-            })
+        answer, history = self.find_documents(patient)
         self.assertEqual(answer.status, "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success")
         raw = history.last_received["envelope"]
         found = set()
@@ -143,6 +142,16 @@ class ZeepRegistryTest(unittest.TestCase):
         self.assertEqual(response.status, "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure")
         codes = [e.errorCode for e in response.RegistryErrorList.RegistryError]
         self.assertIn("XDSUnknownPatientId", codes)
+
+
+class ZeepRegistryTlsTest(ZeepRegistryTest):
+    """The same, over mutual TLS: https endpoint, zeep on a requests.Session with the demo
+    client's certificate and the region CA."""
+    SECURE = True
+
+    def test_no_client_certificate_is_refused(self):
+        zeep_net.assert_refused_without_certificate(
+            self, lambda: self.find_documents("ZEEP-1^^^&%s&ISO" % AUTHORITY, client_cert=False))
 
 
 if __name__ == "__main__":

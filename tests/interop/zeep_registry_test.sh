@@ -1,3 +1,3 @@
 #!/bin/sh
-# Runs the zeep interop test with Debian's python3 (whose path has python3-zeep).
-exec /usr/bin/python3 tests/interop/zeep_registry_test.py "$@"
+# Runs the zeep interop test with Debian's python3 (whose path has python3-zeep); -B: no __pycache__ of zeep_net.py in the source tree.
+exec /usr/bin/python3 -B tests/interop/zeep_registry_test.py "$@"

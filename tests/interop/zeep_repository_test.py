@@ -10,10 +10,8 @@ WS-Addressing, the xds:Document elements, the RetrieveDocumentSetRequest and the
 of both responses are zeep's own work.
 """
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import uuid
 
@@ -21,6 +19,8 @@ from lxml import etree
 import zeep
 from zeep.plugins import HistoryPlugin, Plugin
 from zeep.wsa import WsAddressingPlugin
+
+import zeep_net
 
 SHARED = os.environ.get("XDS_SHARED", "")
 WSDL_DIR = os.path.join(SHARED, "conformance/schemas/ipf/wsdl") if SHARED else ""
@@ -78,30 +78,20 @@ def fresh_submission(patient):
 
 @unittest.skipUnless(WSDL_DIR and os.path.isdir(WSDL_DIR), "../shared/conformance (IPF WSDLs) is absent")
 class ZeepRepositoryTest(unittest.TestCase):
+    SECURE = False  # ZeepRepositoryTlsTest: the same tests over mutual TLS
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
-        registry_ports = os.path.join(cls.tmp, "registry.ports")
-        cls.registry = subprocess.Popen([
-            "registry/xds-registry", "--data_dir=" + os.path.join(cls.tmp, "registry"), "--http_port=0",
-            "--grpc_port=0", "--insecure", "--port_file=" + registry_ports, "--patient_authority=" + AUTHORITY])
-        _, grpc_port = cls.wait_ports(registry_ports)
+        cls.net = zeep_net.network(cls.SECURE, cls.tmp)
+        cls.registry, _, grpc_port = zeep_net.start(
+            "registry/xds-registry", "registry", cls.net, cls.tmp, "--patient_authority=" + AUTHORITY)
         cls.grpc = "127.0.0.1:%s" % grpc_port
-        repository_ports = os.path.join(cls.tmp, "repository.ports")
-        cls.repository = subprocess.Popen([
-            "repository/xds-repository", "--data_dir=" + os.path.join(cls.tmp, "repository"), "--http_port=0", "--grpc_port=0", "--insecure",
-            "--port_file=" + repository_ports, "--registry_grpc=" + cls.grpc,
-            "--repository_unique_id=" + REPOSITORY_ID])
-        http_port, _ = cls.wait_ports(repository_ports)
-        cls.url = "http://127.0.0.1:%s/xds/repository" % http_port
-
-    @staticmethod
-    def wait_ports(path):
-        for _ in range(300):
-            if os.path.exists(path):
-                break
-            time.sleep(0.05)
-        return open(path).read().split()
+        # On TLS the repository registers at the registry with its own (source) certificate.
+        cls.repository, http_port, _ = zeep_net.start(
+            "repository/xds-repository", "repository", cls.net, cls.tmp, "--registry_grpc=" + cls.grpc,
+            "--repository_unique_id=" + REPOSITORY_ID)
+        cls.url = "%s://127.0.0.1:%s/xds/repository" % (cls.net.scheme, http_port)
 
     @classmethod
     def tearDownClass(cls):
@@ -110,18 +100,17 @@ class ZeepRepositoryTest(unittest.TestCase):
             process.wait()
 
     def admit(self, patient):
-        out = subprocess.run(["tools/xdsctl/xdsctl", "--registry_grpc=" + self.grpc, "patient", "add", patient],
-                             capture_output=True, text=True)
-        self.assertEqual(out.returncode, 0, out.stderr)
+        zeep_net.admit(self, self.net, self.grpc, patient)
 
-    def service(self, wsdl, *plugins):
+    def service(self, wsdl, *plugins, client_cert=True):
         history = HistoryPlugin()
-        client = zeep.Client(os.path.join(WSDL_DIR, wsdl), plugins=[WsAddressingPlugin(), history, *plugins])
+        client = zeep.Client(os.path.join(WSDL_DIR, wsdl), plugins=[WsAddressingPlugin(), history, *plugins],
+                             transport=self.net.transport(client_cert))
         return client.create_service(BINDING, self.url), history
 
-    def provide(self, patient, contents):
+    def provide(self, patient, contents, client_cert=True):
         inject = InjectSubmitObjectsRequest()
-        service, history = self.service("iti41.wsdl", inject)
+        service, history = self.service("iti41.wsdl", inject, client_cert=client_cert)
         inject.submission, unique_ids = fresh_submission(patient)
         response = service["DocumentRepository_ProvideAndRegisterDocumentSet-b"](
             SubmitObjectsRequest={"RegistryObjectList": {}},
@@ -164,6 +153,16 @@ class ZeepRepositoryTest(unittest.TestCase):
         self.assertEqual([e.errorCode for e in answer.RegistryResponse.RegistryErrorList.RegistryError],
                          ["XDSDocumentUniqueIdError"])
         self.assertFalse(answer.DocumentResponse)
+
+
+class ZeepRepositoryTlsTest(ZeepRepositoryTest):
+    """The same, over mutual TLS: https endpoint, zeep on a requests.Session with the demo
+    client's certificate and the region CA; the repository reaches the registry on TLS gRPC."""
+    SECURE = True
+
+    def test_no_client_certificate_is_refused(self):
+        zeep_net.assert_refused_without_certificate(
+            self, lambda: self.provide("ZEEP-REPO-1^^^&%s&ISO" % AUTHORITY, [b"never stored"], client_cert=False))
 
 
 if __name__ == "__main__":
