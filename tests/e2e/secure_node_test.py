@@ -436,6 +436,13 @@ class SecureNodeTest(unittest.TestCase):
             what = "openssl s_client %s:\n%s" % (" ".join(opts), out[-1500:])
             self.assertEqual("AdhocQueryResponse" in out, refusal is None, what)
             self.assertIn(refusal or "Verify return code: 0 (ok)", out, what)
+        # Session resumption: a second TLS 1.2 connection with the first one's session is resumed.
+        session = os.path.join(self.tmp, "tls12.session")
+        first = s_client("-tls1_2", "-sess_out", session)
+        self.assertIn("New, TLSv1.2", first, first[-1500:])
+        resumed = s_client("-tls1_2", "-sess_in", session)
+        self.assertIn("Reused, TLSv1.2", resumed, resumed[-1500:])
+        self.assertIn("AdhocQueryResponse", resumed)
 
     # --- 7. start-up refusals -----------------------------------------------------------------------
     def test_7_startup_refusals(self):
