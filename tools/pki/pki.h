@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "registry/shared/net/tls.h"
 
 namespace xds::pki {
 
@@ -39,10 +40,10 @@ inline constexpr char kOidOrganizationIdentifier[] = "2.5.4.97";  // NID_organiz
 inline constexpr char kAttrOrganizationIdentifier[] = "organizationIdentifier";
 inline constexpr char kAttrRole[] = "OU";  // NID_organizationalUnitName, one per role
 
-// The rights an OU may grant.
-inline constexpr char kRoleConsumer[] = "consumer";  // ITI-18 query, ITI-43 retrieve
-inline constexpr char kRoleSource[] = "source";      // ITI-41 / ITI-42 submit
-inline constexpr char kRoleAdmin[] = "admin";        // xdsctl's administrative calls
+// The rights an OU may grant: the ones the services check (registry/shared/net/tls.h).
+using tls::kRoleAdmin;
+using tls::kRoleConsumer;
+using tls::kRoleSource;
 
 // Files of a CA directory.
 inline constexpr char kCaKeyFile[] = "ca.key";

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "registry/shared/net/tls.h"
 
 namespace xds {
 
@@ -23,9 +24,9 @@ namespace {
 // certificate: a new way in must be given its right before anyone can use it.
 const char* RequiredRole(std::string_view transaction) {
   static const auto* const kRoles = new std::map<std::string_view, const char*>{
-      {"ITI-18", "consumer"},    {"ITI-43", "consumer"}, {"Retrieve", "consumer"},
-      {"ITI-41", "source"},      {"ITI-42", "source"},   {"AddPatient", "admin"},
-      {"ListPatients", "admin"}, {"Stats", "admin"},     {"Backup", "admin"},
+      {"ITI-18", tls::kRoleConsumer},    {"ITI-43", tls::kRoleConsumer}, {"Retrieve", tls::kRoleConsumer},
+      {"ITI-41", tls::kRoleSource},      {"ITI-42", tls::kRoleSource},   {"AddPatient", tls::kRoleAdmin},
+      {"ListPatients", tls::kRoleAdmin}, {"Stats", tls::kRoleAdmin},     {"Backup", tls::kRoleAdmin},
   };
   auto it = kRoles->find(transaction);
   return it == kRoles->end() ? nullptr : it->second;
