@@ -51,19 +51,27 @@ std::string CurrentDtm() {
 Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options)
     : store_(std::move(store)), options_(std::move(options)), gate_("xds-registry", options_.gate) {}
 
-absl::StatusOr<RegistryResponse> Registry::Register(const CallContext& context, Submission submission) {
+absl::StatusOr<RegistryResponse> Registry::Register(const CallContext& context, Submission submission,
+                                                    std::vector<RegistryError> decode_errors) {
   GatedCall call(gate_, context, "ITI-42");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
-  RegistryResponse response = iti42::Register(*store_, options_, std::move(submission), call.outcome());
+  RegistryResponse response = decode_errors.empty()
+                                  ? iti42::Register(*store_, options_, std::move(submission), call.outcome())
+                                  : FailureResponse(std::move(decode_errors));
   Record(response, call.outcome());
   return response;
 }
 
-absl::StatusOr<StoredQueryResponse> Registry::StoredQuery(const CallContext& context,
-                                                          const StoredQueryRequest& request) {
+absl::StatusOr<StoredQueryResponse> Registry::StoredQuery(const CallContext& context, const StoredQueryRequest& request,
+                                                          std::vector<RegistryError> decode_errors) {
   GatedCall call(gate_, context, "ITI-18");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
-  StoredQueryResponse response = iti18::StoredQuery(*store_, options_, request, call.outcome());
+  StoredQueryResponse response;
+  if (decode_errors.empty()) {
+    response = iti18::StoredQuery(*store_, options_, request, call.outcome());
+  } else {
+    *response.mutable_response() = FailureResponse(std::move(decode_errors));
+  }
   Record(response.response(), call.outcome());
   return response;
 }

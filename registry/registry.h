@@ -45,11 +45,15 @@ class Registry {
 
   // ITI-42: validates the submission, assigns entryUUIDs to symbolic ids, and stores it all
   // or nothing. Failure responses list every error found. A caller the gate refuses gets
-  // its PermissionDenied status (a SOAP Fault, a gRPC PERMISSION_DENIED), nothing else.
-  absl::StatusOr<RegistryResponse> Register(const CallContext& context, Submission submission);
+  // its PermissionDenied status (a SOAP Fault, a gRPC PERMISSION_DENIED), nothing else:
+  // `decode_errors` (a body the edge could not decode) are the answer only for a caller
+  // the gate admits.
+  absl::StatusOr<RegistryResponse> Register(const CallContext& context, Submission submission,
+                                            std::vector<RegistryError> decode_errors = {});
 
-  // ITI-18; refusals as for Register.
-  absl::StatusOr<StoredQueryResponse> StoredQuery(const CallContext& context, const StoredQueryRequest& request);
+  // ITI-18; refusals and `decode_errors` as for Register.
+  absl::StatusOr<StoredQueryResponse> StoredQuery(const CallContext& context, const StoredQueryRequest& request,
+                                                  std::vector<RegistryError> decode_errors = {});
 
   // Patient index. Returns an InvalidArgument status for ids that are not CX of the domain.
   absl::StatusOr<bool> AddPatient(const CallContext& context, const std::string& patient_id);

@@ -28,56 +28,51 @@ size_t CountRegistryObjects(const pugi::xml_node& submit_objects_request) {
 http::Response Register(Registry* registry, const EndpointLimits& limits, const CallContext& context,
                         const soap::Request& request) {
   soap::ResponseEnvelope envelope(kRegisterResponseAction, request.message_id);
-  RegistryResponse response;
+  // What cannot be decoded is answered by the registry too, after its gate: a node
+  // without the right learns nothing about its request but the refusal.
+  ebrim::ParsedSubmission parsed;
   const pugi::xml_node& body = request.body_element;
   if (ebrim::xml::LocalName(body) != "SubmitObjectsRequest" || ebrim::xml::NamespaceOf(body) != vocab::kLcmNs) {
-    response = FailureResponse(
-        {MakeError(err::kRegistryMetadataError, "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body")});
+    parsed.errors.push_back(
+        MakeError(err::kRegistryMetadataError, "RegisterDocumentSet-b expects an lcm:SubmitObjectsRequest body"));
   } else if (size_t n = CountRegistryObjects(body); n > limits.max_registry_objects) {
-    response = FailureResponse({MakeError(err::kRegistryOutOfResources, absl::StrCat("The submission holds ", n,
-                                                                                     " registry objects; this registry "
-                                                                                     "accepts at most ",
-                                                                                     limits.max_registry_objects))});
+    parsed.errors.push_back(MakeError(err::kRegistryOutOfResources, absl::StrCat("The submission holds ", n,
+                                                                                 " registry objects; this registry "
+                                                                                 "accepts at most ",
+                                                                                 limits.max_registry_objects)));
   } else {
-    ebrim::ParsedSubmission parsed = ebrim::ParseSubmitObjectsRequest(body);
-    if (!parsed.errors.empty()) {
-      response = FailureResponse(std::move(parsed.errors));
-    } else {
-      absl::StatusOr<RegistryResponse> registered = registry->Register(context, std::move(parsed.submission));
-      if (!registered.ok()) return soap::RefusalFault(registered.status(), request.message_id);
-      response = *std::move(registered);
-    }
+    parsed = ebrim::ParseSubmitObjectsRequest(body);
   }
-  ebrim::AppendRegistryResponse(envelope.body(), response);
+  absl::StatusOr<RegistryResponse> registered =
+      registry->Register(context, std::move(parsed.submission), std::move(parsed.errors));
+  if (!registered.ok()) return soap::RefusalFault(registered.status(), request.message_id);
+  ebrim::AppendRegistryResponse(envelope.body(), *registered);
   return soap::MakeResponse(envelope, kRegisterResponseAction, request.mtom);
 }
 
 http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const CallContext& context,
                            const soap::Request& request) {
   soap::ResponseEnvelope envelope(kStoredQueryResponseAction, request.message_id);
-  StoredQueryResponse response;
+  // Only errors stop the query, and they are answered after the registry's gate (as for
+  // Register); warnings (e.g. an unknown returnType read as LeafClass) travel with the answer.
+  ebrim::ParsedQuery parsed;
+  std::vector<RegistryError> errors, warnings;
   const pugi::xml_node& body = request.body_element;
   if (ebrim::xml::LocalName(body) != "AdhocQueryRequest" || ebrim::xml::NamespaceOf(body) != vocab::kQueryNs) {
-    *response.mutable_response() =
-        FailureResponse({MakeError(err::kRegistryError, "RegistryStoredQuery expects a query:AdhocQueryRequest body")});
+    errors.push_back(MakeError(err::kRegistryError, "RegistryStoredQuery expects a query:AdhocQueryRequest body"));
   } else {
-    ebrim::ParsedQuery parsed = ebrim::ParseAdhocQueryRequest(body);
-    // Only errors stop the query; warnings (e.g. an unknown returnType read as LeafClass)
-    // travel with the answer.
-    std::vector<RegistryError> errors, warnings;
+    parsed = ebrim::ParseAdhocQueryRequest(body);
     for (auto& e : parsed.errors) (e.severity() == WARNING ? warnings : errors).push_back(std::move(e));
-    if (errors.empty()) {
-      // Held until the answer is written: for LeafClass that is most of the work.
-      std::optional<FifoGate::Pass> pass;
-      if (parsed.request.return_type() == LEAF_CLASS) pass.emplace(leaf_class_gate);
-      absl::StatusOr<StoredQueryResponse> answered = registry->StoredQuery(context, parsed.request);
-      if (!answered.ok()) return soap::RefusalFault(answered.status(), request.message_id);
-      response = *std::move(answered);
-      for (auto& w : warnings) *response.mutable_response()->add_errors() = std::move(w);
-      envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
-      return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);
-    }
-    *response.mutable_response() = FailureResponse(std::move(errors));
+  }
+  // Held until the answer is written: for LeafClass that is most of the work.
+  const bool decoded = errors.empty();
+  std::optional<FifoGate::Pass> pass;
+  if (decoded && parsed.request.return_type() == LEAF_CLASS) pass.emplace(leaf_class_gate);
+  absl::StatusOr<StoredQueryResponse> answered = registry->StoredQuery(context, parsed.request, std::move(errors));
+  if (!answered.ok()) return soap::RefusalFault(answered.status(), request.message_id);
+  StoredQueryResponse& response = *answered;
+  if (decoded) {
+    for (auto& w : warnings) *response.mutable_response()->add_errors() = std::move(w);
   }
   envelope.SetBodyXml(ebrim::AdhocQueryResponseXml(response));
   return soap::MakeResponse(envelope, kStoredQueryResponseAction, request.mtom);

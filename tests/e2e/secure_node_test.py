@@ -368,6 +368,12 @@ class SecureNodeTest(unittest.TestCase):
         self.assertEqual(self.ctl(self.consumer, "stats", expect=1).returncode, 1)
         self.assert_fault(self.post(self.registry_http, stored_query(PATIENT), self.source), None,
                           "this node (2.999.2.3) may not use ITI-18: its certificate lacks the 'consumer' right")
+        # A body the registry cannot decode gets the same refusal: the rights come first.
+        not_a_query = stored_query(PATIENT).replace("query:AdhocQueryRequest", "query:NotAQuery")
+        self.assert_fault(self.post(self.registry_http, not_a_query, self.source), None,
+                          "this node (2.999.2.3) may not use ITI-18: its certificate lacks the 'consumer' right")
+        got = self.post(self.registry_http, not_a_query, self.all)
+        self.assertIn("expects a query:AdhocQueryRequest body", got[1])
         # Every refusal is in the service's log with the node's organisation.
         self.assertTrue(self.log_lines(self.repository_log, "ITI-41", "org=2.999.2.2", "failed ("))
         self.assertTrue(self.log_lines(self.registry_log, "AddPatient", "org=2.999.2.2", "failed ("))
