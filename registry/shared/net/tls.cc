@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -80,6 +81,21 @@ absl::Status Configure(SSL_CTX* ctx, const Files& files) {
 
 }  // namespace
 
+namespace {
+// Set once before serving threads start (SetOrganizationAttribute), read by every handshake.
+std::atomic<int> organization_nid{NID_organizationIdentifier};
+}  // namespace
+
+absl::Status SetOrganizationAttribute(const std::string& name_or_oid) {
+  const int nid = OBJ_txt2nid(name_or_oid.c_str());
+  if (nid == NID_undef) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown certificate subject attribute '", name_or_oid, "' (a short name or a dotted OID)"));
+  }
+  organization_nid = nid;
+  return absl::OkStatus();
+}
+
 bool PeerIdentity::HasRole(const std::string& role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
@@ -96,10 +112,12 @@ PeerIdentity IdentityOf(X509* certificate) {
   BIO_free(bio);
   for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
     X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
-    switch (OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry))) {
-      case NID_organizationIdentifier:
-        identity.organization_id = EntryText(entry);
-        break;
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
+    if (nid == organization_nid.load(std::memory_order_relaxed)) {
+      identity.organization_id = EntryText(entry);
+      continue;
+    }
+    switch (nid) {
       case NID_organizationName:
         identity.organization_name = EntryText(entry);
         break;

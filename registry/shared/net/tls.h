@@ -4,8 +4,9 @@
 // of `Files`, serves the SOAP server, the SOAP client and (as PEM text) gRPC.
 //
 // Who a verified certificate names, by the region's convention (tools/pki issues them so):
-// the organisation id in the subject's organizationIdentifier (2.5.4.97, e.g. a Dutch URA
-// number or an OID), its name in O, and the node's rights as OU values (kRoleConsumer ...).
+// the organisation id in the subject's organizationIdentifier (2.5.4.97, e.g. an OID or a
+// URA number as NTRNL-<URA>; another subject attribute with SetOrganizationAttribute), its
+// name in O, and the node's rights as OU values (kRoleConsumer ...).
 #ifndef XDS_REGISTRY_SHARED_NET_TLS_H_
 #define XDS_REGISTRY_SHARED_NET_TLS_H_
 
@@ -46,6 +47,11 @@ struct PeerIdentity {
 };
 
 PeerIdentity IdentityOf(X509* certificate);
+
+// The subject attribute that holds the organisation id, for every IdentityOf of this
+// process: a short name (organizationIdentifier, serialNumber, ...) or a dotted OID. Call
+// once at start-up, before serving; InvalidArgument for an unknown attribute.
+absl::Status SetOrganizationAttribute(const std::string& name_or_oid);
 // The same from a PEM certificate (what gRPC's auth context carries).
 PeerIdentity IdentityOfPem(const std::string& pem);
 

@@ -37,6 +37,9 @@ ABSL_FLAG(std::string, xua_audience, "", "The AudienceRestriction an XUA asserti
 ABSL_FLAG(bool, xua_required, false, "Refuse SOAP requests without an XUA assertion (wsse:FailedAuthentication)");
 ABSL_FLAG(bool, log_calls, false,
           "Log every call (transaction, peer, organisation, XUA claims, outcome), not only failed ones");
+ABSL_FLAG(std::string, tls_organization_attribute, "organizationIdentifier",
+          "Subject attribute of a client certificate that holds its organisation id (a short name such as "
+          "organizationIdentifier or serialNumber, or a dotted OID)");
 ABSL_FLAG(bool, insecure, false,
           "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
@@ -124,6 +127,9 @@ absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& liste
     return absl::InvalidArgumentError(
         "mutual TLS is required: give --tls_ca, --tls_cert and --tls_key (and --tls_crl), or --insecure on a loopback "
         "address for development");
+  }
+  if (absl::Status s = tls::SetOrganizationAttribute(absl::GetFlag(FLAGS_tls_organization_attribute)); !s.ok()) {
+    return s;
   }
   absl::StatusOr<std::shared_ptr<tls::ServerContext>> soap = tls::ServerContext::Load(security.files);
   if (!soap.ok()) return soap.status();
