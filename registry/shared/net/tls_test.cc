@@ -2,7 +2,9 @@
 // convention and with another organisation attribute configured.
 #include "registry/shared/net/tls.h"
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -28,6 +30,10 @@ std::unique_ptr<X509, X509Free> Certificate(const std::vector<std::pair<std::str
     X509_NAME_add_entry_by_txt(name, field.c_str(), MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
   }
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
   X509_set_issuer_name(cert.get(), name);
   X509_set_pubkey(cert.get(), key);
   X509_sign(cert.get(), key, EVP_sha256());
@@ -60,6 +66,25 @@ TEST(IdentityOfTest, AnotherSubjectAttributeMayHoldTheOrganisation) {
   EXPECT_EQ(IdentityOf(cert.get()).organization_id, "2.999.1.8");
   EXPECT_FALSE(SetOrganizationAttribute("noSuchAttribute").ok());
   EXPECT_EQ(IdentityOf(cert.get()).organization_id, "2.999.1.8");  // unchanged by the refusal
+}
+
+// gRPC gives the peer's certificate as PEM on every call; its identity is remembered, and
+// forgotten when the organisation attribute changes.
+TEST(IdentityOfPemTest, SameIdentityAsTheCertificateAndFollowsTheAttribute) {
+  auto cert = Certificate({{"CN", "Youth health"}, {"organizationIdentifier", "2.999.1.9"}, {"serialNumber", "URA-1"}});
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert.get());
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  const std::string pem(data, static_cast<size_t>(length));
+  BIO_free(bio);
+  EXPECT_EQ(IdentityOfPem(pem).organization_id, "2.999.1.9");
+  EXPECT_EQ(IdentityOfPem(pem).subject, IdentityOf(cert.get()).subject);
+  ASSERT_TRUE(SetOrganizationAttribute("serialNumber").ok());
+  EXPECT_EQ(IdentityOfPem(pem).organization_id, "URA-1");
+  ASSERT_TRUE(SetOrganizationAttribute("organizationIdentifier").ok());
+  EXPECT_EQ(IdentityOfPem(pem).organization_id, "2.999.1.9");
+  EXPECT_TRUE(IdentityOfPem("not a certificate").subject.empty());
 }
 
 TEST(IdentityOfTest, NoCertificateNoIdentity) {
