@@ -514,7 +514,7 @@ absl::Status Revoke(const std::string& ca_dir, const std::string& cert_path_or_s
       ERR_clear_error();
       return absl::InvalidArgumentError(arg + " was not issued by the certificate authority in " + ca->dir.string());
     }
-    serial = SerialHex(X509_get0_serialNumber(cert.get()));
+    serial = NormalizeSerial(SerialHex(X509_get0_serialNumber(cert.get())));
   } else {
     serial = NormalizeSerial(arg);
     if (serial.empty()) {
@@ -526,7 +526,8 @@ absl::Status Revoke(const std::string& ca_dir, const std::string& cert_path_or_s
   if (!index.ok()) return index.status();
   bool found = false;
   for (auto& e : *index) {
-    if (e.serial != serial) continue;
+    // BN_bn2hex writes whole bytes ("0A3F..."): compare without leading zeros.
+    if (NormalizeSerial(e.serial) != serial) continue;
     found = true;
     if (e.status == "R") continue;
     TimePtr now(ASN1_TIME_set(nullptr, absl::ToTimeT(absl::Now())));

@@ -185,6 +185,24 @@ TEST(PkiTest, ExpiredCertificateFailsVerification) {
   EXPECT_EQ(Verify(dir, fresh->cert_path, false), X509_V_OK);
 }
 
+// A serial whose first byte is below 0x10 is written "0A3F..." (whole bytes); revoking it by
+// its file or by its serial without the leading zero must find it. Issues until one comes.
+TEST(PkiTest, SerialWithALeadingZeroNibbleIsRevoked) {
+  std::string dir = TempDir("revoke-zero");
+  ASSERT_TRUE(InitCa(dir, "Region").ok());
+  std::vector<Issued> zeros;
+  for (int i = 0; i < 400 && zeros.size() < 2; ++i) {
+    auto issued = Issue(dir, Client("n" + std::to_string(i)));
+    ASSERT_TRUE(issued.ok()) << issued.status();
+    if (issued->serial_hex[0] == '0') zeros.push_back(*issued);
+  }
+  ASSERT_EQ(zeros.size(), 2u) << "no serial with a leading zero nibble in 400 issues";
+  EXPECT_TRUE(Revoke(dir, zeros[0].cert_path).ok());
+  EXPECT_TRUE(Revoke(dir, zeros[1].serial_hex.substr(1)).ok());
+  EXPECT_EQ(Verify(dir, zeros[0].cert_path, true), X509_V_ERR_CERT_REVOKED);
+  EXPECT_EQ(Verify(dir, zeros[1].cert_path, true), X509_V_ERR_CERT_REVOKED);
+}
+
 TEST(PkiTest, RevokedCertificateFailsTheCrlCheckOthersPass) {
   std::string dir = TempDir("revoke");
   ASSERT_TRUE(InitCa(dir, "Region").ok());
