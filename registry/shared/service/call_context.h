@@ -7,10 +7,10 @@
 #define XDS_REGISTRY_SHARED_SERVICE_CALL_CONTEXT_H_
 
 #include <string>
-#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "registry/shared/net/tls.h"
 
 namespace xds {
 
@@ -38,12 +38,9 @@ struct CallContext {
   Transport transport = Transport::kInProcess;
   std::string peer;        // remote address as "ip:port" ("" for in-process callers)
   std::string message_id;  // wsa:MessageID of a SOAP request
-  // The verified TLS client certificate (subject DN; empty over plain transport), the
-  // organisation it names and the node's rights (tls::kRoleConsumer ...).
-  std::string certificate_subject;
-  std::string organization_id;
-  std::string organization_name;
-  std::vector<std::string> node_roles;
+  // The node of the verified TLS client certificate: its subject DN, organisation and
+  // rights (tls::kRoleConsumer ...); empty over plain transport.
+  tls::PeerIdentity node;
   RequesterClaims claims;
   absl::Time received = absl::Now();
 };

@@ -1,6 +1,5 @@
 #include "registry/shared/service/call_gate.h"
 
-#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -39,10 +38,10 @@ absl::Status CallGate::Enter(const CallContext& context, std::string_view transa
     return absl::OkStatus();
   }
   const char* role = RequiredRole(transaction);
-  if (context.certificate_subject.empty() || role == nullptr ||
-      std::find(context.node_roles.begin(), context.node_roles.end(), role) == context.node_roles.end()) {
+  const tls::PeerIdentity& node = context.node;
+  if (node.subject.empty() || role == nullptr || !node.HasRole(role)) {
     return absl::PermissionDeniedError(
-        absl::StrCat("this node (", context.organization_id.empty() ? "no organisation id" : context.organization_id,
+        absl::StrCat("this node (", node.organization_id.empty() ? "no organisation id" : node.organization_id,
                      ") may not use ", std::string(transaction),
                      role == nullptr ? std::string() : absl::StrCat(": its certificate lacks the '", role, "' right")));
   }
@@ -62,7 +61,7 @@ void CallGate::Leave(const CallContext& context, std::string_view transaction, c
   std::string line = absl::StrCat(service_name_, ": ", std::string(transaction), " from ",
                                   context.peer.empty() ? "-" : "", context.peer);
   const RequesterClaims& claims = context.claims;
-  for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"org", context.organization_id},
+  for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"org", context.node.organization_id},
                                     {"subject", claims.subject_id},
                                     {"user_org", claims.organization_id},
                                     {"role", claims.subject_role},

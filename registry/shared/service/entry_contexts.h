@@ -17,19 +17,12 @@
 
 namespace xds {
 
-inline void SetNode(const tls::PeerIdentity& identity, CallContext& context) {
-  context.certificate_subject = identity.subject;
-  context.organization_id = identity.organization_id;
-  context.organization_name = identity.organization_name;
-  context.node_roles = identity.roles;
-}
-
 // Who sent an HTTP request: the peer and the node of its TLS certificate.
 inline CallContext SoapPeerContext(const http::Request& http_request) {
   CallContext context;
   context.transport = CallContext::Transport::kSoap;
   context.peer = http_request.peer;
-  SetNode(http_request.identity, context);
+  context.node = http_request.identity;
   return context;
 }
 
@@ -65,7 +58,7 @@ inline CallContext GrpcCallContext(const grpc::ServerContext& server_context) {
   std::shared_ptr<const grpc::AuthContext> auth = server_context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     for (const grpc::string_ref& pem : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
-      SetNode(tls::IdentityOfPem(std::string(pem.data(), pem.size())), context);
+      context.node = tls::IdentityOfPem(std::string(pem.data(), pem.size()));
     }
   }
   return context;
