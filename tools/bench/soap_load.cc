@@ -15,12 +15,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,14 +46,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "soap_load: cannot read " << path << "\n";
+  absl::StatusOr<std::string> text = xds::tls::ReadFile(path);
+  if (!text.ok()) {
+    std::cerr << "soap_load: " << text.status().message() << "\n";
     std::exit(2);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return *std::move(text);
 }
 
 // A request text split at its placeholders, filled in afresh for every request.

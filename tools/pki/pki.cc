@@ -18,10 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -97,14 +95,6 @@ absl::Status WriteFile(const fs::path& path, const std::string& data, mode_t mod
     return s;
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Creates `dir` (and its parents) when missing; a directory this creates gets mode 0700.
@@ -257,8 +247,8 @@ struct Ca {
 absl::StatusOr<Ca> LoadCa(const std::string& dir) {
   Ca ca;
   ca.dir = fs::absolute(dir);
-  auto cert_pem = ReadFile(ca.dir / kCaCertFile);
-  auto key_pem = ReadFile(ca.dir / kCaKeyFile);
+  auto cert_pem = tls::ReadFile((ca.dir / kCaCertFile).string());
+  auto key_pem = tls::ReadFile((ca.dir / kCaKeyFile).string());
   if (!cert_pem.ok() || !key_pem.ok()) {
     return absl::NotFoundError("no certificate authority in " + ca.dir.string() + " (create one with InitCa / " +
                                "xdsctl pki init)");
@@ -282,7 +272,7 @@ struct IndexEntry {
 };
 
 absl::StatusOr<std::vector<IndexEntry>> ReadIndex(const fs::path& dir) {
-  auto text = ReadFile(dir / kIndexFile);
+  auto text = tls::ReadFile((dir / kIndexFile).string());
   if (!text.ok()) return text.status();
   std::vector<IndexEntry> entries;
   for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
@@ -300,7 +290,7 @@ std::string IndexLine(const IndexEntry& e) {
 // The next CRL number (kept in dir/crlnumber, decimal), so that every CRL supersedes the last.
 absl::StatusOr<long> NextCrlNumber(const fs::path& dir) {
   long n = 0;
-  if (auto text = ReadFile(dir / kCrlNumberFile); text.ok()) n = std::atol(text->c_str());
+  if (auto text = tls::ReadFile((dir / kCrlNumberFile).string()); text.ok()) n = std::atol(text->c_str());
   ++n;
   if (absl::Status s = WriteFile(dir / kCrlNumberFile, absl::StrCat(n, "\n"), 0644, false); !s.ok()) return s;
   return n;
@@ -501,7 +491,7 @@ absl::Status Revoke(const std::string& ca_dir, const std::string& cert_path_or_s
   std::string serial;
   const std::string& arg = cert_path_or_serial_hex;
   if (fs::is_regular_file(arg)) {
-    auto pem = ReadFile(arg);
+    auto pem = tls::ReadFile(arg);
     if (!pem.ok()) return pem.status();
     BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
     CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));

@@ -80,9 +80,6 @@ absl::Status Configure(SSL_CTX* ctx, const Files& files) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-namespace {
 // Set once before serving threads start (SetOrganizationAttribute), read by every handshake.
 std::atomic<int> organization_nid{NID_organizationIdentifier};
 
@@ -195,7 +192,6 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeClientContext(const Files& fil
   SSL_CTX* ctx = context->native_handle();
   if (absl::Status status = Configure(ctx, files); !status.ok()) return status;
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
   return context;
 }
 
