@@ -83,4 +83,29 @@ grpc::Status RegistryGrpcService::Backup(grpc::ServerContext* server_context, co
   return grpc::Status::OK;
 }
 
+grpc::Status AuditGrpcService::Record(grpc::ServerContext* server_context, const AuditBatch* request,
+                                      RecordAuditResponse* response) {
+  auto recorded = registry_->RecordAudit(GrpcCallContext(*server_context),
+                                         std::vector<AuditEvent>(request->events().begin(), request->events().end()));
+  if (!recorded.ok()) return ToGrpc(recorded.status());
+  *response = *std::move(recorded);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditGrpcService::Log(grpc::ServerContext* server_context, const AuditLogRequest* request,
+                                   AuditLogResponse* response) {
+  auto log = registry_->AuditLog(GrpcCallContext(*server_context), *request);
+  if (!log.ok()) return ToGrpc(log.status());
+  *response = *std::move(log);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditGrpcService::Verify(grpc::ServerContext* server_context, const VerifyAuditRequest*,
+                                      VerifyAuditResponse* response) {
+  auto verified = registry_->VerifyAudit(GrpcCallContext(*server_context));
+  if (!verified.ok()) return ToGrpc(verified.status());
+  *response = *std::move(verified);
+  return grpc::Status::OK;
+}
+
 }  // namespace xds

@@ -3,6 +3,7 @@
 #ifndef XDS_REGISTRY_GRPC_SERVICE_H_
 #define XDS_REGISTRY_GRPC_SERVICE_H_
 
+#include "proto/audit.grpc.pb.h"
 #include "proto/registry_service.grpc.pb.h"
 #include "registry/registry.h"
 
@@ -19,6 +20,19 @@ class RegistryGrpcService final : public RegistryService::Service {
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
   grpc::Status Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) override;
   grpc::Status Backup(grpc::ServerContext*, const BackupRequest* request, BackupResponse* response) override;
+
+ private:
+  Registry* registry_;
+};
+
+// The region's audit store (proto/audit.proto), on the registry's gRPC port.
+class AuditGrpcService final : public AuditService::Service {
+ public:
+  explicit AuditGrpcService(Registry* registry) : registry_(registry) {}
+
+  grpc::Status Record(grpc::ServerContext*, const AuditBatch* request, RecordAuditResponse* response) override;
+  grpc::Status Log(grpc::ServerContext*, const AuditLogRequest* request, AuditLogResponse* response) override;
+  grpc::Status Verify(grpc::ServerContext*, const VerifyAuditRequest*, VerifyAuditResponse* response) override;
 
  private:
   Registry* registry_;

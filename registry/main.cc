@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "registry/grpc_service.h"
 #include "registry/registry.h"
 #include "registry/shared/net/http_server.h"
@@ -62,14 +63,17 @@ int main(int argc, char** argv) {
     std::cerr << "xds-registry: " << security.status().message() << "\n";
     return 1;
   }
-  options.gate = xds::service::GateFlags(*security);
+  options.gate = xds::service::GateFlags(
+      *security, &(*store)->audit_trail(),
+      absl::StrCat(absl::GetFlag(FLAGS_listen_address), ":", absl::GetFlag(FLAGS_http_port), "/xds/registry"));
   xds::Registry registry(std::move(*store), options);
 
   xds::RegistryGrpcService grpc_service(&registry);
+  xds::AuditGrpcService audit_service(&registry);
   int grpc_port = 0;
   std::unique_ptr<grpc::Server> grpc_server =
       xds::service::StartGrpcServer("xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port),
-                                    *security, {&grpc_service}, &grpc_port);
+                                    *security, {&grpc_service, &audit_service}, &grpc_port);
   if (!grpc_server) return 1;
 
   auto xua = xds::service::LoadXua();

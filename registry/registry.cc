@@ -7,16 +7,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/shared/audit/describe.h"
 #include "registry/shared/ebrim/codec.h"
 
 namespace xds {
 namespace {
-
-// Records a transaction's XDS outcome: the first error's code when it did not succeed.
-void Record(const RegistryResponse& response, CallOutcome& outcome) {
-  outcome.ok = response.status() == SUCCESS || response.status() == PARTIAL_SUCCESS;
-  if (!outcome.ok && response.errors_size() > 0) outcome.error_code = response.errors(0).code();
-}
 
 // A store failure becomes a status safe to show the caller; the detail goes to the log.
 absl::Status Unavailable(const absl::Status& status, CallOutcome& outcome) {
@@ -55,10 +50,12 @@ absl::StatusOr<RegistryResponse> Registry::Register(const CallContext& context, 
                                                     std::vector<RegistryError> decode_errors) {
   GatedCall call(gate_, context, "ITI-42");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  audit::DescribeSubmission(submission, &call.event());
   RegistryResponse response = decode_errors.empty()
                                   ? iti42::Register(*store_, options_, std::move(submission), call.outcome())
                                   : FailureResponse(std::move(decode_errors));
-  Record(response, call.outcome());
+  call.outcome().Answered(response);
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return response;
 }
 
@@ -72,7 +69,9 @@ absl::StatusOr<StoredQueryResponse> Registry::StoredQuery(const CallContext& con
   } else {
     *response.mutable_response() = FailureResponse(std::move(decode_errors));
   }
-  Record(response.response(), call.outcome());
+  audit::DescribeQuery(request, response, &call.event());
+  call.outcome().Answered(response.response());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return response;
 }
 
@@ -92,8 +91,10 @@ absl::StatusOr<bool> Registry::AddPatient(const CallContext& context, const std:
                                                           options_.patient_authority)),
                   call.outcome());
   }
+  audit::AddPatient(patient_id, &call.event());
   absl::StatusOr<bool> created = store_->AddPatient(patient_id);
   if (!created.ok()) return Unavailable(created.status(), call.outcome());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return created;
 }
 
@@ -102,6 +103,7 @@ absl::StatusOr<std::vector<std::string>> Registry::ListPatients(const CallContex
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   auto patients = store_->ListPatients();
   if (!patients.ok()) return Unavailable(patients.status(), call.outcome());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return patients;
 }
 
@@ -110,6 +112,7 @@ absl::StatusOr<StoreStats> Registry::Stats(const CallContext& context) {
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   auto stats = store_->Stats();
   if (!stats.ok()) return Unavailable(stats.status(), call.outcome());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return stats;
 }
 
@@ -143,7 +146,50 @@ absl::StatusOr<BackupResult> Registry::Backup(const CallContext& context, const 
   result.bytes = ec ? 0 : static_cast<int64_t>(size);
   result.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return result;
+}
+
+absl::StatusOr<RecordAuditResponse> Registry::RecordAudit(const CallContext& context, std::vector<AuditEvent> events) {
+  GatedCall call(gate_, context, "RecordAudit");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  // The delivering node is who its certificate says; over plain development transport,
+  // what the sender calls itself.
+  for (AuditEvent& event : events) {
+    if (!context.node.subject.empty()) event.set_origin(context.node.subject);
+    if (event.origin().empty()) event.set_origin(event.service().empty() ? "unknown" : event.service());
+    if (event.origin_seq() == 0) event.set_origin_seq(event.seq());
+    event.set_seq(0);
+  }
+  absl::StatusOr<RecordAuditResponse> recorded = store_->audit_trail().Append(events);
+  if (!recorded.ok()) return Unavailable(recorded.status(), call.outcome());
+  // The delivered events are the record of this call: no event of its own per batch.
+  call.outcome().audit = nullptr;
+  return recorded;
+}
+
+absl::StatusOr<AuditLogResponse> Registry::AuditLog(const CallContext& context, const AuditLogRequest& request) {
+  GatedCall call(gate_, context, "AuditLog");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  if (request.patient_id().empty()) {
+    return Denied(absl::InvalidArgumentError("the access log is per patient: give her patient id"), call.outcome());
+  }
+  // Reading her access log is an access to her data: it is in her log too.
+  audit::AddPatient(request.patient_id(), &call.event());
+  absl::StatusOr<AuditLogResponse> log = store_->audit_trail().ForPatient(request);
+  if (!log.ok()) return Unavailable(log.status(), call.outcome());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  return log;
+}
+
+absl::StatusOr<VerifyAuditResponse> Registry::VerifyAudit(const CallContext& context) {
+  GatedCall call(gate_, context, "AuditVerify");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  absl::StatusOr<VerifyAuditResponse> verified = store_->audit_trail().Verify();
+  if (!verified.ok()) return Unavailable(verified.status(), call.outcome());
+  if (!verified->intact()) call.outcome().Fail("AUDIT_CHAIN_BROKEN", verified->problem());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  return verified;
 }
 
 }  // namespace xds

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "proto/audit.pb.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
 #include "registry/shared/service/call_gate.h"
@@ -65,6 +66,14 @@ class Registry {
   // Only absolute paths inside options().backup_dir, of files that do not exist yet: a
   // client can neither write elsewhere nor overwrite anything.
   absl::StatusOr<BackupResult> Backup(const CallContext& context, const std::string& path);
+
+  // The region's audit store (AuditService). A node delivers its own events (RecordAudit;
+  // its certificate must carry the source right): they are kept under its certificate's
+  // subject as origin, each once. AuditLog (one patient's access log) and VerifyAudit are
+  // administrators' and are themselves recorded.
+  absl::StatusOr<RecordAuditResponse> RecordAudit(const CallContext& context, std::vector<AuditEvent> events);
+  absl::StatusOr<AuditLogResponse> AuditLog(const CallContext& context, const AuditLogRequest& request);
+  absl::StatusOr<VerifyAuditResponse> VerifyAudit(const CallContext& context);
 
   // A request refused at the edge before any transaction (see CallGate::Refused).
   void RecordEdgeRefusal(const CallContext& context, std::string_view transaction, std::string_view code,

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "registry/shared/audit/sqlite_trail.h"
 #include "registry/shared/sqlite/group_commit_writer.h"
 #include "registry/shared/sqlite/reader_pool.h"
 #include "registry/shared/sqlite/sqlite_connection.h"
@@ -117,7 +118,8 @@ using sqlite::Connection;
 using sqlite::SqlValue;
 using Outcome = sqlite::GroupCommitWriter::Outcome;
 
-constexpr char kSelectDocument[] = "SELECT unique_id, hash, size, mime_type, state, created FROM documents ";
+constexpr char kSelectDocument[] =
+    "SELECT unique_id, hash, size, mime_type, state, created, patient_id, class_code FROM documents ";
 
 // Index failures are Unavailable whatever SQLite said (a constraint violation must not
 // read as AlreadyExists, which Stage reserves for XDSNonIdenticalHash/Size).
@@ -151,6 +153,8 @@ StoredDocument RowOf(const sqlite::Statement& s) {
   d.mime_type = s.ColumnText(3);
   d.committed = s.ColumnText(4) == "committed";
   d.created = s.ColumnInt64(5);
+  d.patient_id = s.ColumnText(6);
+  d.class_code = s.ColumnText(7);
   return d;
 }
 
@@ -197,7 +201,7 @@ absl::StatusOr<StageResult> Conflict(const StoredDocument& existing, StageResult
 struct Op : sqlite::GroupCommitWriter::Item {
   enum Kind { kStage, kCommit, kAbort } kind;
   // kStage
-  std::string unique_id, mime_type;
+  std::string unique_id, mime_type, patient_id, class_code;
   StageResult stage;
   bool placed_file = false;  // this Stage created the content file
   // kCommit / kAbort
@@ -242,11 +246,12 @@ struct Op : sqlite::GroupCommitWriter::Item {
         status = conflict.status();
       return;
     }
-    status =
-        Execute(conn,
-                "INSERT INTO documents (unique_id, hash, size, mime_type, state, created) "
-                "VALUES (?, ?, ?, ?, 'pending', ?)",
-                {unique_id, stage.hash, stage.size, mime_type, static_cast<int64_t>(std::time(nullptr))}, "insert");
+    status = Execute(conn,
+                     "INSERT INTO documents (unique_id, hash, size, mime_type, state, created, patient_id, class_code) "
+                     "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                     {unique_id, stage.hash, stage.size, mime_type, static_cast<int64_t>(std::time(nullptr)),
+                      patient_id, class_code},
+                     "insert");
   }
 
   void ApplyCommit(Connection& conn) {
@@ -328,6 +333,8 @@ class FileDocumentStore : public DocumentStore {
     op.kind = Op::kStage;
     op.unique_id = request.unique_id;
     op.mime_type = request.mime_type;
+    op.patient_id = request.patient_id;
+    op.class_code = request.class_code;
     op.stage = result;
     absl::Status status = exists ? absl::OkStatus() : PlaceFile(dir, final_path, request.content, &op.placed_file);
     if (!status.ok() && !op.placed_file) {
@@ -486,7 +493,11 @@ class FileDocumentStore : public DocumentStore {
   // Writer thread, before each batch: FULL (an fsync at COMMIT) only when it stages.
   absl::Status SetSynchronous(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     bool full = false;
-    for (auto* item : batch) full = full || static_cast<Op*>(item)->kind == Op::kStage;
+    for (auto* item : batch) {
+      // Audit events (the trail's items on this writer) are durable when answered.
+      Op* op = dynamic_cast<Op*>(item);
+      full = full || op == nullptr || op->kind == Op::kStage;
+    }
     if (synchronous_full_ == full) return absl::OkStatus();
     absl::Status status = conn.Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     if (!status.ok()) return IndexError("synchronous", status);
@@ -499,7 +510,8 @@ class FileDocumentStore : public DocumentStore {
   void RemoveUnreferencedFiles(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     std::set<std::string> candidates;
     for (auto* item : batch) {
-      Op* op = static_cast<Op*>(item);
+      Op* op = dynamic_cast<Op*>(item);
+      if (op == nullptr) continue;  // an audit trail item
       if (op->kind == Op::kAbort && op->status.ok()) {
         candidates.insert(op->aborted_hashes.begin(), op->aborted_hashes.end());
       }
@@ -507,8 +519,8 @@ class FileDocumentStore : public DocumentStore {
     }
     std::lock_guard<std::mutex> lock(files_mu_);
     for (auto* item : batch) {
-      Op* op = static_cast<Op*>(item);
-      if (op->kind == Op::kStage) ReleaseLocked(op->stage.hash);
+      Op* op = dynamic_cast<Op*>(item);
+      if (op != nullptr && op->kind == Op::kStage) ReleaseLocked(op->stage.hash);
     }
     for (const std::string& hash : candidates) {
       if (in_flight_.count(hash) || !IsHexSha1(hash)) continue;
@@ -539,7 +551,17 @@ class FileDocumentStore : public DocumentStore {
   std::map<std::string, int> in_flight_;
 
   std::unique_ptr<sqlite::ReaderPool> readers_;
-  sqlite::GroupCommitWriter writer_;  // last: its thread stops before the members above die
+  sqlite::GroupCommitWriter writer_;           // its thread stops before the members above die
+  std::unique_ptr<audit::SqliteTrail> trail_;  // on writer_ and readers_
+
+ public:
+  audit::Trail& audit_trail() override { return *trail_; }
+  absl::Status AttachTrail() {
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, readers_.get());
+    if (!trail.ok()) return trail.status();
+    trail_ = *std::move(trail);
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace
@@ -574,13 +596,27 @@ absl::StatusOr<std::unique_ptr<DocumentStore>> OpenFileDocumentStore(const std::
   for (const char* sql : {"PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
     if (absl::Status s = (*writer)->Exec(sql); !s.ok()) return IndexError("open", s);
   }
+  // Stores made before the audit trail lack the columns ITI-43's audit event needs.
+  absl::StatusOr<int64_t> has_patient =
+      (*writer)->QueryInt("SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'patient_id'");
+  if (!has_patient.ok()) return IndexError("open", has_patient.status());
+  if (*has_patient == 0) {
+    if (absl::Status s = (*writer)->Exec("ALTER TABLE documents ADD COLUMN patient_id TEXT NOT NULL DEFAULT '';"
+                                         "ALTER TABLE documents ADD COLUMN class_code TEXT NOT NULL DEFAULT ''");
+        !s.ok()) {
+      return IndexError("open", s);
+    }
+  }
+  if (absl::Status s = audit::SqliteTrail::CreateSchema(**writer); !s.ok()) return IndexError("open", s);
   // Readers: ITI-43 lookups and duplicate checks, never waiting for a group commit.
   constexpr int kReaders = 4;
   auto readers =
       sqlite::ReaderPool::Open(path, kReaders, /*read_only=*/false, "PRAGMA busy_timeout=5000; PRAGMA query_only=1");
   if (!readers.ok())
     return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", readers.status().message()));
-  return std::unique_ptr<DocumentStore>(new FileDocumentStore(data_dir, *std::move(writer), *std::move(readers)));
+  auto store = std::make_unique<FileDocumentStore>(data_dir, *std::move(writer), *std::move(readers));
+  if (absl::Status s = store->AttachTrail(); !s.ok()) return IndexError("open", s);
+  return std::unique_ptr<DocumentStore>(std::move(store));
 }
 
 }  // namespace xds

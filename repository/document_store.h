@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "registry/shared/audit/trail.h"
 
 namespace xds {
 
@@ -32,7 +33,9 @@ struct StoredDocument {
   int64_t size = 0;
   std::string mime_type;
   bool committed = false;
-  int64_t created = 0;  // unix seconds
+  int64_t created = 0;     // unix seconds
+  std::string patient_id;  // of its DocumentEntry (audit events name her)
+  std::string class_code;  // code^^scheme
 };
 
 // Content of a stored document, mapped read-only; data() stays valid while this lives.
@@ -47,6 +50,8 @@ struct StageRequest {
   std::string mime_type;
   std::string_view content;  // only read during Stage
   std::string sha1;          // lower-case hex SHA-1 of content when the caller has it; else computed
+  std::string patient_id;    // of its DocumentEntry
+  std::string class_code;    // code^^scheme
 };
 
 struct StageResult {
@@ -91,6 +96,10 @@ class DocumentStore {
   // between writing a file and inserting its row). Returns how many were removed. Call
   // only while no Stage runs (at start-up).
   virtual absl::StatusOr<int> RemoveOrphanFiles() = 0;
+
+  // The repository's audit trail, in the same database (its events share the index's
+  // group commits).
+  virtual audit::Trail& audit_trail() = 0;
 };
 
 // Opens (creating when absent) the store under `data_dir`: data_dir/documents/ and

@@ -122,7 +122,14 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   // P9: durable before ITI-42, but pending (invisible to ITI-43) until the registry agrees.
   std::vector<std::string> staged;
   for (Checked& c : checked) {
-    StageRequest stage{c.entry->unique_id(), c.entry->mime_type(), c.content, c.sha1};
+    StageRequest stage{c.entry->unique_id(),
+                       c.entry->mime_type(),
+                       c.content,
+                       c.sha1,
+                       c.entry->patient_id(),
+                       c.entry->class_code().code().empty()
+                           ? std::string()
+                           : absl::StrCat(c.entry->class_code().code(), "^^", c.entry->class_code().scheme())};
     auto result = store_->Stage(stage);
     if (!result.ok()) {
       store_->Abort(staged).IgnoreError();

@@ -54,6 +54,7 @@ RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, Do
     document->set_document_unique_id(uid);
     document->set_mime_type((*found)->mime_type);
     result.contents.push_back(std::move(*content));
+    result.patient_ids.push_back((*found)->patient_id);
   }
   if (request.document_requests_size() == 0) {
     *response.add_errors() =

@@ -22,6 +22,8 @@ struct RetrieveResult {
   RetrieveDocumentSetResponse response;
   // Document i of response.document_responses, mapped: no copy until the HTTP body.
   std::vector<std::unique_ptr<DocumentContent>> contents;
+  // The patient of each document answered (the audit event names them).
+  std::vector<std::string> patient_ids;
 };
 
 // ITI-43, run by Repository once the gate admitted the call. Unknown (or still pending)

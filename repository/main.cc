@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "registry/shared/audit/forwarder.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/service/process.h"
 #include "repository/document_store.h"
@@ -59,7 +61,10 @@ int main(int argc, char** argv) {
       absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
   options.retrieve.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
   options.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
-  options.gate = xds::service::GateFlags(*security);
+  xds::audit::Trail& trail = (*store)->audit_trail();
+  options.gate = xds::service::GateFlags(
+      *security, &trail,
+      absl::StrCat(absl::GetFlag(FLAGS_listen_address), ":", absl::GetFlag(FLAGS_http_port), "/xds/repository"));
   // The one way into the store for SOAP and gRPC alike; its gate logs failed calls with their detail.
   xds::Repository repository(std::move(*store), std::move(registry), options);
   // Before serving: a crash may have left staged documents whose fate the registry knows.
@@ -88,6 +93,11 @@ int main(int argc, char** argv) {
     std::cerr << "xds-repository: " << http_server.status().message() << "\n";
     return 1;
   }
+
+  // Its audit events go to the region's audit store (the registry) as well.
+  xds::audit::Forwarder audit_forwarder(&trail,
+                                        grpc::CreateChannel(absl::GetFlag(FLAGS_registry_grpc), security->grpc_client),
+                                        absl::StrCat("xds-repository:", absl::GetFlag(FLAGS_repository_unique_id)));
 
   xds::RepositoryGrpcService grpc_service(&repository);
   int grpc_port = 0;

@@ -1,24 +1,39 @@
 #include "repository/repository.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "registry/shared/audit/describe.h"
 #include "registry/shared/model/errors.h"
 
 namespace xds {
 namespace {
 
-// Records a transaction's XDS outcome for the gate: a Failure fails the call, with its first
-// error's code unless the transaction already named the internal failure (which also fails
-// a PartialSuccess: its detail must reach the log).
-void Record(const RegistryResponse& response, CallOutcome& outcome) {
-  if (response.status() != SUCCESS && response.status() != PARTIAL_SUCCESS) {
-    outcome.Fail(response.errors_size() > 0 ? response.errors(0).code() : "", "");
-  }
-}
-
 // The gate's refusal, as the XDS answer of an ITI transaction.
 absl::Status Refused(const absl::Status& admitted, CallOutcome& outcome) {
   outcome.Fail(absl::StatusCodeToString(admitted.code()), "");
   return admitted;
+}
+
+// A document handed out, as the audit event names it: its patient comes from the index.
+void DescribeDocument(const StoredDocument& document, const std::string& repository_unique_id, AuditEvent* event) {
+  audit::AddPatient(document.patient_id, event);
+  event->add_document_unique_ids(document.unique_id);
+  event->add_class_codes(document.class_code);
+  event->add_repository_unique_ids(repository_unique_id);
+}
+
+// ITI-43: every document asked for; the patients of those answered.
+void DescribeRetrieve(const RetrieveDocumentSetRequest& request, const RetrieveResult& result, AuditEvent* event) {
+  std::set<std::string> answered;
+  for (const DocumentResponse& document : result.response.document_responses()) {
+    answered.insert(document.document_unique_id());
+  }
+  for (const DocumentRequest& asked : request.document_requests()) {
+    event->add_document_unique_ids(asked.document_unique_id());
+    event->add_repository_unique_ids(asked.repository_unique_id());
+  }
+  for (const std::string& patient : result.patient_ids) audit::AddPatient(patient, event);
 }
 
 }  // namespace
@@ -37,8 +52,10 @@ absl::StatusOr<RegistryResponse> Repository::ProvideAndRegister(const CallContex
                                                                 ProvideAndRegisterRequest request) {
   GatedCall call(gate_, context, "ITI-41");
   if (!call.admitted().ok()) return Refused(call.admitted(), call.outcome());
+  audit::DescribeSubmission(request.submission, &call.event());
   RegistryResponse response = provide_and_register_.ProvideAndRegister(std::move(request), call.outcome());
-  Record(response, call.outcome());
+  call.outcome().Answered(response);
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return response;
 }
 
@@ -53,7 +70,9 @@ absl::StatusOr<RetrieveResult> Repository::Retrieve(const CallContext& context,
   } else {
     result = RetrieveDocumentSet(request, store_.get(), options_.retrieve, call.outcome());
   }
-  Record(result.response.response(), call.outcome());
+  DescribeRetrieve(request, result, &call.event());
+  call.outcome().Answered(result.response.response());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return result;
 }
 
@@ -76,6 +95,8 @@ absl::StatusOr<RetrievedDocument> Repository::RetrieveDocument(const CallContext
     call.outcome().Fail("UNAVAILABLE", absl::StrCat("document ", unique_id, ": read: ", content.status().ToString()));
     return absl::UnavailableError("the document could not be read");
   }
+  DescribeDocument(**document, options_.retrieve.repository_unique_id, &call.event());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return RetrievedDocument{std::move(**document), std::move(*content)};
 }
 

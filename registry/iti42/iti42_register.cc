@@ -349,7 +349,9 @@ RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, 
     for (RegistryError& e : CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
     return errors;
   };
-  auto result = store.Submit(std::move(plan), check);
+  // The success event commits with the registration (one fsync for both); the gate records
+  // a refusal's or failure's event itself.
+  auto result = store.Submit(std::move(plan), check, outcome.audit);
   if (!result.ok()) {
     // Never leak store details (paths, SQL) to the sender: they go to the log.
     outcome.detail = result.status().ToString();

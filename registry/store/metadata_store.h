@@ -12,7 +12,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "proto/audit.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/shared/audit/trail.h"
 
 namespace xds {
 
@@ -123,7 +125,11 @@ class MetadataStore {
   // or an entryUUID already exists (AlreadyExists; only when the check let a duplicate
   // entryUUID through). `check` runs on the writer thread: it must not call
   // Submit or AddPatient (deadlock); it may call the read methods.
-  virtual absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check) = 0;
+  // `audit`, when not null, is the submission's audit event: it is appended to the audit
+  // trail in the same transaction when the submission is accepted (its seq is then set),
+  // so that a registration and its record commit together.
+  virtual absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check,
+                                                            AuditEvent* audit = nullptr) = 0;
 
   // Patient index. AddPatient returns false when the id was already known; it is durable
   // when it returns (committed by the writer like a submission).
@@ -149,6 +155,9 @@ class MetadataStore {
   // Writes a consistent copy of the committed state to `path` (a new file, written beside
   // it under a temporary name and renamed into place) while submissions continue.
   virtual absl::Status Backup(const std::string& path) = 0;
+
+  // The registry's audit trail, kept in the same database (and so in its backups).
+  virtual audit::Trail& audit_trail() = 0;
 };
 
 struct SqliteOptions {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "registry/shared/audit/sqlite_trail.h"
 #include "registry/shared/sqlite/group_commit_writer.h"
 #include "registry/shared/sqlite/reader_pool.h"
 #include "registry/shared/sqlite/sqlite_connection.h"
@@ -102,7 +103,8 @@ class AddPatientTask : public Task {
 
 class SubmitTask : public Task {
  public:
-  SubmitTask(WritePlan plan, SubmissionCheck check) : plan_(std::move(plan)), check_(std::move(check)) {}
+  SubmitTask(WritePlan plan, SubmissionCheck check, audit::SqliteTrail* trail, AuditEvent* audit)
+      : plan_(std::move(plan)), check_(std::move(check)), trail_(trail), audit_(audit) {}
   std::vector<RegistryError> errors;
 
   // The check, then the inserts, inside the submission's SAVEPOINT. Returns a non-OK
@@ -128,6 +130,7 @@ class SubmitTask : public Task {
     absl::Status s = sqlite::InsertSubmission(conn, plan_.submission);
     if (s.ok()) s = sqlite::DeprecateDocumentEntries(conn, plan_.deprecate_uuids);
     if (s.ok()) s = sqlite::TouchFolders(conn, plan_.touched_folder_uuids, plan_.last_update_time);
+    if (s.ok() && audit_ != nullptr) s = trail_->AppendInTransaction(conn, *audit_);
     if (s.ok()) return Outcome::kKeep;
 
     // A constraint violation (an entryUUID the check did not catch) is this submission's
@@ -140,9 +143,18 @@ class SubmitTask : public Task {
   }
 
  private:
-  void ForgetResult() override { errors.clear(); }
+  void ForgetResult() override {
+    errors.clear();
+    if (audit_ != nullptr) audit_->set_seq(0);  // not recorded after all
+  }
+  void Finish(const absl::Status& batch_status) override {
+    Task::Finish(batch_status);
+    if (batch_status.ok() && audit_ != nullptr && audit_->seq() > 0) trail_->Published(audit_->seq());
+  }
   WritePlan plan_;
   SubmissionCheck check_;
+  audit::SqliteTrail* trail_;
+  AuditEvent* audit_;
 };
 
 absl::Status ConfigureWriter(Connection& conn) {
@@ -170,8 +182,9 @@ class SqliteMetadataStore : public MetadataStore {
   // The writer (declared last) drains its queue and stops before the readers close.
   ~SqliteMetadataStore() override = default;
 
-  absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check) override {
-    SubmitTask task(std::move(plan), std::move(check));
+  absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check, AuditEvent* audit) override {
+    if (audit != nullptr) audit->set_seq(0);
+    SubmitTask task(std::move(plan), std::move(check), trail_.get(), audit);
     if (absl::Status queued = writer_.Run(task); !queued.ok()) return queued;
     if (!task.status.ok()) return task.status;
     return std::move(task.errors);
@@ -224,6 +237,14 @@ class SqliteMetadataStore : public MetadataStore {
   // On a connection of its own, so the reader pool stays free for queries meanwhile.
   absl::Status Backup(const std::string& path) override { return sqlite::BackupDatabase(path_, path); }
 
+  audit::Trail& audit_trail() override { return *trail_; }
+  absl::Status AttachTrail() {
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, readers_.get());
+    if (!trail.ok()) return trail.status();
+    trail_ = *std::move(trail);
+    return absl::OkStatus();
+  }
+
  private:
   static sqlite::GroupCommitWriter::Options WriterOptions(size_t max_group_size) {
     sqlite::GroupCommitWriter::Options options;
@@ -246,6 +267,7 @@ class SqliteMetadataStore : public MetadataStore {
   const std::string path_;
   std::unique_ptr<sqlite::ReaderPool> readers_;
   sqlite::GroupCommitWriter writer_;
+  std::unique_ptr<audit::SqliteTrail> trail_;  // on writer_ and readers_
 };
 
 }  // namespace
@@ -257,6 +279,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
   if (absl::Status s = (*writer)->Exec(absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs)); !s.ok()) return s;
   if (absl::Status s = ConfigureWriter(**writer); !s.ok()) return s;
   if (absl::Status s = sqlite::Migrate(**writer); !s.ok()) return s;
+  if (absl::Status s = audit::SqliteTrail::CreateSchema(**writer); !s.ok()) return s;
 
   // Reads through a memory map: index pages are not copied out of the page cache per lookup.
   absl::StatusOr<std::unique_ptr<sqlite::ReaderPool>> readers =
@@ -264,8 +287,10 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
                                absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs,
                                             "; PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -262144"));
   if (!readers.ok()) return readers.status();
-  return std::unique_ptr<MetadataStore>(
-      new SqliteMetadataStore(options.path, *std::move(writer), *std::move(readers), options.max_group_size));
+  auto store = std::make_unique<SqliteMetadataStore>(options.path, *std::move(writer), *std::move(readers),
+                                                     options.max_group_size);
+  if (absl::Status s = store->AttachTrail(); !s.ok()) return s;
+  return std::unique_ptr<MetadataStore>(std::move(store));
 }
 
 }  // namespace xds

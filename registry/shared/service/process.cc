@@ -40,6 +40,8 @@ ABSL_FLAG(bool, log_calls, false,
 ABSL_FLAG(std::string, tls_organization_attribute, "organizationIdentifier",
           "Subject attribute of a client certificate that holds its organisation id (a short name such as "
           "organizationIdentifier or serialNumber, or a dotted OID)");
+ABSL_FLAG(bool, audit, true,
+          "Record every call in the audit trail before answering it (off only to measure what auditing costs)");
 ABSL_FLAG(bool, insecure, false,
           "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
@@ -158,10 +160,16 @@ absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& liste
   return security;
 }
 
-GateOptions GateFlags(const TransportSecurity& security) {
+GateOptions GateFlags(const TransportSecurity& security, audit::Trail* trail, const std::string& endpoint) {
   GateOptions options;
   options.rights = security.secure() ? NodeRights::kFromCertificate : NodeRights::kAdmitAll;
   options.log_every_call = absl::GetFlag(FLAGS_log_calls);
+  if (absl::GetFlag(FLAGS_audit)) {
+    options.trail = trail;
+  } else {
+    std::cerr << "WARNING: --noaudit: calls are not recorded in the audit trail\n";
+  }
+  options.endpoint = endpoint;
   return options;
 }
 

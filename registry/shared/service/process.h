@@ -41,8 +41,10 @@ struct TransportSecurity {
 absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& listen_address,
                                                         const std::string& state_dir);
 
-// Node rights from the certificate on mutual TLS, every call logged with --log_calls.
-GateOptions GateFlags(const TransportSecurity& security);
+// Node rights from the certificate on mutual TLS, every call logged with --log_calls, and
+// recorded in `trail` (the service's store's) unless --noaudit. `endpoint` is the
+// service's address as its audit events name it.
+GateOptions GateFlags(const TransportSecurity& security, audit::Trail* trail, const std::string& endpoint);
 
 // The XUA configuration of --xua_idp_certs, --xua_audience and --xua_required (ITI-40). A
 // service without identity providers accepts requests without assertions and refuses a
