@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "proto/audit.pb.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
 #include "registry/shared/net/tls.h"
@@ -45,6 +46,15 @@ class DocumentSink {
   // Called once before any data; size is -1 when unknown.
   virtual absl::Status Begin(const std::string& mime_type, int64_t size) = 0;
   virtual absl::Status Write(std::string_view data) = 0;
+};
+
+// The registry's audit store (proto/audit.proto AuditService), on its gRPC port.
+class AuditBackend {
+ public:
+  virtual ~AuditBackend() = default;
+  virtual std::string Describe() const = 0;
+  virtual absl::StatusOr<AuditLogResponse> Log(const AuditLogRequest& request) = 0;
+  virtual absl::StatusOr<VerifyAuditResponse> Verify() = 0;
 };
 
 // A file to be sent with ITI-41: the xds:Document id and its bytes.
@@ -77,6 +87,7 @@ struct Connection {
 std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& address, const Connection& connection);
 absl::StatusOr<std::unique_ptr<RegistryBackend>> MakeSoapRegistryBackend(const std::string& url,
                                                                          const Connection& connection);
+std::unique_ptr<AuditBackend> MakeGrpcAuditBackend(const std::string& address, const Connection& connection);
 // Retrieve only; ProvideAndRegister is Unimplemented.
 std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, const Connection& connection);
 absl::StatusOr<std::unique_ptr<RepositoryBackend>> MakeSoapRepositoryBackend(const std::string& url,

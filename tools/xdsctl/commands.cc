@@ -23,6 +23,7 @@
 #include "registry/shared/xua/assertion.h"
 #include "tools/pki/pki.h"
 #include "tools/xdsctl/args.h"
+#include "tools/xdsctl/audit_output.h"
 #include "tools/xdsctl/backend.h"
 #include "tools/xdsctl/output.h"
 #include "tools/xdsctl/queries.h"
@@ -157,6 +158,20 @@ const std::vector<VerbSpec>& Verbs() {
        "  ./xds ctl pki issue --name registry --organization-id 2.999.1 --server --dns localhost --ip 127.0.0.1\n"
        "  ./xds ctl pki revoke var/pki/issued/Midwives-North-4FADAA394E5CC3C79A8F73F44CD6D79C.pem",
        {"dir", "region", "name", "organization-id", "roles", "server", "dns", "ip", "days"}},
+      {"audit",
+       "audit --patient ID [--from DTM] [--to DTM] [--limit N] [--format text|json|fhir]\n"
+       "       audit verify [--format text|json]",
+       "The registry's audit trail (issue 15; gRPC AuditService on --registry_grpc, gRPC only).\n"
+       "audit --patient: every recorded access to the patient's records (queries, retrievals,\n"
+       "submissions, refusals, administration), oldest first. --from is inclusive, --to exclusive; both\n"
+       "are HL7 date/times in UTC (YYYY[MM[DD[hh[mm[ss]]]]]: --from 20261207 --to 20261208 is that day).\n"
+       "--limit caps the events (default the registry's maximum; a note says when more matched).\n"
+       "--format=fhir prints a FHIR R4 Bundle (collection) of AuditEvent resources after IHE BALP.\n"
+       "audit verify recomputes the trail's hash chain: exit 0 only when it is intact, 5 (with the\n"
+       "first break named) when it is not.",
+       "xdsctl audit --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --from 20261201 --format=json\n"
+       "  xdsctl audit verify",
+       {"patient", "from", "to", "limit"}},
       {"saml",
        "saml issue --subject ID --organization NAME --organization-id ID --role CODE\n"
        "       --purpose TREATMENT|EMERGENCY --patient ID --audience URI --key PEM --cert PEM\n"
@@ -188,6 +203,7 @@ const VerbSpec* FindVerb(const std::string& name) {
 struct Context {
   Args args;
   bool json = false;
+  std::string format;  // table (alias text), json, fhir (audit only)
   Connection connection;
   std::ostream* out;
   std::ostream* err;
@@ -1041,6 +1057,86 @@ int Saml(Context& c) {
   return kExitOk;
 }
 
+// `xdsctl audit`: gRPC only, like stats (XDS.b has no transaction to read an audit trail).
+absl::StatusOr<std::unique_ptr<AuditBackend>> AuditStore(Context& c) {
+  std::string transport = c.args.Get("transport", "auto");
+  if (transport != "auto" && transport != "soap" && transport != "grpc") {
+    return absl::InvalidArgumentError("--transport must be auto, grpc or soap");
+  }
+  if (transport == "soap" || (transport == "auto" && !c.args.Has("registry-grpc") && c.args.Has("registry"))) {
+    return absl::UnimplementedError("audit needs the registry's gRPC service (--registry_grpc HOST:PORT)");
+  }
+  return MakeGrpcAuditBackend(c.args.Get("registry-grpc", kDefaultRegistryGrpc), c.connection);
+}
+
+int AuditVerify(Context& c) {
+  for (const char* flag : {"patient", "from", "to", "limit"}) {
+    if (c.args.Has(flag)) return Usage(c, std::string("--") + flag + " does not apply to audit verify");
+  }
+  if (c.format == "fhir") return Usage(c, "audit verify prints text or json");
+  auto store = AuditStore(c);
+  if (!store.ok()) return Fail(c, store.status());
+  auto r = (*store)->Verify();
+  if (!r.ok()) return Fail(c, r.status());
+  if (c.json) *c.out << DumpJson(VerifyJson(*r)) << "\n";
+  const std::string range =
+      absl::StrCat(r->events(), r->events() == 1 ? " event" : " events", ", seq ", r->first_seq(), "..", r->last_seq());
+  if (r->intact()) {
+    if (!c.json) *c.out << "audit trail intact (" << range << ")\n";
+    return kExitOk;
+  }
+  *c.err << "xdsctl: the audit trail is broken: " << (r->problem().empty() ? "no detail given" : r->problem())
+         << " (checked " << range << ")\n"
+         << "  what to do: keep the store as it is for investigation and compare with the copies the ATNA\n"
+         << "  audit record repositories received (XDS_AUDIT_SYSLOG)\n";
+  return kExitBroken;
+}
+
+int Audit(Context& c) {
+  const auto& p = c.args.positional;
+  if (p.size() == 2 && p[1] == "verify") return AuditVerify(c);
+  if (p.size() != 1) return Usage(c, "audit wants --patient ID, or 'verify'");
+  AuditLogRequest request;
+  request.set_patient_id(c.args.Get("patient"));
+  if (request.patient_id().empty()) return Usage(c, "audit needs --patient ID (CX ID^^^&OID&ISO)");
+  for (const char* flag : {"from", "to"}) {
+    if (!c.args.Has(flag)) continue;
+    auto ms = DtmToMillis(c.args.Get(flag), flag);
+    if (!ms.ok()) return Usage(c, std::string(ms.status().message()));
+    if (std::string(flag) == "from") {
+      request.set_from_ms(*ms);
+    } else {
+      request.set_to_ms(*ms);
+    }
+  }
+  if (c.args.Has("from") && c.args.Has("to") && request.to_ms() <= request.from_ms()) {
+    return Usage(c, "--to must lie after --from (--to is exclusive)");
+  }
+  if (c.args.Has("limit")) {
+    int limit = 0;
+    if (!absl::SimpleAtoi(c.args.Get("limit"), &limit) || limit <= 0) {
+      return Usage(c, "--limit wants a positive number of events");
+    }
+    request.set_limit(limit);
+  }
+  auto store = AuditStore(c);
+  if (!store.ok()) return Fail(c, store.status());
+  auto r = (*store)->Log(request);
+  if (!r.ok()) return Fail(c, r.status());
+  if (c.format == "fhir") {
+    *c.out << DumpJson(AuditLogFhir(*r)) << "\n";
+  } else if (c.json) {
+    *c.out << DumpJson(AuditLogJson(*r)) << "\n";
+  } else {
+    *c.out << AuditLogTable(*r);
+    return kExitOk;
+  }
+  if (r->truncated()) {
+    *c.err << "xdsctl: more events matched than the registry returned; narrow --from/--to or raise --limit\n";
+  }
+  return kExitOk;
+}
+
 int Pki(Context& c) {
   static const std::map<std::string, std::set<std::string>> kFlags = {
       {"init", {"dir", "region"}},
@@ -1110,7 +1206,7 @@ std::string HelpText() {
       "  --repository_grpc HOST:PORT  the repository's gRPC service (retrieve)\n"
       "  --repository URL             any XDS.b repository's SOAP endpoint (ITI-41 submit, ITI-43 retrieve)\n"
       "  --transport auto|grpc|soap   force one way (default auto: gRPC when its address is given)\n"
-      "  --format table|json          output (default table)\n"
+      "  --format table|json          output (default table; text = table; audit also fhir)\n"
       "  --timeout_ms N               deadline of each call (default 30000)\n"
       "  --tls_ca PEM --tls_cert PEM --tls_key PEM\n"
       "                               mutual TLS to a secure region (https:// URLs, gRPC): the region's\n"
@@ -1137,6 +1233,11 @@ std::string HelpText() {
       "  backup        {\"file\",\"bytes\",\"durationMs\"}       restore {\"store\",\"replaced\"}\n"
       "  pki init      {\"dir\",\"caCert\",\"crl\"}    pki issue {\"cert\",\"key\"} (PEM paths)\n"
       "  pki revoke    {\"revoked\",\"crl\"}       pki crl {\"crl\"}\n"
+      "  audit         {\"events\":[{\"time\",\"action\",\"actionCode\",\"transaction\",\"outcome\",\"outcomeCode\",\n"
+      "                 "
+      "\"organizationId\",\"userId\",\"role\",\"purposeOfUse\",\"emergency\",\"documentUniqueIds\":[..],\n"
+      "                 \"patientId\",\"patientIds\":[..],optional...}],\"truncated\":bool} (see README.md, Audit)\n"
+      "  audit verify  {\"intact\",\"events\",\"firstSeq\",\"lastSeq\",\"problem\"}\n"
       "  DE = "
       "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
       "        "
@@ -1157,7 +1258,8 @@ std::string HelpText() {
       "  Empty optional attributes are left out. On failure: {\"error\":{\"exitCode\",\"message\",\n"
       "  \"registryErrors\":[{\"errorCode\",\"codeContext\",\"location\",\"severity\"}]}}.\n\n"
       "Exit codes: 0 ok; 1 refused by the registry/repository (the XDS error code and what to do are\n"
-      "printed); 2 usage error (or not possible over SOAP); 3 registry/repository unreachable; 4 not found.\n";
+      "printed); 2 usage error (or not possible over SOAP); 3 registry/repository unreachable; 4 not found;\n"
+      "5 audit verify found the audit trail broken.\n";
   return s;
 }
 
@@ -1181,7 +1283,11 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   }
   c.args = std::move(*args);
   std::string format = c.args.Get("format", "table");
-  if (format != "table" && format != "json") return Usage(c, "--format must be table or json");
+  if (format == "text") format = "table";
+  if (format != "table" && format != "json" && format != "fhir") {
+    return Usage(c, "--format must be table (or text), json, or fhir (audit only)");
+  }
+  c.format = format;
   c.json = format == "json";
   if (c.args.Has("timeout-ms")) {
     try {
@@ -1212,6 +1318,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     }
   }
   std::string name = verb->name;
+  if (c.format == "fhir" && name != "audit") return Usage(c, "--format=fhir applies to audit only");
   if (name == "patient") return Patient(c);
   if (name == "find") return Find(c);
   if (name == "show") return Show(c);
@@ -1225,6 +1332,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (name == "restore") return RestoreVerb(c);
   if (name == "pki") return Pki(c);
   if (name == "saml") return Saml(c);
+  if (name == "audit") return Audit(c);
   return Usage(c, "unknown verb '" + name + "'");
 }
 

@@ -15,6 +15,7 @@ inline constexpr int kExitRefused = 1;      // the registry/repository refused (
 inline constexpr int kExitUsage = 2;        // bad command line, or not possible over this transport
 inline constexpr int kExitUnreachable = 3;  // registry/repository could not be reached
 inline constexpr int kExitNotFound = 4;     // no such patient / object / document
+inline constexpr int kExitBroken = 5;       // audit verify: the audit trail's hash chain is broken
 
 // `args` excludes the program name. Output goes to `out`, diagnostics to `err`.
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

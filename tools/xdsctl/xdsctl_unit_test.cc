@@ -243,7 +243,7 @@ TEST(RunTest, UsageAndUnreachableExitCodes) {
   EXPECT_EQ(ctl::Run({"--help"}, out, err), kExitOk);
   EXPECT_NE(out.str().find("Exit codes"), std::string::npos);
   for (const char* verb : {"patient", "find", "show", "submissions", "folders", "related", "retrieve", "submit",
-                           "stats", "backup", "restore", "pki", "saml"}) {
+                           "stats", "backup", "restore", "pki", "saml", "audit"}) {
     std::ostringstream o;
     EXPECT_EQ(ctl::Run({verb, "--help"}, o, err), kExitOk) << verb;
     EXPECT_NE(o.str().find("Example:"), std::string::npos) << verb;
