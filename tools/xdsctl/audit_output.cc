@@ -50,6 +50,8 @@ constexpr Act kActs[] = {
     {"ITI-41", "provide", "C", "110107", "Import", "Provide and Register Document Set-b"},
     {"ITI-42", "register", "C", "110107", "Import", "Register Document Set-b"},
     {"ITI-43", "retrieve", "R", "110106", "Export", "Retrieve Document Set"},
+    // xdsctl retrieve: the repository's internal gRPC retrieval of one document.
+    {"Retrieve", "retrieve", "R", "110106", "Export", "Retrieve Document (gRPC)"},
     {"ITI-57", "update", "U", "110107", "Import", "Update Document Set"},
     {"ITI-62", "delete", "D", "110110", "Patient Record", "Delete Document Set"},
     {"ITI-86", "remove", "D", "110110", "Patient Record", "Remove Documents"},
