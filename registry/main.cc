@@ -9,6 +9,7 @@
 #include "registry/grpc_service.h"
 #include "registry/registry.h"
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/service/entry_contexts.h"
 #include "registry/shared/service/process.h"
 #include "registry/soap_endpoint.h"
 
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   http_options.port = absl::GetFlag(FLAGS_http_port);
   http_options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   http_options.tls = security->soap;
+  http_options.on_handshake_failure = [&registry](const std::string& peer, const std::string& reason) {
+    registry.RecordEdgeRefusal(xds::HandshakeFailureContext(peer), "TLS", "HANDSHAKE_FAILURE", reason);
+  };
   xds::service::ApplyHttpFlags(&http_options);
   auto http_server = xds::http::StartServer(http_options, xds::MakeRegistrySoapHandler(&registry, limits));
   if (!http_server.ok()) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/shared/audit/forwarder.h"
 #include "registry/shared/net/http_server.h"
+#include "registry/shared/service/entry_contexts.h"
 #include "registry/shared/service/process.h"
 #include "repository/document_store.h"
 #include "repository/grpc_service.h"
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
   http_options.port = absl::GetFlag(FLAGS_http_port);
   http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   http_options.tls = security->soap;
+  http_options.on_handshake_failure = [&repository](const std::string& peer, const std::string& reason) {
+    repository.RecordEdgeRefusal(xds::HandshakeFailureContext(peer), "TLS", "HANDSHAKE_FAILURE", reason);
+  };
   xds::service::ApplyHttpFlags(&http_options);
   auto http_server = xds::http::StartServer(http_options, xds::MakeRepositorySoapHandler(&repository, endpoint));
   if (!http_server.ok()) {

@@ -324,8 +324,17 @@ void Session::Start() {
 
 void Session::OnHandshake(error_code ec) {
   // No certificate, one the region's CA did not sign, an expired or a revoked one: OpenSSL
-  // has failed the handshake already.
-  if (ec) return Close();
+  // has failed the handshake already. A client that only connected and went away is no
+  // authentication failure.
+  if (ec) {
+    if (ec.category() == asio::error::get_ssl_category() && server_->options().on_handshake_failure) {
+      error_code peer_ec;
+      tcp::endpoint remote = tcp().socket().remote_endpoint(peer_ec);
+      server_->options().on_handshake_failure(
+          peer_ec ? std::string() : remote.address().to_string() + ":" + std::to_string(remote.port()), ec.message());
+    }
+    return Close();
+  }
   X509* certificate = SSL_get0_peer_certificate(tls_->native_handle());
   identity_ = tls::IdentityOf(certificate);
   ReadHeader();

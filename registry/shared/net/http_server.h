@@ -47,6 +47,10 @@ struct ServerOptions {
   int handler_threads = 256;        // handlers running (and blocking) at once
   // Mutual TLS; null serves plain HTTP (the mains allow that on loopback only).
   std::shared_ptr<tls::ServerContext> tls;
+  // Called (on the connection's loop thread) when a client fails the TLS handshake: no
+  // certificate, one the region's CA did not sign, an expired or revoked one, a protocol
+  // or cipher outside BCP195. The services record it as a security alert.
+  std::function<void(const std::string& peer, const std::string& reason)> on_handshake_failure;
 };
 
 class Server {

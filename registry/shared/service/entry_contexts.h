@@ -26,6 +26,14 @@ inline CallContext SoapPeerContext(const http::Request& http_request) {
   return context;
 }
 
+// A client that failed the TLS handshake of a SOAP port: recorded as transaction "TLS".
+inline CallContext HandshakeFailureContext(const std::string& peer) {
+  CallContext context;
+  context.transport = CallContext::Transport::kSoap;
+  context.peer = peer;
+  return context;
+}
+
 // The requester's claims from the XUA assertion in the wsse:Security header (ITI-40),
 // checked against `xua`. A Fault (missing assertion where one is required, a refused one)
 // is the answer, and nothing of the request is processed.
