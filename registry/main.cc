@@ -64,10 +64,18 @@ int main(int argc, char** argv) {
     std::cerr << "xds-registry: " << security.status().message() << "\n";
     return 1;
   }
+  xds::audit::Trail* trail = &(*store)->audit_trail();
   options.gate = xds::service::GateFlags(
-      *security, &(*store)->audit_trail(),
+      *security, trail,
       absl::StrCat(absl::GetFlag(FLAGS_listen_address), ":", absl::GetFlag(FLAGS_http_port), "/xds/registry"));
   xds::Registry registry(std::move(*store), options);
+
+  // After the registry (which owns the trail): the senders stop first.
+  auto atna = xds::service::StartAtnaSenders(*security, trail, "xds-registry", options.home_community_id);
+  if (!atna.ok()) {
+    std::cerr << "xds-registry: " << atna.status().message() << "\n";
+    return 1;
+  }
 
   xds::RegistryGrpcService grpc_service(&registry);
   xds::AuditGrpcService audit_service(&registry);

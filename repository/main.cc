@@ -98,6 +98,12 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  auto atna =
+      xds::service::StartAtnaSenders(*security, &trail, "xds-repository", absl::GetFlag(FLAGS_home_community_id));
+  if (!atna.ok()) {
+    std::cerr << "xds-repository: " << atna.status().message() << "\n";
+    return 1;
+  }
   // Its audit events go to the region's audit store (the registry) as well.
   xds::audit::Forwarder audit_forwarder(&trail,
                                         grpc::CreateChannel(absl::GetFlag(FLAGS_registry_grpc), security->grpc_client),

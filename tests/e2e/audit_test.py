@@ -7,6 +7,9 @@
      recorded too. The repository's events reach the registry's trail (the forwarder).
   2. kill -9 under load loses no event of an answered request (plain transport on loopback):
      every ITI-18 answered before the kill is in the trail after restart.
+     Both services send every event to an ATNA audit record repository the test runs (syslog
+     over mutual TLS, RFC 5425, and over UDP, RFC 5426): the DICOM message of each transaction
+     arrives, valid against the DICOM audit message schema (xmllint --relaxng).
   3. `xdsctl audit verify` exits 0 on an intact trail and 5, naming the event, once the store
      file was changed behind the registry's back.
 """
@@ -14,7 +17,10 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
+import socket
+import socketserver
 import sqlite3
 import ssl
 import subprocess
@@ -98,6 +104,38 @@ def security_header(assertion):
     return '<wsse:Security xmlns:wsse="%s" s:mustUnderstand="true">%s</wsse:Security>' % (WSSE_NS, assertion)
 
 
+class SyslogTls(socketserver.ThreadingTCPServer):
+    """An ATNA audit record repository: RFC 5425 (octet-counted syslog over mutual TLS)."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, context):
+        self.context, self.messages, self.lock = context, [], threading.Lock()
+        server = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                with server.context.wrap_socket(self.request, server_side=True) as conn:
+                    self.read_frames(conn)
+
+            def read_frames(self, conn):
+                data = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                    while b" " in data:
+                        length, rest = data.split(b" ", 1)
+                        if len(rest) < int(length):
+                            break
+                        with server.lock:
+                            server.messages.append(rest[:int(length)].decode())
+                        data = rest[int(length):]
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
 class AuditStoryTest(unittest.TestCase):
     """1 and 3: one region on mutual TLS."""
 
@@ -116,7 +154,20 @@ class AuditStoryTest(unittest.TestCase):
         cls.youth = cls.issue("youth-health", "2.999.5.3", "consumer")
         cls.admin = cls.issue("region-desk", "2.999.5.9", "admin")
         cls.idp = cls.issue_idp()
-        xua = ["--xua_idp_certs=" + cls.idp[0], "--xua_audience=" + AUDIENCE]
+        # The ATNA repository: a TLS syslog listener that wants the region's client certificates,
+        # and a UDP one.
+        arr_cert, arr_key = cls.issue("audit-repository", "2.999.1.9", None, *server)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(arr_cert, arr_key)
+        context.load_verify_locations(cls.ca)
+        context.verify_mode = ssl.CERT_REQUIRED
+        cls.arr = SyslogTls(context)
+        threading.Thread(target=cls.arr.serve_forever, daemon=True).start()
+        cls.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        cls.udp.bind(("127.0.0.1", 0))
+        syslog = "--audit_syslog=tls://127.0.0.1:%d,udp://127.0.0.1:%d" % (cls.arr.server_address[1],
+                                                                          cls.udp.getsockname()[1])
+        xua = ["--xua_idp_certs=" + cls.idp[0], "--xua_audience=" + AUDIENCE, syslog]
         tls = ["--tls_ca=" + cls.ca, "--tls_crl=" + os.path.join(cls.pki, "crl.pem")]
         cls.registry, rh, rg = start(
             "registry/xds-registry", tls + ["--tls_cert=" + registry_cert, "--tls_key=" + registry_key,
@@ -141,6 +192,9 @@ class AuditStoryTest(unittest.TestCase):
             if p.poll() is None:
                 p.terminate()
                 p.wait()
+        cls.arr.shutdown()
+        cls.arr.server_close()
+        cls.udp.close()
 
     @classmethod
     def issue(cls, name, org, roles, *extra):
@@ -278,6 +332,41 @@ class AuditStoryTest(unittest.TestCase):
         refused = self.ctl_as(self.hospital, "audit", "--patient", PATIENT, "--format=json")
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("may not use AuditLog", refused.stderr)
+
+    def test_2_atna(self):
+        # A node of another region fails the handshake: a security alert.
+        other = os.path.join(self.tmp, "other-pki")
+        must(XDSCTL, "pki", "init", "--dir", other, "--region", "Elsewhere")
+        with self.assertRaises((ssl.SSLError, OSError)):
+            self.post(self.registry_http, "/xds/registry", "<x/>", self.issue_from(other, "stranger"))
+        wanted = {"110112": "ITI-18", "110106": "ITI-43", "110107": "ITI-41/42", "110113": "security alert"}
+        for _ in range(100):
+            with self.arr.lock:
+                messages = list(self.arr.messages)
+            if all(any('csd-code="%s"' % code in m for m in messages) for code in wanted):
+                break
+            time.sleep(0.1)
+        for code, what in wanted.items():
+            self.assertTrue(any('csd-code="%s"' % code in m for m in messages), "no %s message over TLS" % what)
+        for m in messages:
+            self.assertRegex(m, r"^<\d+>1 \S+ \S+ xds-(registry|repository) \S+ IHE\+RFC-3881 - <")
+        query = next(m for m in messages if 'csd-code="110112"' in m)
+        self.assertIn("MOTHER-1", query)
+        # Every message is a DICOM audit message.
+        xmllint = shutil.which("xmllint")
+        if xmllint is None:
+            self.skipTest("xmllint (libxml2-utils) is not installed: the schema check is skipped")
+        for i, m in enumerate(messages):
+            path = os.path.join(self.tmp, "atna-%d.xml" % i)
+            with open(path, "w") as f:
+                f.write(m[m.index("<?xml") if "<?xml" in m else m.index("<AuditMessage"):])
+            out = run([xmllint, "--noout", "--relaxng", "xds-schemas/dicom/audit-message.rng", path])
+            self.assertEqual(out.returncode, 0, "message %d is no valid DICOM audit message: %s\n%s"
+                             % (i, out.stderr, m))
+        # The same events over UDP.
+        self.udp.settimeout(5)
+        datagram = self.udp.recv(65536).decode()
+        self.assertIn("IHE+RFC-3881", datagram)
 
     def test_9_verify_detects_tampering(self):
         out = self.ctl_as(self.admin, "audit", "verify", "--format=json")

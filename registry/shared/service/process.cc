@@ -1,5 +1,7 @@
 #include "registry/shared/service/process.h"
 
+#include <unistd.h>
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -42,6 +44,12 @@ ABSL_FLAG(std::string, tls_organization_attribute, "organizationIdentifier",
           "organizationIdentifier or serialNumber, or a dotted OID)");
 ABSL_FLAG(bool, audit, true,
           "Record every call in the audit trail before answering it (off only to measure what auditing costs)");
+ABSL_FLAG(std::string, audit_syslog, "",
+          "ATNA audit record repositories (ITI-20), comma-separated udp://HOST:PORT or tls://HOST:PORT; tls:// "
+          "authenticates with --tls_ca/--tls_cert/--tls_key. Events wait in the audit trail while one is "
+          "unreachable");
+ABSL_FLAG(int64_t, audit_backlog_alarm, 10000,
+          "Events waiting for an ATNA repository above which an alarm is logged (nothing is ever dropped)");
 ABSL_FLAG(bool, insecure, false,
           "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
@@ -171,6 +179,34 @@ GateOptions GateFlags(const TransportSecurity& security, audit::Trail* trail, co
   }
   options.endpoint = endpoint;
   return options;
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<audit::AtnaSender>>> StartAtnaSenders(const TransportSecurity& security,
+                                                                                 audit::Trail* trail,
+                                                                                 const std::string& service,
+                                                                                 const std::string& site) {
+  absl::StatusOr<std::vector<audit::AtnaDestination>> destinations =
+      audit::ParseAuditSyslog(absl::GetFlag(FLAGS_audit_syslog));
+  if (!destinations.ok()) return destinations.status();
+  std::vector<std::unique_ptr<audit::AtnaSender>> senders;
+  if (destinations->empty()) return senders;
+  if (!absl::GetFlag(FLAGS_audit)) return absl::InvalidArgumentError("--audit_syslog needs the audit trail (--audit)");
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  for (audit::AtnaDestination& destination : *destinations) {
+    audit::AtnaSender::Options options;
+    options.destination = std::move(destination);
+    options.source.source_id = absl::StrCat(service, "@", host);
+    options.source.enterprise_site_id = site;
+    options.source.host = host;
+    options.source.app_name = service;
+    options.tls = security.files;
+    options.backlog_alarm = absl::GetFlag(FLAGS_audit_backlog_alarm);
+    absl::StatusOr<std::unique_ptr<audit::AtnaSender>> sender = audit::AtnaSender::Start(trail, std::move(options));
+    if (!sender.ok()) return sender.status();
+    senders.push_back(*std::move(sender));
+  }
+  return senders;
 }
 
 absl::StatusOr<std::unique_ptr<xua::Verifier>> LoadXua() {

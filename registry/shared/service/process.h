@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "registry/shared/audit/atna_sender.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/net/tls.h"
 #include "registry/shared/service/call_gate.h"
@@ -45,6 +46,14 @@ absl::StatusOr<TransportSecurity> LoadTransportSecurity(const std::string& liste
 // recorded in `trail` (the service's store's) unless --noaudit. `endpoint` is the
 // service's address as its audit events name it.
 GateOptions GateFlags(const TransportSecurity& security, audit::Trail* trail, const std::string& endpoint);
+
+// One ATNA sender (ITI-20) per --audit_syslog destination, reading `trail`; tls://
+// authenticates with the service's own certificate. `site` is the AuditEnterpriseSiteID (the
+// affinity domain). The senders must stop (be destroyed) before the trail.
+absl::StatusOr<std::vector<std::unique_ptr<audit::AtnaSender>>> StartAtnaSenders(const TransportSecurity& security,
+                                                                                 audit::Trail* trail,
+                                                                                 const std::string& service,
+                                                                                 const std::string& site);
 
 // The XUA configuration of --xua_idp_certs, --xua_audience and --xua_required (ITI-40). A
 // service without identity providers accepts requests without assertions and refuses a
