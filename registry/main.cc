@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   xds::Registry registry(std::move(*store), options);
 
   // After the registry (which owns the trail): the senders stop first.
+  xds::service::AuditRetention retention(trail);
   auto atna = xds::service::StartAtnaSenders(*security, trail, "xds-registry", options.home_community_id);
   if (!atna.ok()) {
     std::cerr << "xds-registry: " << atna.status().message() << "\n";

@@ -56,9 +56,8 @@ class SqliteTrail : public Trail {
   absl::StatusOr<AuditLogResponse> ForPatient(const AuditLogRequest& request) override;
   absl::StatusOr<VerifyAuditResponse> Verify() override;
 
-  // Removes the events recorded before `before_ms` (retention), keeping the chain
-  // verifiable from the first event kept: its predecessor's hash becomes the anchor.
-  absl::StatusOr<int64_t> RemoveBefore(int64_t before_ms);
+  // The first event kept records its predecessor's hash as the chain's anchor.
+  absl::StatusOr<int64_t> RemoveBefore(int64_t before_ms) override;
 
   // The most events one ForPatient answer carries.
   static constexpr int kMaxLogEvents = 10000;

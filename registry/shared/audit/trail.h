@@ -42,6 +42,10 @@ class Trail {
 
   // Recomputes the whole chain.
   virtual absl::StatusOr<VerifyAuditResponse> Verify() = 0;
+
+  // Retention: removes the events recorded before `before_ms`, keeping the chain verifiable
+  // from the first event kept. Returns how many were removed.
+  virtual absl::StatusOr<int64_t> RemoveBefore(int64_t before_ms) = 0;
 };
 
 }  // namespace xds::audit

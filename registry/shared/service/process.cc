@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, audit_syslog, "",
           "unreachable");
 ABSL_FLAG(int64_t, audit_backlog_alarm, 10000,
           "Events waiting for an ATNA repository above which an alarm is logged (nothing is ever dropped)");
+ABSL_FLAG(int, audit_retention_days, 0,
+          "Audit events older than this many days are removed (checked hourly); 0 keeps them all. NEN 7513 "
+          "asks for as long as the record they are about");
 ABSL_FLAG(bool, insecure, false,
           "Plain HTTP and gRPC without authentication: development only, refused unless --listen_address is loopback");
 
@@ -207,6 +210,33 @@ absl::StatusOr<std::vector<std::unique_ptr<audit::AtnaSender>>> StartAtnaSenders
     senders.push_back(*std::move(sender));
   }
   return senders;
+}
+
+AuditRetention::AuditRetention(audit::Trail* trail) : trail_(trail) {
+  int days = absl::GetFlag(FLAGS_audit_retention_days);
+  if (days <= 0) return;
+  thread_ = std::thread([this, days] {
+    std::unique_lock<std::mutex> lock(mu_);
+    do {
+      lock.unlock();
+      absl::StatusOr<int64_t> removed = trail_->RemoveBefore(absl::ToUnixMillis(absl::Now() - absl::Hours(24 * days)));
+      if (!removed.ok()) {
+        std::cerr << "audit retention: " << removed.status() << "\n";
+      } else if (*removed > 0) {
+        std::cerr << "audit retention: removed " << *removed << " events older than " << days << " days\n";
+      }
+      lock.lock();
+    } while (!cv_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; }));
+  });
+}
+
+AuditRetention::~AuditRetention() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
 absl::StatusOr<std::unique_ptr<xua::Verifier>> LoadXua() {

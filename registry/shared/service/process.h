@@ -3,8 +3,11 @@
 #ifndef XDS_REGISTRY_SHARED_SERVICE_PROCESS_H_
 #define XDS_REGISTRY_SHARED_SERVICE_PROCESS_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -54,6 +57,23 @@ absl::StatusOr<std::vector<std::unique_ptr<audit::AtnaSender>>> StartAtnaSenders
                                                                                  audit::Trail* trail,
                                                                                  const std::string& service,
                                                                                  const std::string& site);
+
+// --audit_retention_days: removes older events from `trail` at start and hourly after, on a
+// thread of its own. Must be destroyed before the trail.
+class AuditRetention {
+ public:
+  explicit AuditRetention(audit::Trail* trail);
+  ~AuditRetention();
+  AuditRetention(const AuditRetention&) = delete;
+  AuditRetention& operator=(const AuditRetention&) = delete;
+
+ private:
+  audit::Trail* trail_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 // The XUA configuration of --xua_idp_certs, --xua_audience and --xua_required (ITI-40). A
 // service without identity providers accepts requests without assertions and refuses a
