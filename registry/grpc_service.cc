@@ -70,6 +70,7 @@ grpc::Status RegistryGrpcService::Stats(grpc::ServerContext* server_context, con
   fill(stats->document_entries_by_class_code, response->mutable_document_entries_by_class_code());
   fill(stats->document_entries_by_repository, response->mutable_document_entries_by_repository());
   response->set_store_bytes(stats->store_bytes);
+  if (process_stats_) process_stats_(response);
   return grpc::Status::OK;
 }
 

@@ -3,6 +3,8 @@
 #ifndef XDS_REGISTRY_GRPC_SERVICE_H_
 #define XDS_REGISTRY_GRPC_SERVICE_H_
 
+#include <functional>
+
 #include "proto/audit.grpc.pb.h"
 #include "proto/registry_service.grpc.pb.h"
 #include "registry/registry.h"
@@ -11,7 +13,10 @@ namespace xds {
 
 class RegistryGrpcService final : public RegistryService::Service {
  public:
-  explicit RegistryGrpcService(Registry* registry) : registry_(registry) {}
+  // `process_stats` adds what the process around the registry knows to an admitted Stats
+  // answer (the ATNA senders' state).
+  explicit RegistryGrpcService(Registry* registry, std::function<void(StatsResponse*)> process_stats = nullptr)
+      : registry_(registry), process_stats_(std::move(process_stats)) {}
 
   grpc::Status Register(grpc::ServerContext*, const RegisterRequest* request, RegistryResponse* response) override;
   grpc::Status StoredQuery(grpc::ServerContext*, const StoredQueryRequest* request,
@@ -23,6 +28,7 @@ class RegistryGrpcService final : public RegistryService::Service {
 
  private:
   Registry* registry_;
+  std::function<void(StatsResponse*)> process_stats_;
 };
 
 // The region's audit store (proto/audit.proto), on the registry's gRPC port.

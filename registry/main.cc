@@ -78,7 +78,18 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  xds::RegistryGrpcService grpc_service(&registry);
+  xds::RegistryGrpcService grpc_service(&registry, [trail, &atna](xds::StatsResponse* stats) {
+    stats->set_audit_events(trail->LastSeq());
+    for (const auto& sender : *atna) {
+      xds::audit::AtnaSender::Stats s = sender->stats();
+      xds::AuditDestination* d = stats->add_audit_destinations();
+      d->set_url(sender->url());
+      d->set_sent(s.sent);
+      d->set_backlog(s.backlog);
+      d->set_alarm(s.alarm);
+      d->set_last_error(s.last_error);
+    }
+  });
   xds::AuditGrpcService audit_service(&registry);
   int grpc_port = 0;
   std::unique_ptr<grpc::Server> grpc_server =

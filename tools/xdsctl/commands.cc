@@ -898,6 +898,18 @@ int Stats(Context& c) {
     j.Set("documentEntriesByClassCode", counts(stats->document_entries_by_class_code()));
     j.Set("documentEntriesByRepositoryUniqueId", counts(stats->document_entries_by_repository()));
     j.Set("storeBytes", Json::Int(stats->store_bytes()));
+    j.Set("auditEvents", Json::Int(stats->audit_events()));
+    Json destinations = Json::Array();
+    for (const auto& d : stats->audit_destinations()) {
+      Json one = Json::Object();
+      one.Set("url", Json::Str(d.url()));
+      one.Set("sent", Json::Int(d.sent()));
+      one.Set("backlog", Json::Int(d.backlog()));
+      one.Set("alarm", Json::Bool(d.alarm()));
+      one.Set("lastError", Json::Str(d.last_error()));
+      destinations.Push(std::move(one));
+    }
+    j.Set("auditDestinations", std::move(destinations));
     Print(c, j);
     return kExitOk;
   }
@@ -915,6 +927,10 @@ int Stats(Context& c) {
     t.AddRow({"repositoryUniqueId", n.key(), std::to_string(n.count())});
   }
   t.AddRow({"storeBytes", "", std::to_string(stats->store_bytes())});
+  t.AddRow({"auditEvents", "", std::to_string(stats->audit_events())});
+  for (const auto& d : stats->audit_destinations()) {
+    t.AddRow({"atnaBacklog", d.url() + (d.alarm() ? " ALARM" : ""), std::to_string(d.backlog())});
+  }
   *c.out << t.Render();
   return kExitOk;
 }

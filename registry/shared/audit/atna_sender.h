@@ -72,6 +72,7 @@ class AtnaSender {
 
   Stats stats() const;
   const std::string& cursor_name() const { return cursor_name_; }
+  const std::string& url() const { return options_.destination.url; }
 
  private:
   class Connection;
