@@ -60,8 +60,9 @@ def start(binary, args, name, tmp, data_dir=None):
     if os.path.exists(port_file):
         os.remove(port_file)
     with open(os.path.join(tmp, name + ".log"), "a") as err:
+        ports = ["--http_port=0"] + ([] if any(a.startswith("--grpc_port=") for a in args) else ["--grpc_port=0"])
         proc = subprocess.Popen([binary] + args + ["--data_dir=" + (data_dir or os.path.join(tmp, name)),
-                                                   "--http_port=0", "--grpc_port=0", "--port_file=" + port_file],
+                                                   "--port_file=" + port_file] + ports,
                                 stdout=subprocess.DEVNULL, stderr=err)
     for _ in range(400):
         if os.path.exists(port_file):
@@ -438,6 +439,69 @@ class KillUnderLoadTest(unittest.TestCase):
         finally:
             proc.terminate()
             proc.wait()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ForwarderOutageTest(unittest.TestCase):
+    """The repository's events wait while the registry is down and arrive once, in order, after."""
+
+    def test_events_follow_when_the_registry_is_back(self):
+        tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+        grpc_port = free_port()
+        registry_args = ["--insecure", "--patient_authority=" + AUTHORITY]
+
+        def start_registry():
+            proc, _, g = start("registry/xds-registry", registry_args, "registry", tmp)
+            return proc, g
+
+        # A fixed gRPC port: the repository keeps calling the same address.
+        registry_args.append("--grpc_port=%d" % grpc_port)
+        registry, _ = start_registry()
+        repository, repo_http, _ = start("repository/xds-repository",
+                                         ["--insecure", "--registry_grpc=127.0.0.1:%d" % grpc_port,
+                                          "--repository_unique_id=" + REPOSITORY_ID], "repository", tmp)
+        procs = [registry, repository]
+        try:
+            ctl = [XDSCTL, "--registry_grpc=127.0.0.1:%d" % grpc_port,
+                   "--repository=http://127.0.0.1:%d/xds/repository" % repo_http]
+            must(*ctl, "patient", "add", PATIENT)
+            path = os.path.join(tmp, "doc.txt")
+            with open(path, "w") as f:
+                f.write("kept at the source\n")
+            uid = json.loads(must(*ctl, "submit", path, "--patient", PATIENT, "--class", "PRENATAL^^2.999.100.1",
+                                  "--mime", "text/plain", "--format=json"))["documentEntries"][0]["uniqueId"]
+            registry.terminate()
+            registry.wait()
+            # Retrieves while the registry is down: answered, their events wait at the repository.
+            ids = []
+            for _ in range(3):
+                message_id = "urn:uuid:" + str(uuid.uuid4())
+                request = urllib.request.Request(
+                    "http://127.0.0.1:%d/xds/repository" % repo_http,
+                    envelope("urn:ihe:iti:2007:RetrieveDocumentSet", retrieve(uid), message_id=message_id).encode(),
+                    {"Content-Type": "application/soap+xml; charset=UTF-8"})
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    self.assertIn(b"kept at the source", r.read())
+                ids.append(message_id)
+            registry, _ = start_registry()
+            procs.append(registry)
+            for _ in range(150):
+                events = json.loads(must(*ctl, "audit", "--patient", PATIENT, "--format=json"))["events"]
+                got = [e.get("messageId") for e in events if e["transaction"] == "ITI-43"]
+                if len(got) >= len(ids):
+                    break
+                time.sleep(0.1)
+            self.assertEqual(got, ids, "each retrieve's event once, in order")
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+                    p.wait()
 
 
 if __name__ == "__main__":
