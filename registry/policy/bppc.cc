@@ -1,6 +1,7 @@
 #include "registry/policy/bppc.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,14 +11,14 @@
 namespace xds::policy {
 namespace {
 
-// 0 when `dtm` is absent or not a DTM.
+// 0 when `dtm` is absent or not a DTM. Fields by position: absl::ParseTime's %Y would
+// swallow every digit of an unseparated DTM.
 int64_t DtmMillis(const std::string& dtm) {
-  std::string norm = NormalizeDtm(dtm);
+  const std::string norm = NormalizeDtm(dtm);  // 14 digits, each field in range, or ""
   if (norm.empty()) return 0;
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime("%Y%m%d%H%M%S", norm, absl::UTCTimeZone(), &t, &err)) return 0;
-  return absl::ToUnixMillis(t);
+  auto field = [&](size_t pos, size_t len) { return std::stoi(norm.substr(pos, len)); };
+  absl::CivilSecond civil(field(0, 4), field(4, 2), field(6, 2), field(8, 2), field(10, 2), field(12, 2));
+  return absl::ToUnixMillis(absl::FromCivil(civil, absl::UTCTimeZone()));
 }
 
 }  // namespace
