@@ -225,8 +225,12 @@ absl::Status SqliteTrail::AppendInTransaction(Connection& conn, AuditEvent& even
 absl::Status SqliteTrail::AppendOne(Connection& conn, AuditEvent& event, bool* duplicate) {
   *duplicate = false;
   if (!event.origin().empty()) {
-    absl::StatusOr<int64_t> seen = conn.QueryInt(
-        "SELECT COUNT(*) FROM audit_events WHERE origin = ? AND origin_seq = ?", {event.origin(), event.origin_seq()});
+    // "origin <> ''" repeats the partial index's condition: SQLite uses a partial index
+    // only when the query implies its WHERE, and a bound "origin = ?" does not (without it
+    // every forwarded event scanned the whole trail).
+    absl::StatusOr<int64_t> seen =
+        conn.QueryInt("SELECT COUNT(*) FROM audit_events WHERE origin = ? AND origin <> '' AND origin_seq = ?",
+                      {event.origin(), event.origin_seq()});
     if (!seen.ok()) return seen.status();
     if (*seen > 0) {
       *duplicate = true;
