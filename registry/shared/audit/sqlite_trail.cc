@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS audit_patients (
   patient_id TEXT NOT NULL,
   time_ms INTEGER NOT NULL,
   seq INTEGER NOT NULL,
+  event BLOB NOT NULL,
   PRIMARY KEY (patient_id, time_ms, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit_cursors (
@@ -280,9 +281,10 @@ absl::Status SqliteTrail::AppendOne(Connection& conn, AuditEvent& event, bool* d
   for (const std::string& id : event.patient_ids()) {
     // A statement per row: the cache hands back the same prepared one, reset.
     absl::StatusOr<sqlite::Statement> patient =
-        conn.Prepare("INSERT INTO audit_patients(patient_id, time_ms, seq) VALUES(?, ?, ?)");
+        conn.Prepare("INSERT INTO audit_patients(patient_id, time_ms, seq, event) VALUES(?, ?, ?, ?)");
     if (!patient.ok()) return patient.status();
     if (absl::Status s = patient->BindAll({id, event.time_ms(), seq}); !s.ok()) return s;
+    if (absl::Status s = patient->BindBlob(4, bytes); !s.ok()) return s;
     if (absl::Status s = patient->Run(); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -350,8 +352,8 @@ absl::StatusOr<AuditLogResponse> SqliteTrail::ForPatient(const AuditLogRequest& 
   int64_t to = request.to_ms() <= 0 ? INT64_MAX : request.to_ms();
   sqlite::ReaderPool::Lease lease(*readers_);
   absl::StatusOr<sqlite::Statement> stmt = lease.conn().Prepare(
-      "SELECT e.seq, e.event FROM audit_patients p JOIN audit_events e ON e.seq = p.seq "
-      "WHERE p.patient_id = ? AND p.time_ms >= ? AND p.time_ms < ? ORDER BY p.time_ms, p.seq LIMIT ?");
+      "SELECT seq, event FROM audit_patients WHERE patient_id = ? AND time_ms >= ? AND time_ms < ? "
+      "ORDER BY time_ms, seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   if (absl::Status s = stmt->BindAll({request.patient_id(), request.from_ms(), to, static_cast<int64_t>(limit) + 1});
       !s.ok()) {
@@ -436,6 +438,15 @@ absl::StatusOr<VerifyAuditResponse> SqliteTrail::Verify() {
     if (*indexed != patient_refs) {
       response.set_problem(absl::StrCat("the per-patient index has ", *indexed, " entries where the events name ",
                                         patient_refs, " patients: entries were removed or added"));
+    } else {
+      // Its copies are what the access log shows: each must be its event's bytes.
+      absl::StatusOr<int64_t> differing = conn.QueryInt(
+          "SELECT COUNT(*) FROM audit_patients p LEFT JOIN audit_events e ON e.seq = p.seq "
+          "WHERE e.seq IS NULL OR e.event <> p.event");
+      if (!differing.ok()) return finish(differing.status());
+      if (*differing > 0) {
+        response.set_problem(absl::StrCat(*differing, " entries of the per-patient index differ from their events"));
+      }
     }
   }
   return finish(absl::OkStatus());

@@ -5,8 +5,10 @@
 //
 // Each row keeps the event as serialized and hash = SHA-256(previous row's hash || seq ||
 // event bytes): changing, removing or reordering a row breaks every later hash, which
-// Verify recomputes. A per-patient index (audit_patients) answers the access log; Verify
-// also checks that it has exactly one row per (event, patient).
+// Verify recomputes. The per-patient table (audit_patients) answers the access log: it keeps
+// a copy of each event keyed by (patient, time), so that one patient's events lie together
+// on disk and a cold access log reads a few pages, not one page per event; Verify checks
+// that it has exactly one row per (event, patient), each a byte-equal copy.
 #ifndef XDS_REGISTRY_SHARED_AUDIT_SQLITE_TRAIL_H_
 #define XDS_REGISTRY_SHARED_AUDIT_SQLITE_TRAIL_H_
 

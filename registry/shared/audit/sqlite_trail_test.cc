@@ -198,6 +198,15 @@ TEST_F(SqliteTrailTest, VerifyDetectsAHiddenAccessLogEntry) {
   EXPECT_NE(verified.problem().find("index"), std::string::npos) << verified.problem();
 }
 
+TEST_F(SqliteTrailTest, VerifyDetectsAChangedAccessLogCopy) {
+  AppendAll({Event("ITI-18", "p1", 1000), Event("ITI-43", "p1", 1001)});
+  // The access log's copy of event 2 says it was event 1 (another transaction).
+  Tamper("UPDATE audit_patients SET event = (SELECT event FROM audit_events WHERE seq = 1) WHERE seq = 2");
+  VerifyAuditResponse verified = Verify();
+  EXPECT_FALSE(verified.intact());
+  EXPECT_NE(verified.problem().find("differ"), std::string::npos) << verified.problem();
+}
+
 TEST_F(SqliteTrailTest, RetentionKeepsTheChainVerifiable) {
   AppendAll({Event("ITI-18", "p1", 1000), Event("ITI-43", "p1", 2000), Event("ITI-42", "p1", 3000),
              Event("ITI-18", "p1", 4000)});
