@@ -556,8 +556,8 @@ class FileDocumentStore : public DocumentStore {
 
  public:
   audit::Trail& audit_trail() override { return *trail_; }
-  absl::Status AttachTrail() {
-    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, readers_.get());
+  absl::Status AttachTrail(const std::string& path) {
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, path);
     if (!trail.ok()) return trail.status();
     trail_ = *std::move(trail);
     return absl::OkStatus();
@@ -615,7 +615,7 @@ absl::StatusOr<std::unique_ptr<DocumentStore>> OpenFileDocumentStore(const std::
   if (!readers.ok())
     return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", readers.status().message()));
   auto store = std::make_unique<FileDocumentStore>(data_dir, *std::move(writer), *std::move(readers));
-  if (absl::Status s = store->AttachTrail(); !s.ok()) return IndexError("open", s);
+  if (absl::Status s = store->AttachTrail(path); !s.ok()) return IndexError("open", s);
   return std::unique_ptr<DocumentStore>(std::move(store));
 }
 

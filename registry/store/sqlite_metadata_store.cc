@@ -239,7 +239,7 @@ class SqliteMetadataStore : public MetadataStore {
 
   audit::Trail& audit_trail() override { return *trail_; }
   absl::Status AttachTrail() {
-    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, readers_.get());
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, path_);
     if (!trail.ok()) return trail.status();
     trail_ = *std::move(trail);
     return absl::OkStatus();

@@ -6,12 +6,14 @@
 # SHA-1 speed (store_ceiling sha1), and nginx sending the same 1 MiB file.
 #
 # usage: tools/bench/repository_bench.sh [SECONDS] [CLIENTS]     (defaults 10 s, 4 clients)
+#   env FLAGS: extra flags for both services (e.g. FLAGS=--noaudit to measure without the
+#   audit trail)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { echo "$0 needs $tool: sudo apt-get install wrk nginx-light sqlite3" >&2; exit 2; }
 done
-SECS="${1:-10}"; CLIENTS="${2:-4}"
+SECS="${1:-10}"; CLIENTS="${2:-4}"; read -r -a EXTRA <<<"${FLAGS:-}"
 bazel build -c opt //registry:xds-registry //repository:xds-repository //tools/xdsctl //tools/bench:store_ceiling \
   >/dev/null 2>&1
 WORK="$(mktemp -d /tmp/xds-rbench.XXXXXX)"; chmod 755 "$WORK"  # nginx workers run as nobody
@@ -19,12 +21,13 @@ cleanup() { kill "$REG" "$REPO" 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] &&
 trap cleanup EXIT
 REPO_ID=1.3.6.1.4.1.21367.2005.3.7.200
 PATIENT='BENCH-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'
-bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --insecure --port_file="$WORK/reg.ports" 2>/dev/null &
+bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --insecure --port_file="$WORK/reg.ports" "${EXTRA[@]}" 2>/dev/null &
 REG=$!
 for _ in $(seq 1 100); do [ -f "$WORK/reg.ports" ] && break; sleep 0.1; done
 read -r _ REG_GRPC <"$WORK/reg.ports"
 bazel-bin/repository/xds-repository --data_dir="$WORK/repository" --http_port=0 --grpc_port=0 --insecure \
-  --port_file="$WORK/repo.ports" --registry_grpc="127.0.0.1:$REG_GRPC" --repository_unique_id=$REPO_ID 2>/dev/null &
+  --port_file="$WORK/repo.ports" --registry_grpc="127.0.0.1:$REG_GRPC" --repository_unique_id=$REPO_ID \
+  "${EXTRA[@]}" 2>/dev/null &
 REPO=$!
 for _ in $(seq 1 100); do [ -f "$WORK/repo.ports" ] && break; sleep 0.1; done
 read -r REPO_HTTP _ <"$WORK/repo.ports"

@@ -184,12 +184,19 @@ absl::StatusOr<AuditEvent> ParseRow(absl::string_view blob, int64_t seq) {
 
 absl::Status SqliteTrail::CreateSchema(Connection& conn) { return conn.Exec(kSchema); }
 
-absl::StatusOr<std::unique_ptr<SqliteTrail>> SqliteTrail::Attach(GroupCommitWriter* writer,
-                                                                 sqlite::ReaderPool* readers) {
-  sqlite::ReaderPool::Lease lease(*readers);
-  absl::StatusOr<int64_t> last = ReadLastSeq(lease.conn());
+absl::StatusOr<std::unique_ptr<SqliteTrail>> SqliteTrail::Attach(GroupCommitWriter* writer, const std::string& path) {
+  absl::StatusOr<std::unique_ptr<sqlite::ReaderPool>> readers = sqlite::ReaderPool::Open(
+      path, 2, /*read_only=*/true, "PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 0; PRAGMA cache_size = -16384");
+  if (!readers.ok()) return readers.status();
+  absl::StatusOr<int64_t> last;
+  {
+    sqlite::ReaderPool::Lease lease(**readers);
+    last = ReadLastSeq(lease.conn());
+  }
   if (!last.ok()) return last.status();
-  return std::unique_ptr<SqliteTrail>(new SqliteTrail(writer, readers, *last));
+  auto trail = std::unique_ptr<SqliteTrail>(new SqliteTrail(writer, readers->get(), *last));
+  trail->owned_readers_ = *std::move(readers);
+  return trail;
 }
 
 absl::StatusOr<std::unique_ptr<SqliteTrail>> SqliteTrail::Open(const std::string& path) {
@@ -201,16 +208,12 @@ absl::StatusOr<std::unique_ptr<SqliteTrail>> SqliteTrail::Open(const std::string
     return s;
   }
   if (absl::Status s = CreateSchema(**conn); !s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<sqlite::ReaderPool>> readers =
-      sqlite::ReaderPool::Open(path, 2, /*read_only=*/true, "PRAGMA busy_timeout = 5000");
-  if (!readers.ok()) return readers.status();
   GroupCommitWriter::Options options;
   options.name = "audit trail";
   auto writer = std::make_unique<GroupCommitWriter>(*std::move(conn), options);
-  absl::StatusOr<std::unique_ptr<SqliteTrail>> trail = Attach(writer.get(), readers->get());
+  absl::StatusOr<std::unique_ptr<SqliteTrail>> trail = Attach(writer.get(), path);
   if (!trail.ok()) return trail.status();
   (*trail)->owned_writer_ = std::move(writer);
-  (*trail)->owned_readers_ = *std::move(readers);
   return trail;
 }
 

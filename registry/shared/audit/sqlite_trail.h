@@ -31,10 +31,11 @@ class SqliteTrail : public Trail {
   // starts).
   static absl::Status CreateSchema(sqlite::Connection& conn);
 
-  // A trail on a store's own writer and readers (their database holds the audit tables).
-  // Both must outlive the trail.
+  // A trail on a store's own writer (which must outlive it), in that store's database file
+  // `path`. The trail reads through connections of its own without a memory map: a cold
+  // access log then reads the pages it needs, not the read-ahead of a mapping's faults.
   static absl::StatusOr<std::unique_ptr<SqliteTrail>> Attach(sqlite::GroupCommitWriter* writer,
-                                                             sqlite::ReaderPool* readers);
+                                                             const std::string& path);
 
   // A trail in a file of its own (tests, tools): owns its writer and readers.
   static absl::StatusOr<std::unique_ptr<SqliteTrail>> Open(const std::string& path);
