@@ -183,15 +183,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "generate_audit: %s\n", std::string(s.message()).c_str());
     return 1;
   }
-  auto readers = xds::sqlite::ReaderPool::Open(path, 1, /*read_only=*/true, "PRAGMA busy_timeout = 5000");
-  if (!readers.ok()) {
-    std::fprintf(stderr, "generate_audit: %s\n", std::string(readers.status().message()).c_str());
-    return 1;
-  }
   xds::sqlite::GroupCommitWriter::Options options;
   options.name = "audit trail";
   xds::sqlite::GroupCommitWriter writer(*std::move(conn), options);
-  auto trail = xds::audit::SqliteTrail::Attach(&writer, readers->get());
+  auto trail = xds::audit::SqliteTrail::Attach(&writer, path);
   if (!trail.ok()) {
     std::fprintf(stderr, "generate_audit: %s\n", std::string(trail.status().message()).c_str());
     return 1;
