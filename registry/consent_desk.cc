@@ -69,6 +69,23 @@ absl::StatusOr<policy::Subject> SubjectOf(const ConsentSubject& s, bool rule, co
   }
 }
 
+// The subject as asked, before it is checked: a refused request's event still says what was
+// asked.
+std::string AskedSubject(const ConsentSubject& s) {
+  switch (s.kind()) {
+    case CONSENT_SUBJECT_ANY:
+      return "*";
+    case CONSENT_SUBJECT_ORGANIZATION:
+      return "organization:" + s.id();
+    case CONSENT_SUBJECT_CATEGORY:
+      return "category:" + s.id();
+    case CONSENT_SUBJECT_PROFESSIONAL:
+      return "professional:" + s.id();
+    default:
+      return "(no subject)";
+  }
+}
+
 ConsentSubject ToProto(const policy::Subject& s) {
   ConsentSubject out;
   using Kind = policy::Subject::Kind;
@@ -136,9 +153,9 @@ absl::StatusOr<ConsentChangeResponse> Registry::ChangeConsent(
   audit::AddPatient(patient_id, &call.event());
   std::string detail;
   absl::StatusOr<PolicyChange> change = build(&detail);
+  call.event().set_detail(detail);
   if (!change.ok()) return Denied(change.status(), call.outcome());
   change->patient_id = patient_id;
-  call.event().set_detail(detail);
   absl::StatusOr<PolicyChangeResult> result = store_->ChangePatientPolicy(*change, call.outcome().audit);
   if (absl::IsNotFound(result.status())) return Denied(result.status(), call.outcome());
   if (!result.ok()) return Unavailable(result.status(), call.outcome());
@@ -159,6 +176,9 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentAddRule(const CallContext
       [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
         PolicyChange c;
         c.kind = PolicyChange::Kind::kAddRule;
+        *detail = absl::StrCat(permit ? "permit " : "deny ", AskedSubject(request.subject()), " data category ",
+                               request.data_category().empty() ? policy::kAny : request.data_category(),
+                               Window(request.valid_from_ms(), request.valid_to_ms()));
         absl::StatusOr<policy::Subject> subject = SubjectOf(request.subject(), /*rule=*/true, options_);
         if (!subject.ok()) return subject.status();
         absl::StatusOr<std::string> category = DataCategoryOf(request.data_category(), options_);
@@ -173,8 +193,6 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentAddRule(const CallContext
         c.rule.valid_from = request.valid_from_ms();
         c.rule.valid_to = request.valid_to_ms();
         c.rule.source = policy::RuleSource::kDesk;
-        *detail = absl::StrCat(permit ? "permit " : "deny ", policy::ToString(c.rule.subject), " data category ",
-                               c.rule.data_category, Window(c.rule.valid_from, c.rule.valid_to));
         return c;
       });
 }
@@ -185,6 +203,11 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentRevoke(const CallContext&
       context, "ConsentRevoke", request.patient_id(), [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
         PolicyChange c;
         const bool by_subject = request.subject().kind() != CONSENT_SUBJECT_UNSPECIFIED;
+        *detail = by_subject ? absl::StrCat("revoke ", AskedSubject(request.subject()),
+                                            request.data_category().empty()
+                                                ? ""
+                                                : absl::StrCat(" data category ", request.data_category()))
+                             : absl::StrCat("revoke rule ", request.rule_id());
         if (request.rule_id().empty() == !by_subject) {
           return absl::InvalidArgumentError("revoke one rule by its id, or every rule of a subject (not both)");
         }
@@ -194,7 +217,6 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentRevoke(const CallContext&
           }
           c.kind = PolicyChange::Kind::kRevokeRule;
           c.rule_id = request.rule_id();
-          *detail = absl::StrCat("revoke rule ", c.rule_id);
           return c;
         }
         absl::StatusOr<policy::Subject> subject = SubjectOf(request.subject(), /*rule=*/true, options_);
@@ -202,8 +224,6 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentRevoke(const CallContext&
         c.kind = PolicyChange::Kind::kRevokeSubject;
         c.subject = *std::move(subject);
         c.data_category = request.data_category();
-        *detail = absl::StrCat("revoke ", policy::ToString(c.subject),
-                               c.data_category.empty() ? "" : absl::StrCat(" data category ", c.data_category));
         return c;
       });
 }
@@ -231,13 +251,13 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentExclusion(const CallConte
                        [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
                          PolicyChange c;
                          c.kind = exclude ? PolicyChange::Kind::kExclude : PolicyChange::Kind::kUnexclude;
+                         c.at_ms = NowMs(context);
+                         *detail = absl::StrCat(exclude ? "exclude " : "lift exclusion of ",
+                                                AskedSubject(request.subject()), " at ", Dtm(c.at_ms));
                          absl::StatusOr<policy::Subject> subject =
                              SubjectOf(request.subject(), /*rule=*/false, options_);
                          if (!subject.ok()) return subject.status();
                          c.subject = *std::move(subject);
-                         c.at_ms = NowMs(context);
-                         *detail = absl::StrCat(exclude ? "exclude " : "lift exclusion of ",
-                                                policy::ToString(c.subject), " at ", Dtm(c.at_ms));
                          return c;
                        });
 }

@@ -177,7 +177,8 @@ const std::vector<VerbSpec>& Verbs() {
        "                                  --everyone) [--data-category NAME] [--from DTM] [--to DTM]\n"
        "       consent revoke --patient ID (--rule RULE_ID | --organization-id ID | --category NAME |\n"
        "                                    --professional ID | --everyone) [--data-category NAME]\n"
-       "       consent list --patient ID [--format=json]\n"
+       "       consent list --patient ID [--organization-id ID | --category NAME | --professional ID |\n"
+       "                                  --everyone] [--format=json]\n"
        "       consent relationship start|end --patient ID (--organization-id ID | --professional ID)\n"
        "       consent exclude|unexclude --patient ID (--organization-id ID | --professional ID)",
        "The registry's consent desk (issue 16; gRPC ConsentService on --registry_grpc, administrators\n"
@@ -191,7 +192,8 @@ const std::vector<VerbSpec>& Verbs() {
        "organisation or professional she excludes (wins over every permit), unexclude lifts it. Every\n"
        "change is in her access log (xdsctl audit --patient), what changed in \"detail\". The patient must\n"
        "be in the patient index. Exit 4 for an unknown patient or rule, or nothing to revoke, end or\n"
-       "lift. The registry does not enforce consent on queries and retrievals yet.",
+       "lift. list shows her rules, relationships and exclusions (those of one subject when given).\n"
+       "The registry does not enforce consent on queries and retrievals yet.",
        "xdsctl consent grant --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --organization-id 2.999.1.20\n"
        "  xdsctl consent grant --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --category youth-health "
        "--data-category newborn --to 20280101\n"
@@ -1313,6 +1315,19 @@ void PrintConsent(Context& c, const PatientConsent& p) {
   }
 }
 
+// `consent list` with a subject: only what names that subject.
+void FilterConsent(const ConsentSubject& subject, PatientConsent* p) {
+  auto same = [&](const ConsentSubject& s) { return s.kind() == subject.kind() && s.id() == subject.id(); };
+  auto keep = [&](auto* items) {
+    for (int i = items->size() - 1; i >= 0; --i) {
+      if (!same(items->Get(i).subject())) items->DeleteSubrange(i, 1);
+    }
+  };
+  keep(p->mutable_rules());
+  keep(p->mutable_relationships());
+  keep(p->mutable_exclusions());
+}
+
 int Consent(Context& c) {
   static const std::set<std::string> kRuleFlags = {"organization-id", "category", "professional", "everyone"};
   static const std::set<std::string> kPartyFlags = {"organization-id", "professional"};
@@ -1320,7 +1335,7 @@ int Consent(Context& c) {
       {"grant", {"patient", "organization-id", "category", "professional", "everyone", "data-category", "from", "to"}},
       {"deny", {"patient", "organization-id", "category", "professional", "everyone", "data-category", "from", "to"}},
       {"revoke", {"patient", "rule", "organization-id", "category", "professional", "everyone", "data-category"}},
-      {"list", {"patient"}},
+      {"list", {"patient", "organization-id", "category", "professional", "everyone"}},
       {"relationship", {"patient", "organization-id", "professional"}},
       {"exclude", {"patient", "organization-id", "professional"}},
       {"unexclude", {"patient", "organization-id", "professional"}},
@@ -1395,6 +1410,7 @@ int Consent(Context& c) {
     request.set_patient_id(patient);
     auto listed = d.List(request);
     if (!listed.ok()) return Fail(c, listed.status());
+    if (has_subject) FilterConsent(*subject, &*listed);
     PrintConsent(c, *listed);
     return kExitOk;
   }
