@@ -12,8 +12,16 @@ grpc::Status ToGrpc(const absl::Status& status) {
               : absl::IsAlreadyExists(status)    ? grpc::StatusCode::ALREADY_EXISTS
               : absl::IsPermissionDenied(status) ? grpc::StatusCode::PERMISSION_DENIED
               : absl::IsUnauthenticated(status)  ? grpc::StatusCode::UNAUTHENTICATED
+              : absl::IsNotFound(status)         ? grpc::StatusCode::NOT_FOUND
                                                  : grpc::StatusCode::UNAVAILABLE;
   return grpc::Status(code, std::string(status.message()));
+}
+
+template <typename T>
+grpc::Status Answer(absl::StatusOr<T> answer, T* response) {
+  if (!answer.ok()) return ToGrpc(answer.status());
+  *response = *std::move(answer);
+  return grpc::Status::OK;
 }
 
 }  // namespace
@@ -107,6 +115,49 @@ grpc::Status AuditGrpcService::Verify(grpc::ServerContext* server_context, const
   if (!verified.ok()) return ToGrpc(verified.status());
   *response = *std::move(verified);
   return grpc::Status::OK;
+}
+
+grpc::Status ConsentGrpcService::Grant(grpc::ServerContext* server_context, const ConsentRuleRequest* request,
+                                       ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentAddRule(GrpcCallContext(*server_context), *request, policy::Effect::kPermit),
+                response);
+}
+
+grpc::Status ConsentGrpcService::Deny(grpc::ServerContext* server_context, const ConsentRuleRequest* request,
+                                      ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentAddRule(GrpcCallContext(*server_context), *request, policy::Effect::kDeny), response);
+}
+
+grpc::Status ConsentGrpcService::Revoke(grpc::ServerContext* server_context, const ConsentRevokeRequest* request,
+                                        ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentRevoke(GrpcCallContext(*server_context), *request), response);
+}
+
+grpc::Status ConsentGrpcService::List(grpc::ServerContext* server_context, const ConsentListRequest* request,
+                                      PatientConsent* response) {
+  return Answer(registry_->ConsentList(GrpcCallContext(*server_context), *request), response);
+}
+
+grpc::Status ConsentGrpcService::StartRelationship(grpc::ServerContext* server_context,
+                                                   const ConsentSubjectRequest* request,
+                                                   ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentRelationship(GrpcCallContext(*server_context), *request, /*start=*/true), response);
+}
+
+grpc::Status ConsentGrpcService::EndRelationship(grpc::ServerContext* server_context,
+                                                 const ConsentSubjectRequest* request,
+                                                 ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentRelationship(GrpcCallContext(*server_context), *request, /*start=*/false), response);
+}
+
+grpc::Status ConsentGrpcService::Exclude(grpc::ServerContext* server_context, const ConsentSubjectRequest* request,
+                                         ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentExclusion(GrpcCallContext(*server_context), *request, /*exclude=*/true), response);
+}
+
+grpc::Status ConsentGrpcService::Unexclude(grpc::ServerContext* server_context, const ConsentSubjectRequest* request,
+                                           ConsentChangeResponse* response) {
+  return Answer(registry_->ConsentExclusion(GrpcCallContext(*server_context), *request, /*exclude=*/false), response);
 }
 
 }  // namespace xds

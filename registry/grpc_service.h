@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "proto/audit.grpc.pb.h"
+#include "proto/consent.grpc.pb.h"
 #include "proto/registry_service.grpc.pb.h"
 #include "registry/registry.h"
 
@@ -39,6 +40,29 @@ class AuditGrpcService final : public AuditService::Service {
   grpc::Status Record(grpc::ServerContext*, const AuditBatch* request, RecordAuditResponse* response) override;
   grpc::Status Log(grpc::ServerContext*, const AuditLogRequest* request, AuditLogResponse* response) override;
   grpc::Status Verify(grpc::ServerContext*, const VerifyAuditRequest*, VerifyAuditResponse* response) override;
+
+ private:
+  Registry* registry_;
+};
+
+// The consent desk (proto/consent.proto), on the registry's gRPC port.
+class ConsentGrpcService final : public ConsentService::Service {
+ public:
+  explicit ConsentGrpcService(Registry* registry) : registry_(registry) {}
+
+  grpc::Status Grant(grpc::ServerContext*, const ConsentRuleRequest* request, ConsentChangeResponse* response) override;
+  grpc::Status Deny(grpc::ServerContext*, const ConsentRuleRequest* request, ConsentChangeResponse* response) override;
+  grpc::Status Revoke(grpc::ServerContext*, const ConsentRevokeRequest* request,
+                      ConsentChangeResponse* response) override;
+  grpc::Status List(grpc::ServerContext*, const ConsentListRequest* request, PatientConsent* response) override;
+  grpc::Status StartRelationship(grpc::ServerContext*, const ConsentSubjectRequest* request,
+                                 ConsentChangeResponse* response) override;
+  grpc::Status EndRelationship(grpc::ServerContext*, const ConsentSubjectRequest* request,
+                               ConsentChangeResponse* response) override;
+  grpc::Status Exclude(grpc::ServerContext*, const ConsentSubjectRequest* request,
+                       ConsentChangeResponse* response) override;
+  grpc::Status Unexclude(grpc::ServerContext*, const ConsentSubjectRequest* request,
+                         ConsentChangeResponse* response) override;
 
  private:
   Registry* registry_;

@@ -3,10 +3,12 @@
 // --flagfile (see deploy/registry.flags for every option explained).
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "registry/grpc_service.h"
+#include "registry/policy/policy.h"
 #include "registry/registry.h"
 #include "registry/shared/net/http_server.h"
 #include "registry/shared/service/entry_contexts.h"
@@ -31,12 +33,26 @@ ABSL_FLAG(int, max_leaf_class_results, 1000, "Most objects in a LeafClass answer
 ABSL_FLAG(int, max_object_ref_results, 10000, "Most objects in an ObjectRef answer before XDSTooManyResults");
 ABSL_FLAG(int, reader_connections, 4, "Pooled read-only SQLite connections");
 ABSL_FLAG(int, leaf_class_slots, 4, "LeafClass stored queries answered at once; further ones wait in arrival order");
+ABSL_FLAG(std::string, policy_file, "",
+          "The affinity domain's consent and access policy (JSON, registry/policy/README.md); empty = no "
+          "consent enforcement. A malformed file stops the registry from starting");
 ABSL_FLAG(bool, require_repository_attributes, true,
           "Require hash, size and repositoryUniqueId on every DocumentEntry (ITI TF-3 Table 4.3.1-3, DR/42)");
 
 int main(int argc, char** argv) {
   xds::service::InitProcess(argc, argv,
                             "xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
+
+  // Before the store opens: a bad policy file is a configuration error to fix, not to run with.
+  std::optional<xds::policy::DomainPolicy> domain_policy;
+  if (const std::string path = absl::GetFlag(FLAGS_policy_file); !path.empty()) {
+    auto loaded = xds::policy::LoadDomainPolicy(path);
+    if (!loaded.ok()) {
+      std::cerr << "xds-registry: cannot load --policy_file: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    domain_policy = *std::move(loaded);
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
@@ -54,6 +70,7 @@ int main(int argc, char** argv) {
   options.max_leaf_class_results = absl::GetFlag(FLAGS_max_leaf_class_results);
   options.max_object_ref_results = absl::GetFlag(FLAGS_max_object_ref_results);
   options.validation.require_repository_attributes = absl::GetFlag(FLAGS_require_repository_attributes);
+  options.domain_policy = std::move(domain_policy);
   std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
   if (backup_dir.empty()) backup_dir = absl::GetFlag(FLAGS_data_dir) + "/backups";
   std::filesystem::create_directories(backup_dir, ec);
@@ -91,10 +108,11 @@ int main(int argc, char** argv) {
     }
   });
   xds::AuditGrpcService audit_service(&registry);
+  xds::ConsentGrpcService consent_service(&registry);
   int grpc_port = 0;
   std::unique_ptr<grpc::Server> grpc_server =
       xds::service::StartGrpcServer("xds-registry", absl::GetFlag(FLAGS_listen_address), absl::GetFlag(FLAGS_grpc_port),
-                                    *security, {&grpc_service, &audit_service}, &grpc_port);
+                                    *security, {&grpc_service, &audit_service, &consent_service}, &grpc_port);
   if (!grpc_server) return 1;
 
   auto xua = xds::service::LoadXua();

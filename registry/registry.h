@@ -6,14 +6,18 @@
 #ifndef XDS_REGISTRY_REGISTRY_H_
 #define XDS_REGISTRY_REGISTRY_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/audit.pb.h"
+#include "proto/consent.pb.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/policy/policy.h"
 #include "registry/shared/service/call_gate.h"
 #include "registry/shared/validation/metadata_validator.h"
 #include "registry/store/metadata_store.h"
@@ -32,6 +36,10 @@ struct RegistryOptions {
   // no backups).
   std::string backup_dir;
   GateOptions gate;  // rights from the certificate on mutual TLS
+  // The affinity domain's policy (--policy_file); absent: no consent enforcement. For now
+  // only the consent desk reads it, to refuse organisation and data categories the domain
+  // does not know (a rule naming one would never match).
+  std::optional<policy::DomainPolicy> domain_policy;
 };
 
 struct BackupResult {
@@ -75,6 +83,20 @@ class Registry {
   absl::StatusOr<AuditLogResponse> AuditLog(const CallContext& context, const AuditLogRequest& request);
   absl::StatusOr<VerifyAuditResponse> VerifyAudit(const CallContext& context);
 
+  // The consent desk (proto/consent.proto, issue 16): administrators record her consent
+  // rules, treatment relationships and exclusions. Each call is in her access log, what
+  // changed in the event's detail, committed with the change. NotFound for an unknown
+  // patient or rule, or nothing to revoke, end or lift; InvalidArgument for a malformed
+  // request. Nothing is enforced on ITI-18/43 yet.
+  absl::StatusOr<ConsentChangeResponse> ConsentAddRule(const CallContext& context, const ConsentRuleRequest& request,
+                                                       policy::Effect effect);
+  absl::StatusOr<ConsentChangeResponse> ConsentRevoke(const CallContext& context, const ConsentRevokeRequest& request);
+  absl::StatusOr<PatientConsent> ConsentList(const CallContext& context, const ConsentListRequest& request);
+  absl::StatusOr<ConsentChangeResponse> ConsentRelationship(const CallContext& context,
+                                                            const ConsentSubjectRequest& request, bool start);
+  absl::StatusOr<ConsentChangeResponse> ConsentExclusion(const CallContext& context,
+                                                         const ConsentSubjectRequest& request, bool exclude);
+
   // A request refused at the edge before any transaction (see CallGate::Refused).
   void RecordEdgeRefusal(const CallContext& context, std::string_view transaction, std::string_view code,
                          std::string_view detail) const {
@@ -84,6 +106,12 @@ class Registry {
   const RegistryOptions& options() const { return options_; }
 
  private:
+  // One consent desk change: `build` checks the request and says what to change (and how
+  // the trail describes it).
+  absl::StatusOr<ConsentChangeResponse> ChangeConsent(
+      const CallContext& context, std::string_view transaction, const std::string& patient_id,
+      const std::function<absl::StatusOr<PolicyChange>(std::string* detail)>& build);
+
   std::unique_ptr<MetadataStore> store_;
   RegistryOptions options_;
   CallGate gate_;

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "proto/audit.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/policy/policy.h"
 #include "registry/shared/audit/trail.h"
 
 namespace xds {
@@ -111,6 +112,32 @@ struct StoreStats {
   int64_t store_bytes = 0;  // database file plus WAL
 };
 
+// One change of a patient's policy (issue 16), as the consent desk makes it.
+struct PolicyChange {
+  enum class Kind {
+    kAddRule,            // `rule` (its id is assigned); the same rule again changes nothing
+    kRevokeRule,         // the rule `rule_id`
+    kRevokeSubject,      // every rule of `subject` (of `data_category` only, when not empty)
+    kStartRelationship,  // with `subject` from `at_ms`; nothing when one is ongoing
+    kEndRelationship,    // the ongoing relationships with `subject` end at `at_ms`
+    kExclude,            // `subject` excluded from `at_ms`; nothing when already excluded
+    kUnexclude,          // the active exclusions of `subject` end at `at_ms`
+  };
+  Kind kind = Kind::kAddRule;
+  std::string patient_id;
+  policy::ConsentRule rule;
+  std::string rule_id;
+  policy::Subject subject;
+  std::string data_category;
+  int64_t at_ms = 0;  // UTC ms: when relationships and exclusions start or end
+};
+
+struct PolicyChangeResult {
+  bool changed = false;               // false when the change was already in place
+  std::vector<std::string> rule_ids;  // the rule added (or its twin found), or those revoked
+  policy::PatientPolicy policy;       // hers after the change
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -136,6 +163,17 @@ class MetadataStore {
   virtual absl::StatusOr<bool> AddPatient(const std::string& patient_id) = 0;
   virtual absl::StatusOr<bool> PatientKnown(const std::string& patient_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ListPatients() = 0;
+
+  // The patient's policy (issue 16): her consent rules, treatment relationships and
+  // exclusions, in the order they were recorded. NotFound for a patient not in the index.
+  virtual absl::StatusOr<policy::PatientPolicy> PatientPolicyOf(const std::string& patient_id) = 0;
+  // Applies one change atomically through the writer (concurrent changes are serialised,
+  // none is lost) and returns her policy after it. Refusals change nothing: NotFound for a
+  // patient not in the index, an unknown rule id, or nothing to revoke, end or lift.
+  // `audit`, when not null, is committed in the same transaction when the change is
+  // applied (its seq set; the ids of the rules added or revoked appended to its detail).
+  virtual absl::StatusOr<PolicyChangeResult> ChangePatientPolicy(const PolicyChange& change,
+                                                                 AuditEvent* audit = nullptr) = 0;
 
   // Reads (pooled readers, thread-safe). Results carry the full objects as registered.
   virtual absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(const DocumentEntryFilter& filter) = 0;

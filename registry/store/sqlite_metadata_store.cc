@@ -15,12 +15,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "registry/shared/audit/sqlite_trail.h"
 #include "registry/shared/sqlite/group_commit_writer.h"
 #include "registry/shared/sqlite/reader_pool.h"
 #include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/metadata_store.h"
 #include "registry/store/sqlite_admin.h"
+#include "registry/store/sqlite_patient_policy.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
 
@@ -157,6 +159,47 @@ class SubmitTask : public Task {
   AuditEvent* audit_;
 };
 
+// One consent desk change: applied in its own SAVEPOINT (a refusal undoes just it), its
+// audit event committed with it.
+class PolicyChangeTask : public Task {
+ public:
+  PolicyChangeTask(const PolicyChange& change, audit::SqliteTrail* trail, AuditEvent* audit)
+      : change_(change), trail_(trail), audit_(audit) {}
+  PolicyChangeResult result;
+  absl::Status refusal;
+
+  absl::StatusOr<Outcome> Apply(Connection& conn) override {
+    result = PolicyChangeResult();
+    refusal = absl::OkStatus();
+    if (absl::Status s = sqlite::ApplyPolicyChange(conn, change_, &result, &refusal); !s.ok()) return s;
+    if (!refusal.ok()) return Outcome::kUndo;
+    if (audit_ != nullptr) {
+      // The rule ids are known only now; the trail keeps them so a later "revoke rule N"
+      // can be traced to its grant.
+      if (!result.rule_ids.empty() && change_.kind != PolicyChange::Kind::kRevokeRule) {
+        audit_->set_detail(absl::StrCat(audit_->detail(), audit_->detail().empty() ? "" : " ",
+                                        result.rule_ids.size() == 1 ? "(rule " : "(rules ",
+                                        absl::StrJoin(result.rule_ids, ", "), ")"));
+      }
+      if (absl::Status s = trail_->AppendInTransaction(conn, *audit_); !s.ok()) return s;
+    }
+    return Outcome::kKeep;
+  }
+
+ private:
+  void ForgetResult() override {
+    result = PolicyChangeResult();
+    if (audit_ != nullptr) audit_->set_seq(0);
+  }
+  void Finish(const absl::Status& batch_status) override {
+    Task::Finish(batch_status);
+    if (batch_status.ok() && audit_ != nullptr && audit_->seq() > 0) trail_->Published(audit_->seq());
+  }
+  const PolicyChange& change_;
+  audit::SqliteTrail* trail_;
+  AuditEvent* audit_;
+};
+
 absl::Status ConfigureWriter(Connection& conn) {
   // journal_mode answers with the mode actually in force; some filesystems refuse WAL.
   absl::StatusOr<sqlite::Statement> wal = conn.Prepare("PRAGMA journal_mode = WAL");
@@ -195,6 +238,32 @@ class SqliteMetadataStore : public MetadataStore {
     if (absl::Status queued = writer_.Run(task); !queued.ok()) return queued;
     if (!task.status.ok()) return task.status;
     return task.added;
+  }
+
+  absl::StatusOr<policy::PatientPolicy> PatientPolicyOf(const std::string& patient_id) override {
+    sqlite::ReaderPool::Lease r(*readers_);
+    return InSnapshot(r.conn(), [&](Connection& c) -> absl::StatusOr<policy::PatientPolicy> {
+      absl::StatusOr<bool> known = sqlite::PatientKnown(c, patient_id);
+      if (!known.ok()) return known.status();
+      if (!*known) {
+        return absl::NotFoundError(absl::StrCat("patient ", patient_id, " is not in the registry's patient index"));
+      }
+      return sqlite::ReadPatientPolicy(c, patient_id);
+    });
+  }
+
+  absl::StatusOr<PolicyChangeResult> ChangePatientPolicy(const PolicyChange& change, AuditEvent* audit) override {
+    if (audit != nullptr) audit->set_seq(0);
+    // When the batch failed after Apply named the rule ids, they were rolled back: the
+    // failure event the gate then records must not name them.
+    const std::string detail = audit != nullptr ? audit->detail() : "";
+    PolicyChangeTask task(change, trail_.get(), audit);
+    absl::Status queued = writer_.Run(task);
+    if (audit != nullptr && audit->seq() == 0) audit->set_detail(detail);
+    if (!queued.ok()) return queued;
+    if (!task.status.ok()) return task.status;
+    if (!task.refusal.ok()) return task.refusal;
+    return std::move(task.result);
   }
 
   absl::StatusOr<bool> PatientKnown(const std::string& patient_id) override {

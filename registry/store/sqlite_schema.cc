@@ -139,8 +139,56 @@ CREATE INDEX de_service_start ON document_entries(patient_id, status, service_st
 CREATE INDEX de_service_stop ON document_entries(patient_id, status, service_stop_time, object_type, entry_uuid);
 )sql";
 
+// Version 3. The patient policy of issue 16 (registry/policy: consent rules, treatment
+// relationships, exclusions), one table per kind keyed by patient, rather than one
+// serialized row per patient: each consent desk change is then one small INSERT or UPDATE
+// instead of a read-modify-write of her whole policy, the store filter of the enforcement
+// step can join against the rules in SQL, and an administrator can read them with sqlite3.
+// Subjects are kept as policy::ToString writes them ("organization:ID", "category:NAME",
+// "professional:ID", "*"); times are UTC ms, 0 = open. AUTOINCREMENT so that a revoked
+// rule's id is never given to a later rule ("revoke rule 7" twice must not hit another).
+constexpr char kSchemaV3[] = R"sql(
+CREATE TABLE consent_rules (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  patient_id TEXT NOT NULL,
+  effect TEXT NOT NULL CHECK (effect IN ('permit', 'deny')),
+  subject TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_to INTEGER NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('desk', 'bppc')),
+  source_document TEXT NOT NULL
+);
+CREATE INDEX consent_rules_by_patient ON consent_rules(patient_id, id);
+
+CREATE TABLE treatment_relationships (
+  id INTEGER PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL
+);
+CREATE INDEX treatment_relationships_by_patient ON treatment_relationships(patient_id, id);
+
+CREATE TABLE consent_exclusions (
+  id INTEGER PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_to INTEGER NOT NULL
+);
+CREATE INDEX consent_exclusions_by_patient ON consent_exclusions(patient_id, id);
+
+-- The BPPC document her kBppc rules came from (one per patient).
+CREATE TABLE consent_bppc (
+  patient_id TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  effective INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 const std::vector<std::string>& Migrations() {
-  static const auto* migrations = new std::vector<std::string>{kSchemaV1, kSchemaV2};
+  static const auto* migrations = new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3};
   return *migrations;
 }
 

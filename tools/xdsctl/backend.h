@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/audit.pb.h"
+#include "proto/consent.pb.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
 #include "registry/shared/net/tls.h"
@@ -57,6 +58,21 @@ class AuditBackend {
   virtual absl::StatusOr<VerifyAuditResponse> Verify() = 0;
 };
 
+// The registry's consent desk (proto/consent.proto ConsentService), on its gRPC port.
+class ConsentBackend {
+ public:
+  virtual ~ConsentBackend() = default;
+  virtual std::string Describe() const = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> Grant(const ConsentRuleRequest& request) = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> Deny(const ConsentRuleRequest& request) = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> Revoke(const ConsentRevokeRequest& request) = 0;
+  virtual absl::StatusOr<PatientConsent> List(const ConsentListRequest& request) = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> StartRelationship(const ConsentSubjectRequest& request) = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> EndRelationship(const ConsentSubjectRequest& request) = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> Exclude(const ConsentSubjectRequest& request) = 0;
+  virtual absl::StatusOr<ConsentChangeResponse> Unexclude(const ConsentSubjectRequest& request) = 0;
+};
+
 // A file to be sent with ITI-41: the xds:Document id and its bytes.
 struct DocumentContent {
   std::string id;
@@ -88,6 +104,7 @@ std::unique_ptr<RegistryBackend> MakeGrpcRegistryBackend(const std::string& addr
 absl::StatusOr<std::unique_ptr<RegistryBackend>> MakeSoapRegistryBackend(const std::string& url,
                                                                          const Connection& connection);
 std::unique_ptr<AuditBackend> MakeGrpcAuditBackend(const std::string& address, const Connection& connection);
+std::unique_ptr<ConsentBackend> MakeGrpcConsentBackend(const std::string& address, const Connection& connection);
 // Retrieve only; ProvideAndRegister is Unimplemented.
 std::unique_ptr<RepositoryBackend> MakeGrpcRepositoryBackend(const std::string& address, const Connection& connection);
 absl::StatusOr<std::unique_ptr<RepositoryBackend>> MakeSoapRepositoryBackend(const std::string& url,

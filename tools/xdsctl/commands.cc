@@ -172,6 +172,34 @@ const std::vector<VerbSpec>& Verbs() {
        "xdsctl audit --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --from 20261201 --format=json\n"
        "  xdsctl audit verify",
        {"patient", "from", "to", "limit"}},
+      {"consent",
+       "consent grant|deny --patient ID (--organization-id ID | --category NAME | --professional ID |\n"
+       "                                  --everyone) [--data-category NAME] [--from DTM] [--to DTM]\n"
+       "       consent revoke --patient ID (--rule RULE_ID | --organization-id ID | --category NAME |\n"
+       "                                    --professional ID | --everyone) [--data-category NAME]\n"
+       "       consent list --patient ID [--organization-id ID | --category NAME | --professional ID |\n"
+       "                                  --everyone] [--format=json]\n"
+       "       consent relationship start|end --patient ID (--organization-id ID | --professional ID)\n"
+       "       consent exclude|unexclude --patient ID (--organization-id ID | --professional ID)",
+       "The registry's consent desk (issue 16; gRPC ConsentService on --registry_grpc, administrators\n"
+       "only): records what the patient decided. grant adds a permit rule, deny a deny rule (a deny\n"
+       "beats a permit) for one organisation (its id as in its certificate), an organisation category\n"
+       "of the domain policy, a professional (the XUA subject-id) or everyone; --data-category narrows\n"
+       "it to one data category of the domain policy (default every one); --from (inclusive) and --to\n"
+       "(exclusive) bound its validity (HL7 DTM, UTC). The same rule granted twice is kept once. revoke\n"
+       "removes one rule by id, or every rule of a subject (of --data-category only, when given).\n"
+       "relationship start|end records a treatment relationship from or until now; exclude names an\n"
+       "organisation or professional she excludes (wins over every permit), unexclude lifts it. Every\n"
+       "change is in her access log (xdsctl audit --patient), what changed in \"detail\". The patient must\n"
+       "be in the patient index. Exit 4 for an unknown patient or rule, or nothing to revoke, end or\n"
+       "lift. list shows her rules, relationships and exclusions (those of one subject when given).\n"
+       "The registry does not enforce consent on queries and retrievals yet.",
+       "xdsctl consent grant --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --organization-id 2.999.1.20\n"
+       "  xdsctl consent grant --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --category youth-health "
+       "--data-category newborn --to 20280101\n"
+       "  xdsctl consent list --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --format=json\n"
+       "  xdsctl consent revoke --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --rule 7",
+       {"patient", "organization-id", "category", "professional", "everyone", "data-category", "from", "to", "rule"}},
       {"saml",
        "saml issue --subject ID --organization NAME --organization-id ID --role CODE\n"
        "       --purpose TREATMENT|EMERGENCY --patient ID --audience URI --key PEM --cert PEM\n"
@@ -1153,6 +1181,273 @@ int Audit(Context& c) {
   return kExitOk;
 }
 
+// `xdsctl consent`: gRPC only, like audit (XDS.b has no transaction for the consent desk).
+absl::StatusOr<std::unique_ptr<ConsentBackend>> ConsentDesk(Context& c) {
+  std::string transport = c.args.Get("transport", "auto");
+  if (transport != "auto" && transport != "soap" && transport != "grpc") {
+    return absl::InvalidArgumentError("--transport must be auto, grpc or soap");
+  }
+  if (transport == "soap" || (transport == "auto" && !c.args.Has("registry-grpc") && c.args.Has("registry"))) {
+    return absl::UnimplementedError("consent needs the registry's gRPC service (--registry_grpc HOST:PORT)");
+  }
+  return MakeGrpcConsentBackend(c.args.Get("registry-grpc", kDefaultRegistryGrpc), c.connection);
+}
+
+// The subject the flags name; `allowed` lists the subject flags this sub-verb takes. Unset
+// kind when none is given; InvalidArgument when several are.
+absl::StatusOr<ConsentSubject> SubjectFlags(const Context& c, const std::set<std::string>& allowed) {
+  static const std::vector<std::pair<std::string, ConsentSubjectKind>> kFlags = {
+      {"organization-id", CONSENT_SUBJECT_ORGANIZATION},
+      {"category", CONSENT_SUBJECT_CATEGORY},
+      {"professional", CONSENT_SUBJECT_PROFESSIONAL},
+      {"everyone", CONSENT_SUBJECT_ANY},
+  };
+  ConsentSubject subject;
+  for (const auto& [flag, kind] : kFlags) {
+    if (!c.args.Has(flag)) continue;
+    if (flag == "everyone" && c.args.Get(flag) != "true") continue;
+    if (!allowed.count(flag)) return absl::InvalidArgumentError("--" + flag + " does not apply here");
+    if (subject.kind() != CONSENT_SUBJECT_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          "name one subject: --organization-id, --category, --professional or --everyone");
+    }
+    subject.set_kind(kind);
+    if (kind != CONSENT_SUBJECT_ANY) {
+      subject.set_id(c.args.Get(flag));
+      if (subject.id().empty()) return absl::InvalidArgumentError("--" + flag + " needs a value");
+    }
+  }
+  return subject;
+}
+
+std::string SubjectText(const ConsentSubject& s) {
+  switch (s.kind()) {
+    case CONSENT_SUBJECT_ANY:
+      return "*";
+    case CONSENT_SUBJECT_ORGANIZATION:
+      return "organization:" + s.id();
+    case CONSENT_SUBJECT_CATEGORY:
+      return "category:" + s.id();
+    case CONSENT_SUBJECT_PROFESSIONAL:
+      return "professional:" + s.id();
+    default:
+      return "?";
+  }
+}
+
+// An open bound (0) is null in JSON and "-" in tables.
+Json TimeJson(int64_t ms) { return ms == 0 ? Json() : Json::Str(IsoTime(ms)); }
+std::string TimeText(int64_t ms) { return ms == 0 ? "-" : IsoTime(ms); }
+bool Active(int64_t from, int64_t to, int64_t now) { return (from == 0 || from <= now) && (to == 0 || now < to); }
+
+Json ConsentJson(const PatientConsent& p) {
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  Json rules = Json::Array();
+  for (const auto& r : p.rules()) {
+    rules.Push(Json::Object()
+                   .Set("id", Json::Str(r.id()))
+                   .Set("effect", Json::Str(r.effect() == CONSENT_DENY ? "deny" : "permit"))
+                   .Set("subject", Json::Str(SubjectText(r.subject())))
+                   .Set("dataCategory", Json::Str(r.data_category()))
+                   .Set("validFrom", TimeJson(r.valid_from_ms()))
+                   .Set("validTo", TimeJson(r.valid_to_ms()))
+                   .Set("active", Json::Bool(Active(r.valid_from_ms(), r.valid_to_ms(), now)))
+                   .Set("source", Json::Str(r.source()))
+                   .Set("sourceDocument", Json::Str(r.source_document())));
+  }
+  Json relationships = Json::Array();
+  for (const auto& r : p.relationships()) {
+    relationships.Push(Json::Object()
+                           .Set("subject", Json::Str(SubjectText(r.subject())))
+                           .Set("start", TimeJson(r.start_ms()))
+                           .Set("end", TimeJson(r.end_ms()))
+                           .Set("active", Json::Bool(Active(r.start_ms(), r.end_ms(), now))));
+  }
+  Json exclusions = Json::Array();
+  for (const auto& e : p.exclusions()) {
+    exclusions.Push(Json::Object()
+                        .Set("subject", Json::Str(SubjectText(e.subject())))
+                        .Set("validFrom", TimeJson(e.valid_from_ms()))
+                        .Set("validTo", TimeJson(e.valid_to_ms()))
+                        .Set("active", Json::Bool(Active(e.valid_from_ms(), e.valid_to_ms(), now))));
+  }
+  Json j = Json::Object();
+  j.Set("patientId", Json::Str(p.patient_id()));
+  j.Set("rules", std::move(rules));
+  j.Set("relationships", std::move(relationships));
+  j.Set("exclusions", std::move(exclusions));
+  if (!p.bppc_document().empty()) {
+    j.Set("bppcDocument", Json::Str(p.bppc_document())).Set("bppcEffective", TimeJson(p.bppc_effective_ms()));
+  }
+  return j;
+}
+
+void PrintConsent(Context& c, const PatientConsent& p) {
+  if (c.json) {
+    Print(c, ConsentJson(p));
+    return;
+  }
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  Table rules({"RULE", "EFFECT", "SUBJECT", "DATA CATEGORY", "FROM", "TO", "ACTIVE", "SOURCE"});
+  for (const auto& r : p.rules()) {
+    rules.AddRow({r.id(), r.effect() == CONSENT_DENY ? "deny" : "permit", SubjectText(r.subject()), r.data_category(),
+                  TimeText(r.valid_from_ms()), TimeText(r.valid_to_ms()),
+                  Active(r.valid_from_ms(), r.valid_to_ms(), now) ? "yes" : "no",
+                  r.source() + (r.source_document().empty() ? "" : " " + r.source_document())});
+  }
+  *c.out << "consent of " << p.patient_id() << "\n" << rules.Render();
+  *c.out << p.rules_size() << (p.rules_size() == 1 ? " rule\n" : " rules\n");
+  if (p.relationships_size() > 0) {
+    Table t({"TREATMENT RELATIONSHIP", "START", "END", "ACTIVE"});
+    for (const auto& r : p.relationships()) {
+      t.AddRow({SubjectText(r.subject()), TimeText(r.start_ms()), TimeText(r.end_ms()),
+                Active(r.start_ms(), r.end_ms(), now) ? "yes" : "no"});
+    }
+    *c.out << "\n" << t.Render();
+  }
+  if (p.exclusions_size() > 0) {
+    Table t({"EXCLUDED", "FROM", "TO", "ACTIVE"});
+    for (const auto& e : p.exclusions()) {
+      t.AddRow({SubjectText(e.subject()), TimeText(e.valid_from_ms()), TimeText(e.valid_to_ms()),
+                Active(e.valid_from_ms(), e.valid_to_ms(), now) ? "yes" : "no"});
+    }
+    *c.out << "\n" << t.Render();
+  }
+}
+
+// `consent list` with a subject: only what names that subject.
+void FilterConsent(const ConsentSubject& subject, PatientConsent* p) {
+  auto same = [&](const ConsentSubject& s) { return s.kind() == subject.kind() && s.id() == subject.id(); };
+  auto keep = [&](auto* items) {
+    for (int i = items->size() - 1; i >= 0; --i) {
+      if (!same(items->Get(i).subject())) items->DeleteSubrange(i, 1);
+    }
+  };
+  keep(p->mutable_rules());
+  keep(p->mutable_relationships());
+  keep(p->mutable_exclusions());
+}
+
+int Consent(Context& c) {
+  static const std::set<std::string> kRuleFlags = {"organization-id", "category", "professional", "everyone"};
+  static const std::set<std::string> kPartyFlags = {"organization-id", "professional"};
+  static const std::map<std::string, std::set<std::string>> kFlags = {
+      {"grant", {"patient", "organization-id", "category", "professional", "everyone", "data-category", "from", "to"}},
+      {"deny", {"patient", "organization-id", "category", "professional", "everyone", "data-category", "from", "to"}},
+      {"revoke", {"patient", "rule", "organization-id", "category", "professional", "everyone", "data-category"}},
+      {"list", {"patient", "organization-id", "category", "professional", "everyone"}},
+      {"relationship", {"patient", "organization-id", "professional"}},
+      {"exclude", {"patient", "organization-id", "professional"}},
+      {"unexclude", {"patient", "organization-id", "professional"}},
+  };
+  const auto& p = c.args.positional;
+  const std::string sub = p.size() > 1 ? p[1] : "";
+  auto flags = kFlags.find(sub);
+  const bool relationship = sub == "relationship";
+  if (flags == kFlags.end() || p.size() != (relationship ? 3u : 2u) ||
+      (relationship && p[2] != "start" && p[2] != "end")) {
+    return Usage(c,
+                 "consent wants 'grant', 'deny', 'revoke', 'list', 'relationship start|end', 'exclude' or "
+                 "'unexclude'");
+  }
+  for (const auto& [name, values] : c.args.flags) {
+    if (!kGlobalFlags.count(name) && !flags->second.count(name)) {
+      return Usage(c, "--" + name + " does not apply to consent " + sub);
+    }
+  }
+  if (c.format == "fhir") return Usage(c, "consent prints table or json");
+  const std::string patient = c.args.Get("patient");
+  if (patient.empty()) return Usage(c, "consent " + sub + " needs --patient ID (CX ID^^^&OID&ISO)");
+  absl::StatusOr<ConsentSubject> subject =
+      SubjectFlags(c, sub == "grant" || sub == "deny" || sub == "revoke" ? kRuleFlags : kPartyFlags);
+  if (!subject.ok()) return Usage(c, std::string(subject.status().message()));
+  const bool has_subject = subject->kind() != CONSENT_SUBJECT_UNSPECIFIED;
+  if (c.args.Has("data-category") && c.args.Get("data-category").empty()) {
+    return Usage(c, "--data-category needs a name (leave it out for every data category)");
+  }
+
+  ConsentRuleRequest rule;
+  ConsentRevokeRequest revoke;
+  ConsentSubjectRequest party;
+  if (sub == "grant" || sub == "deny") {
+    if (!has_subject)
+      return Usage(c, "consent " + sub + " needs --organization-id, --category, --professional or --everyone");
+    rule.set_patient_id(patient);
+    *rule.mutable_subject() = *subject;
+    rule.set_data_category(c.args.Get("data-category"));
+    for (const char* flag : {"from", "to"}) {
+      if (!c.args.Has(flag)) continue;
+      auto ms = DtmToMillis(c.args.Get(flag), flag);
+      if (!ms.ok()) return Usage(c, std::string(ms.status().message()));
+      std::string(flag) == "from" ? rule.set_valid_from_ms(*ms) : rule.set_valid_to_ms(*ms);
+    }
+    if (rule.valid_to_ms() != 0 && rule.valid_to_ms() <= rule.valid_from_ms()) {
+      return Usage(c, "--to must lie after --from (--to is exclusive)");
+    }
+  } else if (sub == "revoke") {
+    if (c.args.Has("rule") == has_subject) {
+      return Usage(c, "consent revoke needs --rule RULE_ID, or the subject whose rules to revoke (not both)");
+    }
+    if (c.args.Has("rule") && c.args.Has("data-category")) {
+      return Usage(c, "--data-category narrows a revocation by subject, not by --rule");
+    }
+    revoke.set_patient_id(patient);
+    revoke.set_rule_id(c.args.Get("rule"));
+    if (c.args.Has("rule") && revoke.rule_id().empty()) return Usage(c, "--rule needs a rule id (consent list)");
+    if (has_subject) *revoke.mutable_subject() = *subject;
+    revoke.set_data_category(c.args.Get("data-category"));
+  } else if (sub != "list") {
+    if (!has_subject) return Usage(c, "consent " + sub + " needs --organization-id or --professional");
+    party.set_patient_id(patient);
+    *party.mutable_subject() = *subject;
+  }
+
+  auto desk = ConsentDesk(c);
+  if (!desk.ok()) return Fail(c, desk.status());
+  ConsentBackend& d = **desk;
+  if (sub == "list") {
+    ConsentListRequest request;
+    request.set_patient_id(patient);
+    auto listed = d.List(request);
+    if (!listed.ok()) return Fail(c, listed.status());
+    if (has_subject) FilterConsent(*subject, &*listed);
+    PrintConsent(c, *listed);
+    return kExitOk;
+  }
+  absl::StatusOr<ConsentChangeResponse> changed;
+  std::string what;
+  if (sub == "grant" || sub == "deny") {
+    changed = sub == "grant" ? d.Grant(rule) : d.Deny(rule);
+    what = absl::StrCat(sub == "grant" ? "permit " : "deny ", SubjectText(rule.subject()), " data category ",
+                        rule.data_category().empty() ? "*" : rule.data_category());
+  } else if (sub == "revoke") {
+    changed = d.Revoke(revoke);
+    what = "revoked";
+  } else if (relationship) {
+    changed = p[2] == "start" ? d.StartRelationship(party) : d.EndRelationship(party);
+    what = absl::StrCat("treatment relationship with ", SubjectText(party.subject()),
+                        p[2] == "start" ? " started" : " ended");
+  } else {
+    changed = sub == "exclude" ? d.Exclude(party) : d.Unexclude(party);
+    what = absl::StrCat(SubjectText(party.subject()), sub == "exclude" ? " excluded" : " no longer excluded");
+  }
+  if (!changed.ok()) return Fail(c, changed.status());
+  if (c.json) {
+    Json ids = Json::Array();
+    for (const auto& id : changed->rule_ids()) ids.Push(Json::Str(id));
+    Print(c, Json::Object()
+                 .Set("patientId", Json::Str(patient))
+                 .Set("changed", Json::Bool(changed->changed()))
+                 .Set("ruleIds", std::move(ids))
+                 .Set("consent", ConsentJson(changed->consent())));
+    return kExitOk;
+  }
+  std::string ids = absl::StrJoin(changed->rule_ids(), ", ");
+  if (!ids.empty()) ids = absl::StrCat(changed->rule_ids_size() == 1 ? " (rule " : " (rules ", ids, ")");
+  *c.out << (changed->changed() ? "" : "already in place: ") << what << ids << " for " << patient << "\n";
+  return kExitOk;
+}
+
 int Pki(Context& c) {
   static const std::map<std::string, std::set<std::string>> kFlags = {
       {"init", {"dir", "region"}},
@@ -1254,6 +1549,14 @@ std::string HelpText() {
       "\"organizationId\",\"userId\",\"role\",\"purposeOfUse\",\"emergency\",\"documentUniqueIds\":[..],\n"
       "                 \"patientId\",\"patientIds\":[..],optional...}],\"truncated\":bool} (see README.md, Audit)\n"
       "  audit verify  {\"intact\",\"events\",\"firstSeq\",\"lastSeq\",\"problem\"}\n"
+      "  consent list  "
+      "{\"patientId\",\"rules\":[{\"id\",\"effect\",\"subject\",\"dataCategory\",\"validFrom\",\"validTo\",\n"
+      "                 \"active\",\"source\",\"sourceDocument\"}],\"relationships\":[{\"subject\",\"start\",\"end\",\n"
+      "                 \"active\"}],\"exclusions\":[{\"subject\",\"validFrom\",\"validTo\",\"active\"}]} (times ISO\n"
+      "                 8601 UTC, null when open; subject \"organization:ID\", \"category:NAME\",\n"
+      "                 \"professional:ID\" or \"*\")\n"
+      "  consent grant|deny|revoke|relationship|exclude|unexclude\n"
+      "                {\"patientId\",\"changed\":bool,\"ruleIds\":[..],\"consent\":CONSENT (as consent list)}\n"
       "  DE = "
       "{\"objectKind\":\"DocumentEntry\",\"entryUUID\",\"logicalID\",\"version\",\"availabilityStatus\",\"title\",\n"
       "        "
@@ -1292,7 +1595,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   Context c;
   c.out = &out;
   c.err = &err;
-  auto args = ParseArgs(argv, known, {"help", "server"});
+  auto args = ParseArgs(argv, known, {"help", "server", "everyone"});
   if (!args.ok()) {
     err << "xdsctl: " << args.status().message() << " (see 'xdsctl --help')\n";
     return kExitUsage;
@@ -1349,6 +1652,7 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (name == "pki") return Pki(c);
   if (name == "saml") return Saml(c);
   if (name == "audit") return Audit(c);
+  if (name == "consent") return Consent(c);
   return Usage(c, "unknown verb '" + name + "'");
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "proto/audit.grpc.pb.h"
+#include "proto/consent.grpc.pb.h"
 #include "proto/registry_service.grpc.pb.h"
 #include "proto/repository_service.grpc.pb.h"
 #include "tools/xdsctl/backend.h"
@@ -193,7 +194,63 @@ class GrpcAudit : public AuditBackend {
   std::unique_ptr<AuditService::Stub> stub_;
 };
 
+class GrpcConsent : public ConsentBackend {
+ public:
+  GrpcConsent(const std::string& address, const Connection& connection)
+      : address_(address),
+        timeout_ms_(connection.timeout_ms),
+        stub_(ConsentService::NewStub(grpc::CreateChannel(address, Credentials(connection.tls)))) {}
+
+  std::string Describe() const override { return "the registry's consent desk at " + address_ + " (gRPC)"; }
+
+  absl::StatusOr<ConsentChangeResponse> Grant(const ConsentRuleRequest& request) override {
+    return Call(&ConsentService::Stub::Grant, request);
+  }
+  absl::StatusOr<ConsentChangeResponse> Deny(const ConsentRuleRequest& request) override {
+    return Call(&ConsentService::Stub::Deny, request);
+  }
+  absl::StatusOr<ConsentChangeResponse> Revoke(const ConsentRevokeRequest& request) override {
+    return Call(&ConsentService::Stub::Revoke, request);
+  }
+  absl::StatusOr<PatientConsent> List(const ConsentListRequest& request) override {
+    return Call(&ConsentService::Stub::List, request);
+  }
+  absl::StatusOr<ConsentChangeResponse> StartRelationship(const ConsentSubjectRequest& request) override {
+    return Call(&ConsentService::Stub::StartRelationship, request);
+  }
+  absl::StatusOr<ConsentChangeResponse> EndRelationship(const ConsentSubjectRequest& request) override {
+    return Call(&ConsentService::Stub::EndRelationship, request);
+  }
+  absl::StatusOr<ConsentChangeResponse> Exclude(const ConsentSubjectRequest& request) override {
+    return Call(&ConsentService::Stub::Exclude, request);
+  }
+  absl::StatusOr<ConsentChangeResponse> Unexclude(const ConsentSubjectRequest& request) override {
+    return Call(&ConsentService::Stub::Unexclude, request);
+  }
+
+ private:
+  // Every verb is one unary call with the same deadline and error mapping.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(grpc::Status (ConsentService::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                                             Response*),
+                                const Request& request) {
+    grpc::ClientContext context;
+    SetDeadline(&context, timeout_ms_);
+    Response response;
+    if (auto s = FromGrpc((stub_.get()->*method)(&context, request, &response), Describe()); !s.ok()) return s;
+    return response;
+  }
+
+  std::string address_;
+  int timeout_ms_;
+  std::unique_ptr<ConsentService::Stub> stub_;
+};
+
 }  // namespace
+
+std::unique_ptr<ConsentBackend> MakeGrpcConsentBackend(const std::string& address, const Connection& connection) {
+  return std::make_unique<GrpcConsent>(address, connection);
+}
 
 std::unique_ptr<AuditBackend> MakeGrpcAuditBackend(const std::string& address, const Connection& connection) {
   return std::make_unique<GrpcAudit>(address, connection);

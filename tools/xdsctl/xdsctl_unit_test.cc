@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include "absl/strings/str_join.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/validation/metadata_validator.h"
 #include "registry/shared/xua/assertion.h"
@@ -243,7 +244,7 @@ TEST(RunTest, UsageAndUnreachableExitCodes) {
   EXPECT_EQ(ctl::Run({"--help"}, out, err), kExitOk);
   EXPECT_NE(out.str().find("Exit codes"), std::string::npos);
   for (const char* verb : {"patient", "find", "show", "submissions", "folders", "related", "retrieve", "submit",
-                           "stats", "backup", "restore", "pki", "saml", "audit"}) {
+                           "stats", "backup", "restore", "pki", "saml", "audit", "consent"}) {
     std::ostringstream o;
     EXPECT_EQ(ctl::Run({verb, "--help"}, o, err), kExitOk) << verb;
     EXPECT_NE(o.str().find("Example:"), std::string::npos) << verb;
@@ -261,6 +262,71 @@ TEST(RunTest, UsageAndUnreachableExitCodes) {
   EXPECT_NE(json_out.str().find("\"exitCode\":3"), std::string::npos) << json_out.str();
   EXPECT_EQ(ctl::Run({"find", "--patient", "P^^^&1&ISO", "--registry", "http://127.0.0.1:1/xds/registry"}, out, err),
             kExitUnreachable);
+}
+
+// `consent`: every malformed command line is a usage error (exit 2) found before any call;
+// well-formed ones, the DESIGN §5 contract among them, get as far as the (absent) registry.
+TEST(ConsentArgsTest, MalformedCommandLinesAreUsageErrors) {
+  const std::vector<std::string> at = {"--registry_grpc", "127.0.0.1:1", "--timeout_ms", "2000"};
+  const std::string p = "P^^^&1.2.3&ISO";
+  auto run = [&](std::vector<std::string> args, std::string* message = nullptr) {
+    args.insert(args.end(), at.begin(), at.end());
+    std::ostringstream out, err;
+    int code = ctl::Run(args, out, err);
+    if (message != nullptr) *message = err.str();
+    return code;
+  };
+  const std::vector<std::vector<std::string>> usage = {
+      {"consent"},
+      {"consent", "frobnicate", "--patient", p},
+      {"consent", "grant", "--organization-id", "2.999.5.2"},                                 // no --patient
+      {"consent", "grant", "--patient", p},                                                   // no subject
+      {"consent", "grant", "--patient", p, "--organization-id", "1", "--professional", "d"},  // two subjects
+      {"consent", "grant", "--patient", p, "--category", "hospital", "--everyone"},
+      {"consent", "grant", "--patient", p, "--organization-id", ""},
+      {"consent", "grant", "--patient", p, "--organization-id", "1", "--rule", "3"},  // --rule is revoke's
+      {"consent", "grant", "--patient", p, "--organization-id", "1", "--from", "2026-01-01"},
+      {"consent", "grant", "--patient", p, "--organization-id", "1", "--from", "20270101", "--to", "20260101"},
+      {"consent", "grant", "--patient", p, "--organization-id", "1", "--data-category", ""},
+      {"consent", "deny", "--patient", p, "--organization-id", "1", "--format=fhir"},
+      {"consent", "grant", "extra", "--patient", p, "--organization-id", "1"},
+      {"consent", "revoke", "--patient", p},                                               // neither rule nor subject
+      {"consent", "revoke", "--patient", p, "--rule", "3", "--organization-id", "1"},      // both
+      {"consent", "revoke", "--patient", p, "--rule", "3", "--data-category", "newborn"},  // category narrows a subject
+      {"consent", "revoke", "--patient", p, "--organization-id", "1", "--from", "20260101"},
+      {"consent", "list"},
+      {"consent", "list", "--patient", p, "--organization-id", "1", "--professional", "d"},
+      {"consent", "relationship", "--patient", p, "--organization-id", "1"},
+      {"consent", "relationship", "begin", "--patient", p, "--organization-id", "1"},
+      {"consent", "relationship", "start", "--patient", p},
+      {"consent", "relationship", "start", "--patient", p, "--category", "hospital"},  // one party, not a category
+      {"consent", "exclude", "--patient", p, "--everyone"},
+      {"consent", "unexclude", "--patient", p, "--organization-id", "1", "--data-category", "x"},
+      {"consent", "grant", "--patient", p, "--organization-id", "1", "--registry", "http://127.0.0.1:1/x",
+       "--transport", "soap"},  // gRPC only
+  };
+  for (const auto& args : usage) {
+    std::string message;
+    EXPECT_EQ(run(args, &message), kExitUsage) << absl::StrJoin(args, " ") << "\n" << message;
+  }
+  std::string message;
+  run({"consent", "revoke", "--patient", p, "--rule", "3", "--organization-id", "1"}, &message);
+  EXPECT_NE(message.find("not both"), std::string::npos) << message;
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"consent", "grant", "--patient", p, "--organization-id", "2.999.5.2"},
+           {"consent", "revoke", "--patient", p, "--organization-id", "2.999.5.2"},
+           {"consent", "list", "--patient", p, "--organization-id", "2.999.5.2"},
+           {"consent", "deny", "--patient", p, "--everyone", "--data-category", "psychosocial", "--from", "20260101",
+            "--to", "20270101"},
+           {"consent", "revoke", "--patient", p, "--rule", "7"},
+           {"consent", "revoke", "--patient", p, "--category", "hospital", "--data-category", "newborn"},
+           {"consent", "list", "--patient", p, "--format=json"},
+           {"consent", "relationship", "end", "--patient", p, "--professional", "dr-a"},
+           {"consent", "exclude", "--patient", p, "--organization-id", "2.999.6"},
+       }) {
+    EXPECT_EQ(run(args), kExitUnreachable) << absl::StrJoin(args, " ");
+  }
 }
 
 // `pki` is local: init under --data's pki folder, issue with the JSON contract of DESIGN §5

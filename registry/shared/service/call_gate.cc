@@ -42,6 +42,15 @@ const char* RequiredRole(std::string_view transaction) {
       {"Backup", tls::kRoleAdmin},
       {"AuditLog", tls::kRoleAdmin},
       {"AuditVerify", tls::kRoleAdmin},
+      // The region's consent desk (issue 16) is an administrator.
+      {"ConsentGrant", tls::kRoleAdmin},
+      {"ConsentDeny", tls::kRoleAdmin},
+      {"ConsentRevoke", tls::kRoleAdmin},
+      {"ConsentList", tls::kRoleAdmin},
+      {"ConsentRelationshipStart", tls::kRoleAdmin},
+      {"ConsentRelationshipEnd", tls::kRoleAdmin},
+      {"ConsentExclude", tls::kRoleAdmin},
+      {"ConsentUnexclude", tls::kRoleAdmin},
       // A node that may publish delivers its own audit events (kept under its subject).
       {"RecordAudit", tls::kRoleSource},
   };
@@ -49,12 +58,25 @@ const char* RequiredRole(std::string_view transaction) {
   return it == kRoles->end() ? nullptr : it->second;
 }
 
-// DICOM EventActionCode of each transaction: C create, R read, E execute (queries, the
-// administration's reads and checks).
+// DICOM EventActionCode of each transaction: C create, R read, U update, D delete, E
+// execute (queries, the administration's reads and checks).
 const char* ActionOf(std::string_view transaction) {
   static const auto* const kActions = new std::map<std::string_view, const char*>{
-      {"ITI-41", "C"}, {"ITI-42", "C"},   {"AddPatient", "C"}, {"RecordAudit", "C"},
-      {"ITI-43", "R"}, {"Retrieve", "R"}, {"Backup", "R"},
+      {"ITI-41", "C"},
+      {"ITI-42", "C"},
+      {"AddPatient", "C"},
+      {"RecordAudit", "C"},
+      {"ITI-43", "R"},
+      {"Retrieve", "R"},
+      {"Backup", "R"},
+      {"ConsentGrant", "C"},
+      {"ConsentDeny", "C"},
+      {"ConsentRevoke", "D"},
+      {"ConsentList", "R"},
+      {"ConsentRelationshipStart", "C"},
+      {"ConsentRelationshipEnd", "U"},
+      {"ConsentExclude", "C"},
+      {"ConsentUnexclude", "U"},
   };
   auto it = kActions->find(transaction);
   return it == kActions->end() ? "E" : it->second;
