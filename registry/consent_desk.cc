@@ -12,20 +12,6 @@
 namespace xds {
 namespace {
 
-// As in registry.cc: refusals go back as they are, store failures as a safe Unavailable.
-absl::Status Denied(const absl::Status& status, CallOutcome& outcome) {
-  outcome.ok = false;
-  outcome.error_code = absl::StatusCodeToString(status.code());
-  return status;
-}
-
-absl::Status Unavailable(const absl::Status& status, CallOutcome& outcome) {
-  outcome.ok = false;
-  outcome.error_code = absl::StatusCodeToString(status.code());
-  outcome.detail = status.ToString();
-  return absl::UnavailableError("the registry's store could not complete the request; see the registry's log");
-}
-
 std::string Dtm(int64_t ms) { return absl::FormatTime("%Y%m%d%H%M%S", absl::FromUnixMillis(ms), absl::UTCTimeZone()); }
 
 // " from DTM until DTM", each part only when bounded.

@@ -11,28 +11,15 @@
 #include "registry/shared/ebrim/codec.h"
 
 namespace xds {
-namespace {
-
-// A store failure becomes a status safe to show the caller; the detail goes to the log.
-absl::Status Unavailable(const absl::Status& status, CallOutcome& outcome) {
-  outcome.ok = false;
-  outcome.error_code = absl::StatusCodeToString(status.code());
-  outcome.detail = status.ToString();
+absl::Status Registry::Unavailable(const absl::Status& status, CallOutcome& outcome) {
+  outcome.Fail(absl::StatusCodeToString(status.code()), status.ToString());
   return absl::UnavailableError("the registry's store could not complete the request; see the registry's log");
 }
 
-void RecordRefusal(const absl::Status& status, CallOutcome& outcome) {
-  outcome.ok = false;
-  outcome.error_code = absl::StatusCodeToString(status.code());
-}
-
-// Refusals (the gate's, or a request the registry rejects) go back to the caller as they are.
-absl::Status Denied(const absl::Status& status, CallOutcome& outcome) {
-  RecordRefusal(status, outcome);
+absl::Status Registry::Denied(const absl::Status& status, CallOutcome& outcome) {
+  outcome.Fail(absl::StatusCodeToString(status.code()), "");
   return status;
 }
-
-}  // namespace
 
 std::string CurrentDtm() {
   std::time_t now = std::time(nullptr);

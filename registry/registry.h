@@ -106,6 +106,11 @@ class Registry {
   const RegistryOptions& options() const { return options_; }
 
  private:
+  // Refusals (the gate's, or a request the registry rejects) go back to the caller as they
+  // are; a store failure becomes a status safe to show the caller, its detail logged.
+  static absl::Status Denied(const absl::Status& status, CallOutcome& outcome);
+  static absl::Status Unavailable(const absl::Status& status, CallOutcome& outcome);
+
   // One consent desk change: `build` checks the request and says what to change (and how
   // the trail describes it).
   absl::StatusOr<ConsentChangeResponse> ChangeConsent(
