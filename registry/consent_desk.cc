@@ -142,7 +142,8 @@ absl::StatusOr<ConsentChangeResponse> Registry::ChangeConsent(
   call.event().set_detail(detail);
   if (!change.ok()) return Denied(change.status(), call.outcome());
   change->patient_id = patient_id;
-  absl::StatusOr<PolicyChangeResult> result = store_->ChangePatientPolicy(*change, call.outcome().audit);
+  absl::StatusOr<PolicyChangeResult> result =
+      store_->ChangePatientPolicy(*change, call.outcome().audit, &call.outcome().audit_committed);
   if (absl::IsNotFound(result.status())) return Denied(result.status(), call.outcome());
   if (!result.ok()) return Unavailable(result.status(), call.outcome());
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
   xds::SqliteOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_data_dir) + "/registry.sqlite";
+  store_options.audit_path = absl::GetFlag(FLAGS_data_dir) + "/audit.sqlite";
   store_options.reader_connections = absl::GetFlag(FLAGS_reader_connections);
   auto store = xds::OpenSqliteMetadataStore(store_options);
   if (!store.ok()) {

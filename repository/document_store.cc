@@ -494,7 +494,7 @@ class FileDocumentStore : public DocumentStore {
   absl::Status SetSynchronous(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     bool full = false;
     for (auto* item : batch) {
-      // Audit events (the trail's items on this writer) are durable when answered.
+      // Anything but an Op (none today: the trail has its own file) is made durable.
       Op* op = dynamic_cast<Op*>(item);
       full = full || op == nullptr || op->kind == Op::kStage;
     }
@@ -511,7 +511,7 @@ class FileDocumentStore : public DocumentStore {
     std::set<std::string> candidates;
     for (auto* item : batch) {
       Op* op = dynamic_cast<Op*>(item);
-      if (op == nullptr) continue;  // an audit trail item
+      if (op == nullptr) continue;
       if (op->kind == Op::kAbort && op->status.ok()) {
         candidates.insert(op->aborted_hashes.begin(), op->aborted_hashes.end());
       }
@@ -551,13 +551,14 @@ class FileDocumentStore : public DocumentStore {
   std::map<std::string, int> in_flight_;
 
   std::unique_ptr<sqlite::ReaderPool> readers_;
-  sqlite::GroupCommitWriter writer_;           // its thread stops before the members above die
-  std::unique_ptr<audit::SqliteTrail> trail_;  // on writer_ and readers_
+  sqlite::GroupCommitWriter writer_;  // its thread stops before the members above die
+  // In a file of its own: its commits (one per ITI-43) leave the index readers' caches alone.
+  std::unique_ptr<audit::SqliteTrail> trail_;
 
  public:
   audit::Trail& audit_trail() override { return *trail_; }
-  absl::Status AttachTrail(const std::string& path) {
-    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, path);
+  absl::Status OpenTrail(const std::string& path) {
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Open(path);
     if (!trail.ok()) return trail.status();
     trail_ = *std::move(trail);
     return absl::OkStatus();
@@ -607,7 +608,6 @@ absl::StatusOr<std::unique_ptr<DocumentStore>> OpenFileDocumentStore(const std::
       return IndexError("open", s);
     }
   }
-  if (absl::Status s = audit::SqliteTrail::CreateSchema(**writer); !s.ok()) return IndexError("open", s);
   // Readers: ITI-43 lookups and duplicate checks, never waiting for a group commit.
   constexpr int kReaders = 4;
   auto readers =
@@ -615,7 +615,7 @@ absl::StatusOr<std::unique_ptr<DocumentStore>> OpenFileDocumentStore(const std::
   if (!readers.ok())
     return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", readers.status().message()));
   auto store = std::make_unique<FileDocumentStore>(data_dir, *std::move(writer), *std::move(readers));
-  if (absl::Status s = store->AttachTrail(path); !s.ok()) return IndexError("open", s);
+  if (absl::Status s = store->OpenTrail(data_dir + "/audit.sqlite"); !s.ok()) return IndexError("open", s);
   return std::unique_ptr<DocumentStore>(std::move(store));
 }
 

@@ -351,7 +351,7 @@ RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, 
   };
   // The success event commits with the registration (one fsync for both); the gate records
   // a refusal's or failure's event itself.
-  auto result = store.Submit(std::move(plan), check, outcome.audit);
+  auto result = store.Submit(std::move(plan), check, outcome.audit, &outcome.audit_committed);
   if (!result.ok()) {
     // Never leak store details (paths, SQL) to the sender: they go to the log.
     outcome.detail = result.status().ToString();

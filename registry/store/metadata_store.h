@@ -152,11 +152,13 @@ class MetadataStore {
   // or an entryUUID already exists (AlreadyExists; only when the check let a duplicate
   // entryUUID through). `check` runs on the writer thread: it must not call
   // Submit or AddPatient (deadlock); it may call the read methods.
-  // `audit`, when not null, is the submission's audit event: it is appended to the audit
-  // trail in the same transaction when the submission is accepted (its seq is then set),
-  // so that a registration and its record commit together.
+  // `audit`, when not null, is the submission's audit event: when the submission is
+  // accepted it commits in the same transaction (into the store's audit outbox, moved to
+  // the trail right after) and *audit_committed is set, so that a registration and its
+  // record commit together.
   virtual absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check,
-                                                            AuditEvent* audit = nullptr) = 0;
+                                                            AuditEvent* audit = nullptr,
+                                                            bool* audit_committed = nullptr) = 0;
 
   // Patient index. AddPatient returns false when the id was already known; it is durable
   // when it returns (committed by the writer like a submission).
@@ -171,9 +173,11 @@ class MetadataStore {
   // none is lost) and returns her policy after it. Refusals change nothing: NotFound for a
   // patient not in the index, an unknown rule id, or nothing to revoke, end or lift.
   // `audit`, when not null, is committed in the same transaction when the change is
-  // applied (its seq set; the ids of the rules added or revoked appended to its detail).
+  // applied, as for Submit (*audit_committed set; the ids of the rules added or revoked
+  // appended to its detail).
   virtual absl::StatusOr<PolicyChangeResult> ChangePatientPolicy(const PolicyChange& change,
-                                                                 AuditEvent* audit = nullptr) = 0;
+                                                                 AuditEvent* audit = nullptr,
+                                                                 bool* audit_committed = nullptr) = 0;
 
   // Reads (pooled readers, thread-safe). Results carry the full objects as registered.
   virtual absl::StatusOr<std::vector<DocumentEntry>> FindDocumentEntries(const DocumentEntryFilter& filter) = 0;
@@ -194,7 +198,8 @@ class MetadataStore {
   // it under a temporary name and renamed into place) while submissions continue.
   virtual absl::Status Backup(const std::string& path) = 0;
 
-  // The registry's audit trail, kept in the same database (and so in its backups).
+  // The registry's audit trail, in a database of its own (SqliteOptions::audit_path;
+  // Backup copies it too, to AuditBackupPath).
   virtual audit::Trail& audit_trail() = 0;
 };
 
@@ -202,7 +207,15 @@ struct SqliteOptions {
   std::string path;             // database file; created with its schema when absent
   int reader_connections = 4;   // pooled read-only connections
   size_t max_group_size = 256;  // submissions committed per transaction at most
+  // The audit trail's database; empty: PATH.audit. Its own file, so that the trail's
+  // commits leave the store readers' caches alone.
+  std::string audit_path;
+  // Tests: false leaves events in the outbox (as a crash before the move would).
+  bool move_audit_outbox = true;
 };
+
+// Where Backup(path) writes the trail.
+std::string AuditBackupPath(const std::string& backup_path);
 
 // Opens (creating or migrating) a SQLite metadata store: WAL, synchronous=FULL on commit.
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const SqliteOptions& options);

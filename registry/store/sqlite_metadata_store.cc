@@ -10,6 +10,7 @@
 // Reads: a sqlite::ReaderPool of SQLITE_OPEN_READONLY connections; WAL lets them read the
 // last committed state while the writer works.
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -105,13 +106,15 @@ class AddPatientTask : public Task {
 
 class SubmitTask : public Task {
  public:
-  SubmitTask(WritePlan plan, SubmissionCheck check, audit::SqliteTrail* trail, AuditEvent* audit)
-      : plan_(std::move(plan)), check_(std::move(check)), trail_(trail), audit_(audit) {}
+  SubmitTask(WritePlan plan, SubmissionCheck check, audit::OutboxMover* outbox, AuditEvent* audit)
+      : plan_(std::move(plan)), check_(std::move(check)), outbox_(outbox), audit_(audit) {}
   std::vector<RegistryError> errors;
+  bool audit_committed = false;
 
   // The check, then the inserts, inside the submission's SAVEPOINT. Returns a non-OK
   // status only for failures that poison the whole group transaction.
   absl::StatusOr<Outcome> Apply(Connection& conn) override {
+    audit_committed = false;
     WriteView view(conn);
     std::vector<RegistryError> refusals;
     absl::Status check_status;
@@ -132,8 +135,14 @@ class SubmitTask : public Task {
     absl::Status s = sqlite::InsertSubmission(conn, plan_.submission);
     if (s.ok()) s = sqlite::DeprecateDocumentEntries(conn, plan_.deprecate_uuids);
     if (s.ok()) s = sqlite::TouchFolders(conn, plan_.touched_folder_uuids, plan_.last_update_time);
-    if (s.ok() && audit_ != nullptr) s = trail_->AppendInTransaction(conn, *audit_);
-    if (s.ok()) return Outcome::kKeep;
+    if (s.ok() && audit_ != nullptr) {
+      audit_->set_outcome(0);  // success: the gate does not see this event again
+      s = audit::OutboxMover::Put(conn, *audit_);
+    }
+    if (s.ok()) {
+      audit_committed = audit_ != nullptr;
+      return Outcome::kKeep;
+    }
 
     // A constraint violation (an entryUUID the check did not catch) is this submission's
     // fault: undo just it. Anything else (I/O, full disk) fails the whole group.
@@ -147,15 +156,15 @@ class SubmitTask : public Task {
  private:
   void ForgetResult() override {
     errors.clear();
-    if (audit_ != nullptr) audit_->set_seq(0);  // not recorded after all
+    audit_committed = false;  // not recorded after all
   }
   void Finish(const absl::Status& batch_status) override {
     Task::Finish(batch_status);
-    if (batch_status.ok() && audit_ != nullptr && audit_->seq() > 0) trail_->Published(audit_->seq());
+    if (batch_status.ok() && audit_committed) outbox_->Notify();
   }
   WritePlan plan_;
   SubmissionCheck check_;
-  audit::SqliteTrail* trail_;
+  audit::OutboxMover* outbox_;
   AuditEvent* audit_;
 };
 
@@ -163,14 +172,16 @@ class SubmitTask : public Task {
 // audit event committed with it.
 class PolicyChangeTask : public Task {
  public:
-  PolicyChangeTask(const PolicyChange& change, audit::SqliteTrail* trail, AuditEvent* audit)
-      : change_(change), trail_(trail), audit_(audit) {}
+  PolicyChangeTask(const PolicyChange& change, audit::OutboxMover* outbox, AuditEvent* audit)
+      : change_(change), outbox_(outbox), audit_(audit) {}
   PolicyChangeResult result;
   absl::Status refusal;
+  bool audit_committed = false;
 
   absl::StatusOr<Outcome> Apply(Connection& conn) override {
     result = PolicyChangeResult();
     refusal = absl::OkStatus();
+    audit_committed = false;
     if (absl::Status s = sqlite::ApplyPolicyChange(conn, change_, &result, &refusal); !s.ok()) return s;
     if (!refusal.ok()) return Outcome::kUndo;
     if (audit_ != nullptr) {
@@ -181,7 +192,9 @@ class PolicyChangeTask : public Task {
                                         result.rule_ids.size() == 1 ? "(rule " : "(rules ",
                                         absl::StrJoin(result.rule_ids, ", "), ")"));
       }
-      if (absl::Status s = trail_->AppendInTransaction(conn, *audit_); !s.ok()) return s;
+      audit_->set_outcome(0);
+      if (absl::Status s = audit::OutboxMover::Put(conn, *audit_); !s.ok()) return s;
+      audit_committed = true;
     }
     return Outcome::kKeep;
   }
@@ -189,14 +202,14 @@ class PolicyChangeTask : public Task {
  private:
   void ForgetResult() override {
     result = PolicyChangeResult();
-    if (audit_ != nullptr) audit_->set_seq(0);
+    audit_committed = false;
   }
   void Finish(const absl::Status& batch_status) override {
     Task::Finish(batch_status);
-    if (batch_status.ok() && audit_ != nullptr && audit_->seq() > 0) trail_->Published(audit_->seq());
+    if (batch_status.ok() && audit_committed) outbox_->Notify();
   }
   const PolicyChange& change_;
-  audit::SqliteTrail* trail_;
+  audit::OutboxMover* outbox_;
   AuditEvent* audit_;
 };
 
@@ -216,19 +229,24 @@ absl::Status ConfigureWriter(Connection& conn) {
 
 class SqliteMetadataStore : public MetadataStore {
  public:
-  SqliteMetadataStore(std::string path, std::unique_ptr<Connection> writer, std::unique_ptr<sqlite::ReaderPool> readers,
-                      size_t max_group_size)
+  SqliteMetadataStore(std::string path, std::string audit_path, std::unique_ptr<Connection> writer,
+                      std::unique_ptr<sqlite::ReaderPool> readers, size_t max_group_size)
       : path_(std::move(path)),
+        audit_path_(std::move(audit_path)),
         readers_(std::move(readers)),
         writer_(std::move(writer), WriterOptions(max_group_size)) {}
 
-  // The writer (declared last) drains its queue and stops before the readers close.
-  ~SqliteMetadataStore() override = default;
+  // The mover stops first (it uses the writer and the trail); the writer drains its queue
+  // and stops before the readers close.
+  ~SqliteMetadataStore() override { mover_.reset(); }
 
-  absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check, AuditEvent* audit) override {
-    if (audit != nullptr) audit->set_seq(0);
-    SubmitTask task(std::move(plan), std::move(check), trail_.get(), audit);
-    if (absl::Status queued = writer_.Run(task); !queued.ok()) return queued;
+  absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check, AuditEvent* audit,
+                                                    bool* audit_committed) override {
+    if (audit_committed != nullptr) *audit_committed = false;
+    SubmitTask task(std::move(plan), std::move(check), mover_.get(), audit);
+    absl::Status queued = writer_.Run(task);
+    if (audit_committed != nullptr) *audit_committed = queued.ok() && task.audit_committed;
+    if (!queued.ok()) return queued;
     if (!task.status.ok()) return task.status;
     return std::move(task.errors);
   }
@@ -252,14 +270,17 @@ class SqliteMetadataStore : public MetadataStore {
     });
   }
 
-  absl::StatusOr<PolicyChangeResult> ChangePatientPolicy(const PolicyChange& change, AuditEvent* audit) override {
-    if (audit != nullptr) audit->set_seq(0);
+  absl::StatusOr<PolicyChangeResult> ChangePatientPolicy(const PolicyChange& change, AuditEvent* audit,
+                                                         bool* audit_committed) override {
+    if (audit_committed != nullptr) *audit_committed = false;
     // When the batch failed after Apply named the rule ids, they were rolled back: the
     // failure event the gate then records must not name them.
     const std::string detail = audit != nullptr ? audit->detail() : "";
-    PolicyChangeTask task(change, trail_.get(), audit);
+    PolicyChangeTask task(change, mover_.get(), audit);
     absl::Status queued = writer_.Run(task);
-    if (audit != nullptr && audit->seq() == 0) audit->set_detail(detail);
+    const bool committed = queued.ok() && task.audit_committed;
+    if (audit_committed != nullptr) *audit_committed = committed;
+    if (audit != nullptr && !committed) audit->set_detail(detail);
     if (!queued.ok()) return queued;
     if (!task.status.ok()) return task.status;
     if (!task.refusal.ok()) return task.refusal;
@@ -303,14 +324,27 @@ class SqliteMetadataStore : public MetadataStore {
     sqlite::ReaderPool::Lease r(*readers_);
     return sqlite::ReadStats(r.conn(), path_);
   }
-  // On a connection of its own, so the reader pool stays free for queries meanwhile.
-  absl::Status Backup(const std::string& path) override { return sqlite::BackupDatabase(path_, path); }
+  // On a connection of its own, so the reader pool stays free for queries meanwhile. The
+  // trail goes to PATH.audit; rows still in the outbox are in PATH and move when a
+  // registry opens it with its trail.
+  absl::Status Backup(const std::string& path) override {
+    std::error_code ec;
+    if (std::filesystem::exists(AuditBackupPath(path), ec)) {
+      return absl::AlreadyExistsError(absl::StrCat(AuditBackupPath(path), " already exists; backups never overwrite"));
+    }
+    if (absl::Status s = sqlite::BackupDatabase(path_, path); !s.ok()) return s;
+    return sqlite::BackupDatabase(audit_path_, AuditBackupPath(path));
+  }
 
   audit::Trail& audit_trail() override { return *trail_; }
-  absl::Status AttachTrail() {
-    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Attach(&writer_, path_);
+  absl::Status OpenTrail(bool move_outbox) {
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Open(audit_path_);
     if (!trail.ok()) return trail.status();
     trail_ = *std::move(trail);
+    absl::StatusOr<std::unique_ptr<audit::OutboxMover>> mover =
+        audit::OutboxMover::Start(&writer_, path_, trail_.get(), move_outbox);
+    if (!mover.ok()) return mover.status();
+    mover_ = *std::move(mover);
     return absl::OkStatus();
   }
 
@@ -334,12 +368,16 @@ class SqliteMetadataStore : public MetadataStore {
   }
 
   const std::string path_;
+  const std::string audit_path_;
   std::unique_ptr<sqlite::ReaderPool> readers_;
   sqlite::GroupCommitWriter writer_;
-  std::unique_ptr<audit::SqliteTrail> trail_;  // on writer_ and readers_
+  std::unique_ptr<audit::SqliteTrail> trail_;  // in audit_path_, with its own writer
+  std::unique_ptr<audit::OutboxMover> mover_;  // outbox rows of writer_'s database to trail_
 };
 
 }  // namespace
+
+std::string AuditBackupPath(const std::string& backup_path) { return backup_path + ".audit"; }
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const SqliteOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("metadata store path is empty");
@@ -348,7 +386,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
   if (absl::Status s = (*writer)->Exec(absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs)); !s.ok()) return s;
   if (absl::Status s = ConfigureWriter(**writer); !s.ok()) return s;
   if (absl::Status s = sqlite::Migrate(**writer); !s.ok()) return s;
-  if (absl::Status s = audit::SqliteTrail::CreateSchema(**writer); !s.ok()) return s;
+  if (absl::Status s = audit::OutboxMover::CreateSchema(**writer); !s.ok()) return s;
 
   // Reads through a memory map: index pages are not copied out of the page cache per lookup.
   absl::StatusOr<std::unique_ptr<sqlite::ReaderPool>> readers =
@@ -356,9 +394,10 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
                                absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMs,
                                             "; PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -262144"));
   if (!readers.ok()) return readers.status();
-  auto store = std::make_unique<SqliteMetadataStore>(options.path, *std::move(writer), *std::move(readers),
-                                                     options.max_group_size);
-  if (absl::Status s = store->AttachTrail(); !s.ok()) return s;
+  auto store = std::make_unique<SqliteMetadataStore>(
+      options.path, options.audit_path.empty() ? options.path + ".audit" : options.audit_path, *std::move(writer),
+      *std::move(readers), options.max_group_size);
+  if (absl::Status s = store->OpenTrail(options.move_audit_outbox); !s.ok()) return s;
   return std::unique_ptr<MetadataStore>(std::move(store));
 }
 

@@ -11,6 +11,7 @@
 
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "registry/shared/audit/sqlite_trail.h"
 #include "registry/store/metadata_store.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
@@ -585,6 +586,93 @@ TEST(SqliteMetadataStoreTest, ConcurrentSubmittersShareCommits) {
   EXPECT_EQ(Count(*store, ObjectKind::kAssociation), kThreads * kPerThread);
   std::printf("[store] %d submissions (1 SS + 1 DE + 1 Association) from %d threads in %.2f s: %.0f/s\n",
               kThreads * kPerThread, kThreads, seconds, kThreads * kPerThread / seconds);
+}
+
+// Rows of the outbox (the registration's events not yet in the trail).
+int64_t OutboxRows(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit_outbox", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    n = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+// Registers one submission with its event while the mover does not run: the state a kill -9
+// between the registration's commit and the move leaves.
+void RegisterWithoutMove(const std::string& path) {
+  SqliteOptions options;
+  options.path = path;
+  options.move_audit_outbox = false;
+  absl::StatusOr<std::unique_ptr<MetadataStore>> store = OpenSqliteMetadataStore(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  AuditEvent event;
+  event.set_transaction("ITI-42");
+  event.set_message_id("urn:uuid:outbox-1");
+  event.add_patient_ids(kPatient1);
+  bool committed = false;
+  absl::StatusOr<std::vector<RegistryError>> result =
+      (*store)->Submit(SimplePlan("ob", "1.2.ob"), AcceptAll(), &event, &committed);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->empty());
+  EXPECT_TRUE(committed);
+  EXPECT_EQ((*store)->audit_trail().LastSeq(), 0);
+}
+
+// The next start moves it: once, as the registry's own event, the chain intact.
+void ExpectMovedOnce(const std::string& path) {
+  SqliteOptions options;
+  options.path = path;
+  absl::StatusOr<std::unique_ptr<MetadataStore>> store = OpenSqliteMetadataStore(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  audit::Trail& trail = (*store)->audit_trail();
+  absl::StatusOr<VerifyAuditResponse> verified = trail.Verify();  // moves the outbox first
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->intact()) << verified->problem();
+  absl::StatusOr<std::vector<AuditEvent>> own = trail.ReadAfter(0, 10, /*own_only=*/true);
+  ASSERT_TRUE(own.ok()) << own.status();
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ((*own)[0].message_id(), "urn:uuid:outbox-1");
+  EXPECT_EQ((*own)[0].outcome(), 0);
+  EXPECT_EQ((*own)[0].seq(), 1);
+  AuditLogRequest request;
+  request.set_patient_id(kPatient1);
+  absl::StatusOr<AuditLogResponse> log = trail.ForPatient(request);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->events_size(), 1);
+  EXPECT_EQ(OutboxRows(path), 0);
+}
+
+TEST(SqliteMetadataStoreTest, OutboxEventReachesTheTrailAfterACrashBeforeTheMove) {
+  const std::string path = FreshDbPath("outbox");
+  RegisterWithoutMove(path);
+  EXPECT_EQ(OutboxRows(path), 1);
+  ExpectMovedOnce(path);
+}
+
+TEST(SqliteMetadataStoreTest, OutboxMoveIsIdempotentAfterACrashBeforeTheDelete) {
+  const std::string path = FreshDbPath("outbox-twice");
+  RegisterWithoutMove(path);
+  {
+    // The mover appended the row to the trail, then died before deleting it.
+    absl::StatusOr<std::unique_ptr<audit::SqliteTrail>> trail = audit::SqliteTrail::Open(path + ".audit");
+    ASSERT_TRUE(trail.ok()) << trail.status();
+    std::vector<AuditEvent> events(1);
+    events[0].set_transaction("ITI-42");
+    events[0].set_message_id("urn:uuid:outbox-1");
+    events[0].add_patient_ids(kPatient1);
+    std::vector<std::string> keys = {"outbox:1"};
+    absl::StatusOr<RecordAuditResponse> appended = (*trail)->AppendKeyed(events, &keys);
+    ASSERT_TRUE(appended.ok()) << appended.status();
+    EXPECT_EQ(appended->accepted(), 1);
+  }
+  EXPECT_EQ(OutboxRows(path), 1);
+  ExpectMovedOnce(path);
 }
 
 }  // namespace

@@ -198,9 +198,10 @@ TEST(PatientPolicyStoreTest, AuditEventCommittedWithTheChange) {
   event.set_transaction("ConsentGrant");
   event.add_patient_ids(kPatient1);
   event.set_detail("permit organization:2.999.5.2 data category *");
-  auto r = store->ChangePatientPolicy(Grant(kPatient1, Org("2.999.5.2")), &event);
+  bool committed = false;
+  auto r = store->ChangePatientPolicy(Grant(kPatient1, Org("2.999.5.2")), &event, &committed);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_GT(event.seq(), 0);
+  EXPECT_TRUE(committed);  // in the outbox; ForPatient moves it first
   EXPECT_EQ(event.detail(), "permit organization:2.999.5.2 data category * (rule " + r->rule_ids[0] + ")");
   AuditLogRequest request;
   request.set_patient_id(kPatient1);

@@ -373,7 +373,7 @@ class AuditStoryTest(unittest.TestCase):
         out = self.ctl_as(self.admin, "audit", "verify", "--format=json")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertTrue(json.loads(out.stdout)["intact"])
-        db = sqlite3.connect(os.path.join(self.tmp, "registry", "registry.sqlite"), timeout=10)
+        db = sqlite3.connect(os.path.join(self.tmp, "registry", "audit.sqlite"), timeout=10)
         # An intruder rewrites who looked: event 3's content in place of event 2's.
         db.execute("UPDATE audit_events SET event = (SELECT event FROM audit_events WHERE seq = 3) WHERE seq = 2")
         db.commit()

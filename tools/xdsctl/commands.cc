@@ -124,15 +124,16 @@ const std::vector<VerbSpec>& Verbs() {
       {"backup",
        "backup FILE",
        "Online backup of the registry's store (SQLite backup API) while submissions continue. The\n"
-       "registry writes FILE on its own host; a relative FILE is made absolute against xdsctl's working\n"
-       "directory. FILE must not exist and must lie inside the registry's --backup_dir (default\n"
-       "DATA_DIR/backups). gRPC only.",
+       "registry writes FILE on its own host, and its audit trail (DATA_DIR/audit.sqlite) to FILE.audit;\n"
+       "a relative FILE is made absolute against xdsctl's working directory. FILE and FILE.audit must\n"
+       "not exist and must lie inside the registry's --backup_dir (default DATA_DIR/backups). gRPC only.",
        "xdsctl backup /var/lib/xds/registry/backups/registry-$(date +%F).sqlite",
        {}},
       {"restore",
        "restore BACKUP --data DIR [--store FILE] [--pid-file FILE]",
        "Offline and local: checks BACKUP (integrity_check), then puts it in place of DIR/registry/registry.sqlite\n"
-       "(removing its -wal/-shm; the previous store is kept as registry.sqlite.replaced-TIMESTAMP).\n"
+       "(removing its -wal/-shm; the previous store is kept as registry.sqlite.replaced-TIMESTAMP), and\n"
+       "BACKUP.audit, when there is one, in place of DIR/registry/audit.sqlite (the same way).\n"
        "Refuses (exit 1) while DIR/registry.pid names a running registry: stop it, restore, start it.",
        "./xds down && xdsctl restore /var/backups/xds/registry-2025-03-01.sqlite --data var && ./xds up",
        {"store", "pid-file"}},
@@ -1003,10 +1004,16 @@ int RestoreVerb(Context& c) {
     return Fail(c, code, std::string(r.status().message()));
   }
   if (c.json) {
-    Print(c, Json::Object().Set("store", Json::Str(r->store)).Set("replaced", Json::Str(r->replaced)));
+    Print(c, Json::Object()
+                 .Set("store", Json::Str(r->store))
+                 .Set("replaced", Json::Str(r->replaced))
+                 .Set("trail", Json::Str(r->trail))
+                 .Set("trailReplaced", Json::Str(r->trail_replaced)));
   } else {
     *c.out << "restored " << o.backup << " to " << r->store << "\n";
     if (!r->replaced.empty()) *c.out << "the previous store is kept as " << r->replaced << "\n";
+    if (!r->trail.empty()) *c.out << "restored its audit trail " << o.backup << ".audit to " << r->trail << "\n";
+    if (!r->trail_replaced.empty()) *c.out << "the previous audit trail is kept as " << r->trail_replaced << "\n";
     *c.out << "start the registry again (./xds up, or systemctl start xds-registry)\n";
   }
   return kExitOk;

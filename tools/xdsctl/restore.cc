@@ -57,6 +57,26 @@ absl::Status CopyDurably(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
+// Puts `from` in place of the database `to`, keeping a previous one (and its WAL) aside.
+absl::Status Install(const std::string& from, const std::string& to, std::string* replaced) {
+  std::error_code ec;
+  std::string tmp = to + ".restoring";
+  if (absl::Status s = CopyDurably(from, tmp); !s.ok()) return s;
+  if (fs::exists(to, ec)) {
+    // Keep the previous file with its WAL (same base name + "-wal"), so it can still be
+    // opened should the restore have been a mistake.
+    *replaced = to + ".replaced-" + NowDtm();
+    fs::rename(to, *replaced, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot move ", to, " aside: ", ec.message()));
+    if (fs::exists(to + "-wal", ec)) fs::rename(to + "-wal", *replaced + "-wal", ec);
+  }
+  fs::remove(to + "-wal", ec);
+  fs::remove(to + "-shm", ec);
+  fs::rename(tmp, to, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot move ", tmp, " to ", to, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool PidFileShowsRunning(const std::string& pid_file, long* pid) {
@@ -84,23 +104,16 @@ absl::StatusOr<RestoreResult> Restore(const RestoreOptions& o) {
   if (absl::Status s = CheckBackup(o.backup); !s.ok()) return s;
 
   fs::create_directories(fs::path(store).parent_path(), ec);
-  std::string tmp = store + ".restoring";
-  if (absl::Status s = CopyDurably(o.backup, tmp); !s.ok()) return s;
-
   RestoreResult result;
   result.store = store;
-  if (fs::exists(store, ec)) {
-    // Keep the previous store with its WAL (same base name + "-wal"), so it can still be
-    // opened should the restore have been a mistake.
-    result.replaced = store + ".replaced-" + NowDtm();
-    fs::rename(store, result.replaced, ec);
-    if (ec) return absl::InternalError(absl::StrCat("cannot move ", store, " aside: ", ec.message()));
-    if (fs::exists(store + "-wal", ec)) fs::rename(store + "-wal", result.replaced + "-wal", ec);
+  if (absl::Status s = Install(o.backup, store, &result.replaced); !s.ok()) return s;
+  // The audit trail, in a file of its own next to the store (backup writes BACKUP.audit;
+  // backups made before it lack one, and the registry then starts a new trail).
+  const std::string trail_backup = o.backup + ".audit";
+  if (fs::exists(trail_backup, ec)) {
+    result.trail = (fs::path(store).parent_path() / "audit.sqlite").string();
+    if (absl::Status s = Install(trail_backup, result.trail, &result.trail_replaced); !s.ok()) return s;
   }
-  fs::remove(store + "-wal", ec);
-  fs::remove(store + "-shm", ec);
-  fs::rename(tmp, store, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot move ", tmp, " to ", store, ": ", ec.message()));
   return result;
 }
 

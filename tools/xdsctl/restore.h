@@ -17,8 +17,10 @@ struct RestoreOptions {
 };
 
 struct RestoreResult {
-  std::string store;     // where the backup now is
-  std::string replaced;  // the previous store, kept under this name ("" when there was none)
+  std::string store;           // where the backup now is
+  std::string replaced;        // the previous store, kept under this name ("" when there was none)
+  std::string trail;           // where BACKUP.audit went (DIR of the store/audit.sqlite; "" without one)
+  std::string trail_replaced;  // the previous trail, kept under this name
 };
 
 // FailedPrecondition while the registry runs; NotFound when the backup is missing; InvalidArgument when it

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <iostream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,8 @@ CREATE TABLE IF NOT EXISTS audit_events (
   origin TEXT NOT NULL,
   origin_seq INTEGER NOT NULL,
   event BLOB NOT NULL,
-  hash BLOB NOT NULL
+  hash BLOB NOT NULL,
+  local_key TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS audit_events_origin ON audit_events(origin, origin_seq) WHERE origin <> '';
 CREATE TABLE IF NOT EXISTS audit_patients (
@@ -39,6 +41,20 @@ CREATE TABLE IF NOT EXISTS audit_anchor (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   first_seq INTEGER NOT NULL,
   prev_hash BLOB NOT NULL
+);
+)sql";
+
+// Trails made before the outbox lack its dedup key.
+constexpr char kLocalKey[] = R"sql(
+CREATE UNIQUE INDEX IF NOT EXISTS audit_events_local_key ON audit_events(local_key) WHERE local_key IS NOT NULL;
+)sql";
+
+// In the store's own database: AUTOINCREMENT, so that an id (and its dedup key) is never
+// reused once its row was moved and deleted.
+constexpr char kOutboxSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS audit_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event BLOB NOT NULL
 );
 )sql";
 
@@ -76,17 +92,21 @@ std::string Hex(absl::string_view bytes) {
 // One batch of events appended as one writer item.
 class AppendItem : public GroupCommitWriter::Item {
  public:
-  AppendItem(std::vector<AuditEvent>& events, std::function<absl::Status(Connection&, AuditEvent&, bool*)> append)
-      : events_(events), append_(std::move(append)) {}
+  using AppendFn = std::function<absl::Status(Connection&, AuditEvent&, const std::string*, bool*)>;
+  AppendItem(std::vector<AuditEvent>& events, const std::vector<std::string>* keys, AppendFn append)
+      : events_(events), keys_(keys), append_(std::move(append)) {}
   RecordAuditResponse response;
   absl::Status status;
   int64_t last_seq = 0;
 
   absl::StatusOr<GroupCommitWriter::Outcome> Apply(Connection& conn) override {
     response.Clear();
-    for (AuditEvent& event : events_) {
+    for (size_t i = 0; i < events_.size(); ++i) {
+      AuditEvent& event = events_[i];
       bool duplicate = false;
-      if (absl::Status s = append_(conn, event, &duplicate); !s.ok()) return s;
+      if (absl::Status s = append_(conn, event, keys_ != nullptr ? &(*keys_)[i] : nullptr, &duplicate); !s.ok()) {
+        return s;
+      }
       if (duplicate) {
         response.set_duplicates(response.duplicates() + 1);
       } else {
@@ -100,7 +120,8 @@ class AppendItem : public GroupCommitWriter::Item {
 
  private:
   std::vector<AuditEvent>& events_;
-  std::function<absl::Status(Connection&, AuditEvent&, bool*)> append_;
+  const std::vector<std::string>* keys_;
+  AppendFn append_;
 };
 
 class SetCursorItem : public GroupCommitWriter::Item {
@@ -182,7 +203,16 @@ absl::StatusOr<AuditEvent> ParseRow(absl::string_view blob, int64_t seq) {
 
 }  // namespace
 
-absl::Status SqliteTrail::CreateSchema(Connection& conn) { return conn.Exec(kSchema); }
+absl::Status SqliteTrail::CreateSchema(Connection& conn) {
+  if (absl::Status s = conn.Exec(kSchema); !s.ok()) return s;
+  absl::StatusOr<int64_t> has_key =
+      conn.QueryInt("SELECT COUNT(*) FROM pragma_table_info('audit_events') WHERE name = 'local_key'");
+  if (!has_key.ok()) return has_key.status();
+  if (*has_key == 0) {
+    if (absl::Status s = conn.Exec("ALTER TABLE audit_events ADD COLUMN local_key TEXT"); !s.ok()) return s;
+  }
+  return conn.Exec(kLocalKey);
+}
 
 absl::StatusOr<std::unique_ptr<SqliteTrail>> SqliteTrail::Attach(GroupCommitWriter* writer, const std::string& path) {
   absl::StatusOr<std::unique_ptr<sqlite::ReaderPool>> readers = sqlite::ReaderPool::Open(
@@ -223,11 +253,22 @@ SqliteTrail::~SqliteTrail() {
 
 absl::Status SqliteTrail::AppendInTransaction(Connection& conn, AuditEvent& event) {
   bool duplicate = false;
-  return AppendOne(conn, event, &duplicate);
+  return AppendOne(conn, event, nullptr, &duplicate);
 }
 
-absl::Status SqliteTrail::AppendOne(Connection& conn, AuditEvent& event, bool* duplicate) {
+absl::Status SqliteTrail::AppendOne(Connection& conn, AuditEvent& event, const std::string* local_key,
+                                    bool* duplicate) {
   *duplicate = false;
+  if (local_key != nullptr) {
+    // "IS NOT NULL" for the partial index, as for origin below.
+    absl::StatusOr<int64_t> seen =
+        conn.QueryInt("SELECT COUNT(*) FROM audit_events WHERE local_key = ? AND local_key IS NOT NULL", {*local_key});
+    if (!seen.ok()) return seen.status();
+    if (*seen > 0) {
+      *duplicate = true;
+      return absl::OkStatus();
+    }
+  }
   if (!event.origin().empty()) {
     // "origin <> ''" repeats the partial index's condition: SQLite uses a partial index
     // only when the query implies its WHERE, and a bound "origin = ?" does not (without it
@@ -274,12 +315,16 @@ absl::Status SqliteTrail::AppendOne(Connection& conn, AuditEvent& event, bool* d
   if (!event.SerializeToString(&bytes)) return absl::InternalError("audit event does not serialize");
   std::string hash = ChainHash(prev_hash, seq, bytes);
 
-  absl::StatusOr<sqlite::Statement> insert =
-      conn.Prepare("INSERT INTO audit_events(seq, time_ms, origin, origin_seq, event, hash) VALUES(?, ?, ?, ?, ?, ?)");
+  absl::StatusOr<sqlite::Statement> insert = conn.Prepare(
+      "INSERT INTO audit_events(seq, time_ms, origin, origin_seq, event, hash, local_key) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
   if (absl::Status s = insert->BindAll({seq, event.time_ms(), event.origin(), event.origin_seq()}); !s.ok()) return s;
   if (absl::Status s = insert->BindBlob(5, bytes); !s.ok()) return s;
   if (absl::Status s = insert->BindBlob(6, hash); !s.ok()) return s;
+  if (local_key != nullptr) {
+    if (absl::Status s = insert->Bind(7, *local_key); !s.ok()) return s;
+  }
   if (absl::Status s = insert->Run(); !s.ok()) return s;
   for (const std::string& id : event.patient_ids()) {
     // A statement per row: the cache hands back the same prepared one, reset.
@@ -304,9 +349,14 @@ void SqliteTrail::Published(int64_t seq) {
 }
 
 absl::StatusOr<RecordAuditResponse> SqliteTrail::Append(std::vector<AuditEvent>& events) {
+  return AppendKeyed(events, nullptr);
+}
+
+absl::StatusOr<RecordAuditResponse> SqliteTrail::AppendKeyed(std::vector<AuditEvent>& events,
+                                                             const std::vector<std::string>* keys) {
   if (events.empty()) return RecordAuditResponse();
-  AppendItem item(events, [this](Connection& conn, AuditEvent& event, bool* duplicate) {
-    return AppendOne(conn, event, duplicate);
+  AppendItem item(events, keys, [this](Connection& conn, AuditEvent& event, const std::string* key, bool* duplicate) {
+    return AppendOne(conn, event, key, duplicate);
   });
   if (absl::Status s = writer_->Run(item); !s.ok()) return s;
   if (!item.status.ok()) return item.status;
@@ -350,7 +400,17 @@ absl::Status SqliteTrail::SetCursor(const std::string& name, int64_t seq) {
   return item.status;
 }
 
+void SqliteTrail::FlushOutbox() {
+  OutboxMover* outbox = outbox_.load();
+  if (outbox == nullptr) return;
+  // A failure leaves the rows for the thread; the read goes on with what is kept.
+  if (absl::StatusOr<int64_t> moved = outbox->MoveAll(); !moved.ok()) {
+    std::cerr << "audit outbox: " << moved.status() << "\n";
+  }
+}
+
 absl::StatusOr<AuditLogResponse> SqliteTrail::ForPatient(const AuditLogRequest& request) {
+  FlushOutbox();
   int limit = request.limit() <= 0 || request.limit() > kMaxLogEvents ? kMaxLogEvents : request.limit();
   int64_t to = request.to_ms() <= 0 ? INT64_MAX : request.to_ms();
   sqlite::ReaderPool::Lease lease(*readers_);
@@ -379,6 +439,7 @@ absl::StatusOr<AuditLogResponse> SqliteTrail::ForPatient(const AuditLogRequest& 
 }
 
 absl::StatusOr<VerifyAuditResponse> SqliteTrail::Verify() {
+  FlushOutbox();
   sqlite::ReaderPool::Lease lease(*readers_);
   Connection& conn = lease.conn();
   // One read transaction: the chain and the index are checked in one consistent state.
@@ -460,6 +521,128 @@ absl::StatusOr<int64_t> SqliteTrail::RemoveBefore(int64_t before_ms) {
   if (absl::Status s = writer_->Run(item); !s.ok()) return s;
   if (!item.status.ok()) return item.status;
   return item.removed;
+}
+
+namespace {
+
+// Deletes the moved rows through the store's writer: it joins the store's next group.
+class DeleteMovedItem : public GroupCommitWriter::Item {
+ public:
+  explicit DeleteMovedItem(int64_t through) : through_(through) {}
+  absl::Status status;
+  absl::StatusOr<GroupCommitWriter::Outcome> Apply(Connection& conn) override {
+    absl::StatusOr<sqlite::Statement> del = conn.Prepare("DELETE FROM audit_outbox WHERE id <= ?");
+    if (!del.ok()) return del.status();
+    if (absl::Status s = del->BindAll({through_}); !s.ok()) return s;
+    if (absl::Status s = del->Run(); !s.ok()) return s;
+    return GroupCommitWriter::Outcome::kKeep;
+  }
+  void Finish(const absl::Status& batch_status) override { status = batch_status; }
+
+ private:
+  int64_t through_;
+};
+
+constexpr int64_t kMoveBatch = 256;
+
+}  // namespace
+
+absl::Status OutboxMover::CreateSchema(Connection& conn) { return conn.Exec(kOutboxSchema); }
+
+absl::Status OutboxMover::Put(Connection& conn, const AuditEvent& event) {
+  std::string bytes;
+  if (!event.SerializeToString(&bytes)) return absl::InternalError("audit event does not serialize");
+  absl::StatusOr<sqlite::Statement> insert = conn.Prepare("INSERT INTO audit_outbox(event) VALUES(?)");
+  if (!insert.ok()) return insert.status();
+  if (absl::Status s = insert->BindBlob(1, bytes); !s.ok()) return s;
+  return insert->Run();
+}
+
+absl::StatusOr<std::unique_ptr<OutboxMover>> OutboxMover::Start(GroupCommitWriter* store_writer,
+                                                                const std::string& store_path, SqliteTrail* trail,
+                                                                bool run) {
+  absl::StatusOr<std::unique_ptr<Connection>> reader = Connection::Open(store_path, /*read_only=*/true);
+  if (!reader.ok()) return reader.status();
+  // No memory map: the outbox is a few pages, read once per move.
+  if (absl::Status s = (*reader)->Exec("PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 0; PRAGMA cache_size = -1024");
+      !s.ok()) {
+    return s;
+  }
+  auto mover = std::unique_ptr<OutboxMover>(new OutboxMover(store_writer, *std::move(reader), trail));
+  trail->outbox_.store(mover.get());
+  if (run) mover->thread_ = std::thread([m = mover.get()] { m->Loop(); });
+  return mover;
+}
+
+OutboxMover::~OutboxMover() {
+  trail_->outbox_.store(nullptr);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxMover::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  wake_.notify_all();
+}
+
+void OutboxMover::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    if (!pending_) {
+      wake_.wait(lock, [this] { return stop_ || pending_; });
+      continue;
+    }
+    pending_ = false;
+    lock.unlock();
+    absl::StatusOr<int64_t> moved = MoveAll();
+    lock.lock();
+    if (!moved.ok()) {
+      std::cerr << "audit outbox: " << moved.status() << "; retrying in 1 s\n";
+      pending_ = true;
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+    }
+  }
+}
+
+absl::StatusOr<int64_t> OutboxMover::MoveAll() {
+  std::lock_guard<std::mutex> lock(move_mu_);
+  int64_t appended = 0;
+  for (;;) {
+    std::vector<AuditEvent> events;
+    std::vector<std::string> keys;
+    int64_t through = 0;
+    {
+      absl::StatusOr<sqlite::Statement> rows =
+          reader_->Prepare("SELECT id, event FROM audit_outbox ORDER BY id LIMIT ?");
+      if (!rows.ok()) return rows.status();
+      if (absl::Status s = rows->BindAll({kMoveBatch}); !s.ok()) return s;
+      for (;;) {
+        absl::StatusOr<bool> row = rows->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        through = rows->ColumnInt64(0);
+        absl::StatusOr<AuditEvent> event = ParseRow(rows->ColumnBlob(1), through);
+        if (!event.ok()) return event.status();
+        events.push_back(*std::move(event));
+        keys.push_back(absl::StrCat("outbox:", through));
+      }
+    }
+    if (events.empty()) return appended;
+    absl::StatusOr<RecordAuditResponse> recorded = trail_->AppendKeyed(events, &keys);
+    if (!recorded.ok()) return recorded.status();
+    appended += recorded->accepted();
+    DeleteMovedItem del(through);
+    if (absl::Status s = writer_->Run(del); !s.ok()) return s;
+    if (!del.status.ok()) return del.status;
+    if (static_cast<int64_t>(events.size()) < kMoveBatch) return appended;
+  }
 }
 
 }  // namespace xds::audit

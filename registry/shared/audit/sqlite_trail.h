@@ -1,7 +1,9 @@
-// The audit trail in SQLite, in the same database file as the store whose writes it
-// records: its events go through that store's GroupCommitWriter, so an event committed
-// inside the write's own item (AppendInTransaction) costs no fsync of its own, and events
-// of read-only transactions share the group commits of everything else.
+// The audit trail in SQLite. A service keeps it in a database file of its own (Open): a
+// commit into the store's file would empty the page caches and memory maps of the store's
+// readers, and the trail commits once per query. An event that must commit with a store
+// change (ITI-42's registration, a consent change) goes into the store's outbox inside the
+// change's transaction (OutboxMover::Put, no fsync of its own) and is moved to the trail
+// right after.
 //
 // Each row keeps the event as serialized and hash = SHA-256(previous row's hash || seq ||
 // event bytes): changing, removing or reordering a row breaks every later hash, which
@@ -17,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "registry/shared/audit/trail.h"
@@ -24,6 +27,8 @@
 #include "registry/shared/sqlite/reader_pool.h"
 
 namespace xds::audit {
+
+class OutboxMover;
 
 class SqliteTrail : public Trail {
  public:
@@ -51,6 +56,10 @@ class SqliteTrail : public Trail {
 
   // Trail.
   absl::StatusOr<RecordAuditResponse> Append(std::vector<AuditEvent>& events) override;
+  // Append where event i carries the dedup key keys[i]: an event whose key is kept already
+  // is a duplicate. Keyed events stay the service's own (origin empty).
+  absl::StatusOr<RecordAuditResponse> AppendKeyed(std::vector<AuditEvent>& events,
+                                                  const std::vector<std::string>* keys);
   absl::StatusOr<std::vector<AuditEvent>> ReadAfter(int64_t after, size_t limit, bool own_only) override;
   int64_t LastSeq() const override { return last_seq_.load(); }
   bool WaitBeyond(int64_t seq, absl::Duration timeout) const override;
@@ -68,9 +77,13 @@ class SqliteTrail : public Trail {
  private:
   SqliteTrail(sqlite::GroupCommitWriter* writer, sqlite::ReaderPool* readers, int64_t last_seq)
       : writer_(writer), readers_(readers), last_seq_(last_seq) {}
-  // Appends one event as the writer thread; sets *duplicate for a forwarded event already
-  // kept.
-  absl::Status AppendOne(sqlite::Connection& conn, AuditEvent& event, bool* duplicate);
+  friend class OutboxMover;
+  // Appends one event as the writer thread; sets *duplicate for a forwarded event or a
+  // `local_key` already kept.
+  absl::Status AppendOne(sqlite::Connection& conn, AuditEvent& event, const std::string* local_key, bool* duplicate);
+  // Moves the outbox first, so that reads answering an administrator see every committed
+  // change's event.
+  void FlushOutbox();
 
   std::unique_ptr<sqlite::GroupCommitWriter> owned_writer_;
   std::unique_ptr<sqlite::ReaderPool> owned_readers_;
@@ -80,6 +93,47 @@ class SqliteTrail : public Trail {
   std::atomic<int64_t> last_seq_;
   mutable std::mutex mu_;
   mutable std::condition_variable published_;
+  std::atomic<OutboxMover*> outbox_{nullptr};
+};
+
+// A store's audit outbox (table audit_outbox in the store's database) and the thread that
+// moves its rows to the trail. An event is appended with the key "outbox:<id>" before its
+// row is deleted, so a crash between the two leaves a row that the next move recognises.
+class OutboxMover {
+ public:
+  static absl::Status CreateSchema(sqlite::Connection& conn);
+  // Writer thread, inside the store's item: keeps `event` for the trail, committing with
+  // the item.
+  static absl::Status Put(sqlite::Connection& conn, const AuditEvent& event);
+
+  // Moves outbox rows of the store at `store_path` to `trail`, deleting them through
+  // `store_writer` (both must outlive the mover). With `run`, a thread does so now (what a
+  // crash left) and after every Notify; without it (tests) rows stay until MoveAll.
+  static absl::StatusOr<std::unique_ptr<OutboxMover>> Start(sqlite::GroupCommitWriter* store_writer,
+                                                            const std::string& store_path, SqliteTrail* trail,
+                                                            bool run = true);
+  ~OutboxMover();
+
+  // A batch that put rows has committed.
+  void Notify();
+  // Moves every row there now; returns how many were appended (not duplicates).
+  absl::StatusOr<int64_t> MoveAll();
+
+ private:
+  OutboxMover(sqlite::GroupCommitWriter* writer, std::unique_ptr<sqlite::Connection> reader, SqliteTrail* trail)
+      : writer_(writer), reader_(std::move(reader)), trail_(trail) {}
+  void Loop();
+
+  sqlite::GroupCommitWriter* writer_;
+  std::mutex move_mu_;  // one move at a time: the reader connection is not shared
+  std::unique_ptr<sqlite::Connection> reader_;
+  SqliteTrail* trail_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool pending_ = true;  // drain what a crash left
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 }  // namespace xds::audit

@@ -237,5 +237,23 @@ TEST_F(SqliteTrailTest, DuplicatePatientIdsOfOneEventAreIndexedOnce) {
   EXPECT_EQ((*events)[0].patient_ids_size(), 2);
 }
 
+TEST_F(SqliteTrailTest, KeyedEventsAreKeptOnceAndStayOwn) {
+  std::vector<AuditEvent> events = {Event("ITI-42", "P1", 1000)};
+  std::vector<std::string> keys = {"outbox:7"};
+  auto first = trail_->AppendKeyed(events, &keys);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->accepted(), 1);
+  Reopen();  // the key is durable, not a memory of this process
+  events = {Event("ITI-42", "P1", 1000)};
+  auto again = trail_->AppendKeyed(events, &keys);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->duplicates(), 1);
+  EXPECT_EQ(trail_->LastSeq(), 1);
+  auto own = trail_->ReadAfter(0, 10, /*own_only=*/true);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->size(), 1u);
+  EXPECT_TRUE(Verify().intact());
+}
+
 }  // namespace
 }  // namespace xds::audit

@@ -1,7 +1,8 @@
 // A service's audit trail: an append-only, hash-chained sequence of AuditEvents. Each
-// service keeps one in its own store's database, so that an event can commit in the same
-// transaction as the write it records; it is also the spool the ATNA senders and the
-// repository's forwarder read from, each behind its own durable cursor.
+// service keeps one in a database file next to its store (DATA_DIR/audit.sqlite); an event
+// that must commit with a store write goes through the store's outbox (sqlite_trail.h).
+// It is also the spool the ATNA senders and the repository's forwarder read from, each
+// behind its own durable cursor.
 #ifndef XDS_REGISTRY_SHARED_AUDIT_TRAIL_H_
 #define XDS_REGISTRY_SHARED_AUDIT_TRAIL_H_
 

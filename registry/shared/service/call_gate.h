@@ -30,9 +30,11 @@ struct CallOutcome {
   // The call's audit event: the gate fills in who and when; the transaction adds what it
   // touched (patients, documents, the query). A transaction that commits the event with
   // its own write (so that both share one commit) passes `audit` to its store, which sets
-  // its seq: Leave then does not append it again. Null when auditing is off.
+  // audit_committed (the event waits in the store's outbox for the trail): Leave then does
+  // not append it again. Null when auditing is off.
   AuditEvent* audit = nullptr;
-  bool audited() const { return audit != nullptr && audit->seq() > 0; }
+  bool audit_committed = false;
+  bool audited() const { return audit != nullptr && (audit_committed || audit->seq() > 0); }
 
   // Marks the call failed: `code` becomes error_code unless one is set already, and
   // `detail` is appended (several internal failures of one call share its one log line).
