@@ -111,6 +111,7 @@ TEST(BackupTest, BackupDuringSubmissionsRestoresToAConsistentRegistry) {
   stop = true;
   for (auto& t : submitters) t.join();
   ASSERT_EQ(backup_rc, 0);
+  EXPECT_TRUE(std::filesystem::exists(backup + ".audit"));  // the trail, a file of its own
   EXPECT_EQ(refused, 0);
   // A second backup to the same file is refused (never overwrites).
   EXPECT_EQ(Xdsctl({"--registry_grpc=" + grpc_address, "backup", backup}), 1);
@@ -126,6 +127,7 @@ TEST(BackupTest, BackupDuringSubmissionsRestoresToAConsistentRegistry) {
   EXPECT_EQ(Xdsctl({"restore", backup, "--data", restored}), 1);
   std::filesystem::remove(restored + "/registry.pid");
   ASSERT_EQ(Xdsctl({"restore", backup, "--data", restored}), 0);
+  EXPECT_TRUE(std::filesystem::exists(restored + "/registry/audit.sqlite"));
 
   // The restored file itself is sound.
   {
