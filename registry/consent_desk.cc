@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "registry/policy/consent_subject.h"
 #include "registry/registry.h"
 #include "registry/shared/audit/describe.h"
 
@@ -52,23 +53,6 @@ absl::StatusOr<policy::Subject> SubjectOf(const ConsentSubject& s, bool rule, co
     default:
       return absl::InvalidArgumentError(
           "name the subject: an organisation, an organisation category or a professional");
-  }
-}
-
-// The subject as asked, before it is checked: a refused request's event still says what was
-// asked.
-std::string AskedSubject(const ConsentSubject& s) {
-  switch (s.kind()) {
-    case CONSENT_SUBJECT_ANY:
-      return "*";
-    case CONSENT_SUBJECT_ORGANIZATION:
-      return "organization:" + s.id();
-    case CONSENT_SUBJECT_CATEGORY:
-      return "category:" + s.id();
-    case CONSENT_SUBJECT_PROFESSIONAL:
-      return "professional:" + s.id();
-    default:
-      return "(no subject)";
   }
 }
 
@@ -163,9 +147,10 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentAddRule(const CallContext
       [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
         PolicyChange c;
         c.kind = PolicyChange::Kind::kAddRule;
-        *detail = absl::StrCat(permit ? "permit " : "deny ", AskedSubject(request.subject()), " data category ",
-                               request.data_category().empty() ? policy::kAny : request.data_category(),
-                               Window(request.valid_from_ms(), request.valid_to_ms()));
+        *detail =
+            absl::StrCat(permit ? "permit " : "deny ", policy::SubjectText(request.subject(), "(no subject)"),
+                         " data category ", request.data_category().empty() ? policy::kAny : request.data_category(),
+                         Window(request.valid_from_ms(), request.valid_to_ms()));
         absl::StatusOr<policy::Subject> subject = SubjectOf(request.subject(), /*rule=*/true, options_);
         if (!subject.ok()) return subject.status();
         absl::StatusOr<std::string> category = DataCategoryOf(request.data_category(), options_);
@@ -190,7 +175,7 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentRevoke(const CallContext&
       context, "ConsentRevoke", request.patient_id(), [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
         PolicyChange c;
         const bool by_subject = request.subject().kind() != CONSENT_SUBJECT_UNSPECIFIED;
-        *detail = by_subject ? absl::StrCat("revoke ", AskedSubject(request.subject()),
+        *detail = by_subject ? absl::StrCat("revoke ", policy::SubjectText(request.subject(), "(no subject)"),
                                             request.data_category().empty()
                                                 ? ""
                                                 : absl::StrCat(" data category ", request.data_category()))
@@ -234,19 +219,19 @@ absl::StatusOr<ConsentChangeResponse> Registry::ConsentRelationship(const CallCo
 
 absl::StatusOr<ConsentChangeResponse> Registry::ConsentExclusion(const CallContext& context,
                                                                  const ConsentSubjectRequest& request, bool exclude) {
-  return ChangeConsent(context, exclude ? "ConsentExclude" : "ConsentUnexclude", request.patient_id(),
-                       [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
-                         PolicyChange c;
-                         c.kind = exclude ? PolicyChange::Kind::kExclude : PolicyChange::Kind::kUnexclude;
-                         c.at_ms = NowMs(context);
-                         *detail = absl::StrCat(exclude ? "exclude " : "lift exclusion of ",
-                                                AskedSubject(request.subject()), " at ", Dtm(c.at_ms));
-                         absl::StatusOr<policy::Subject> subject =
-                             SubjectOf(request.subject(), /*rule=*/false, options_);
-                         if (!subject.ok()) return subject.status();
-                         c.subject = *std::move(subject);
-                         return c;
-                       });
+  return ChangeConsent(
+      context, exclude ? "ConsentExclude" : "ConsentUnexclude", request.patient_id(),
+      [&](std::string* detail) -> absl::StatusOr<PolicyChange> {
+        PolicyChange c;
+        c.kind = exclude ? PolicyChange::Kind::kExclude : PolicyChange::Kind::kUnexclude;
+        c.at_ms = NowMs(context);
+        *detail = absl::StrCat(exclude ? "exclude " : "lift exclusion of ",
+                               policy::SubjectText(request.subject(), "(no subject)"), " at ", Dtm(c.at_ms));
+        absl::StatusOr<policy::Subject> subject = SubjectOf(request.subject(), /*rule=*/false, options_);
+        if (!subject.ok()) return subject.status();
+        c.subject = *std::move(subject);
+        return c;
+      });
 }
 
 absl::StatusOr<PatientConsent> Registry::ConsentList(const CallContext& context, const ConsentListRequest& request) {

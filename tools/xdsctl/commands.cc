@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "registry/policy/consent_subject.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/xua/assertion.h"
 #include "tools/pki/pki.h"
@@ -1227,20 +1228,7 @@ absl::StatusOr<ConsentSubject> SubjectFlags(const Context& c, const std::set<std
   return subject;
 }
 
-std::string SubjectText(const ConsentSubject& s) {
-  switch (s.kind()) {
-    case CONSENT_SUBJECT_ANY:
-      return "*";
-    case CONSENT_SUBJECT_ORGANIZATION:
-      return "organization:" + s.id();
-    case CONSENT_SUBJECT_CATEGORY:
-      return "category:" + s.id();
-    case CONSENT_SUBJECT_PROFESSIONAL:
-      return "professional:" + s.id();
-    default:
-      return "?";
-  }
-}
+std::string SubjectText(const ConsentSubject& s) { return policy::SubjectText(s, "?"); }
 
 // An open bound (0) is null in JSON and "-" in tables.
 Json TimeJson(int64_t ms) { return ms == 0 ? Json() : Json::Str(IsoTime(ms)); }
