@@ -493,11 +493,7 @@ class FileDocumentStore : public DocumentStore {
   // Writer thread, before each batch: FULL (an fsync at COMMIT) only when it stages.
   absl::Status SetSynchronous(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     bool full = false;
-    for (auto* item : batch) {
-      // Anything but an Op (none today: the trail has its own file) is made durable.
-      Op* op = dynamic_cast<Op*>(item);
-      full = full || op == nullptr || op->kind == Op::kStage;
-    }
+    for (auto* item : batch) full = full || static_cast<Op*>(item)->kind == Op::kStage;
     if (synchronous_full_ == full) return absl::OkStatus();
     absl::Status status = conn.Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     if (!status.ok()) return IndexError("synchronous", status);
@@ -510,8 +506,7 @@ class FileDocumentStore : public DocumentStore {
   void RemoveUnreferencedFiles(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     std::set<std::string> candidates;
     for (auto* item : batch) {
-      Op* op = dynamic_cast<Op*>(item);
-      if (op == nullptr) continue;
+      Op* op = static_cast<Op*>(item);
       if (op->kind == Op::kAbort && op->status.ok()) {
         candidates.insert(op->aborted_hashes.begin(), op->aborted_hashes.end());
       }
@@ -519,8 +514,8 @@ class FileDocumentStore : public DocumentStore {
     }
     std::lock_guard<std::mutex> lock(files_mu_);
     for (auto* item : batch) {
-      Op* op = dynamic_cast<Op*>(item);
-      if (op != nullptr && op->kind == Op::kStage) ReleaseLocked(op->stage.hash);
+      Op* op = static_cast<Op*>(item);
+      if (op->kind == Op::kStage) ReleaseLocked(op->stage.hash);
     }
     for (const std::string& hash : candidates) {
       if (in_flight_.count(hash) || !IsHexSha1(hash)) continue;

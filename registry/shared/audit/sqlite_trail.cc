@@ -251,11 +251,6 @@ SqliteTrail::~SqliteTrail() {
   if (owned_writer_ != nullptr) owned_writer_->Shutdown();
 }
 
-absl::Status SqliteTrail::AppendInTransaction(Connection& conn, AuditEvent& event) {
-  bool duplicate = false;
-  return AppendOne(conn, event, nullptr, &duplicate);
-}
-
 absl::Status SqliteTrail::AppendOne(Connection& conn, AuditEvent& event, const std::string* local_key,
                                     bool* duplicate) {
   *duplicate = false;

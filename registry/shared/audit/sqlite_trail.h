@@ -47,13 +47,6 @@ class SqliteTrail : public Trail {
 
   ~SqliteTrail() override;
 
-  // Writer thread, inside an item of the store's batch: appends `event` (its seq set). A
-  // non-OK status is a failure of the batch (the item must return it). Call Published with
-  // the seq once the batch committed (the item's Finish), so that readers waiting in
-  // WaitBeyond see it.
-  absl::Status AppendInTransaction(sqlite::Connection& conn, AuditEvent& event);
-  void Published(int64_t seq);
-
   // Trail.
   absl::StatusOr<RecordAuditResponse> Append(std::vector<AuditEvent>& events) override;
   // Append where event i carries the dedup key keys[i]: an event whose key is kept already
@@ -78,6 +71,8 @@ class SqliteTrail : public Trail {
   SqliteTrail(sqlite::GroupCommitWriter* writer, sqlite::ReaderPool* readers, int64_t last_seq)
       : writer_(writer), readers_(readers), last_seq_(last_seq) {}
   friend class OutboxMover;
+  // Once a batch committed: readers waiting in WaitBeyond see events up to `seq`.
+  void Published(int64_t seq);
   // Appends one event as the writer thread; sets *duplicate for a forwarded event or a
   // `local_key` already kept.
   absl::Status AppendOne(sqlite::Connection& conn, AuditEvent& event, const std::string* local_key, bool* duplicate);
