@@ -130,6 +130,8 @@ absl::StatusOr<ConsentChangeResponse> Registry::ChangeConsent(
       store_->ChangePatientPolicy(*change, call.outcome().audit, &call.outcome().audit_committed);
   if (absl::IsNotFound(result.status())) return Denied(result.status(), call.outcome());
   if (!result.ok()) return Unavailable(result.status(), call.outcome());
+  // Before the answer: the repositories drop their cached decisions now.
+  if (result->changed) policy_generation_.Advance();
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   ConsentChangeResponse response;
   response.set_changed(result->changed);

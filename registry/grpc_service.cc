@@ -28,10 +28,27 @@ grpc::Status Answer(absl::StatusOr<T> answer, T* response) {
 
 grpc::Status RegistryGrpcService::Register(grpc::ServerContext* server_context, const RegisterRequest* request,
                                            RegistryResponse* response) {
-  auto registered = registry_->Register(GrpcCallContext(*server_context), request->submission());
+  auto registered = registry_->Register(GrpcCallContext(*server_context), request->submission(), {},
+                                        request->on_behalf_of_organization_id());
   if (!registered.ok()) return ToGrpc(registered.status());
   *response = *std::move(registered);
   return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::AccessDecision(grpc::ServerContext* server_context,
+                                                 const AccessDecisionRequest* request,
+                                                 AccessDecisionResponse* response) {
+  auto decided = registry_->AccessDecision(GrpcCallContext(*server_context), *request);
+  if (!decided.ok()) return ToGrpc(decided.status());
+  *response = *std::move(decided);
+  return grpc::Status::OK;
+}
+
+grpc::Status RegistryGrpcService::WatchPolicy(grpc::ServerContext* server_context, const WatchPolicyRequest*,
+                                              grpc::ServerWriter<PolicyGeneration>* writer) {
+  return ToGrpc(registry_->WatchPolicy(
+      GrpcCallContext(*server_context), [writer](const PolicyGeneration& g) { return writer->Write(g); },
+      [server_context] { return server_context->IsCancelled(); }));
 }
 
 grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext* server_context, const StoredQueryRequest* request,

@@ -26,6 +26,10 @@ class RegistryGrpcService final : public RegistryService::Service {
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
   grpc::Status Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) override;
   grpc::Status Backup(grpc::ServerContext*, const BackupRequest* request, BackupResponse* response) override;
+  grpc::Status AccessDecision(grpc::ServerContext*, const AccessDecisionRequest* request,
+                              AccessDecisionResponse* response) override;
+  grpc::Status WatchPolicy(grpc::ServerContext*, const WatchPolicyRequest*,
+                           grpc::ServerWriter<PolicyGeneration>* writer) override;
 
  private:
   Registry* registry_;

@@ -3,7 +3,7 @@
 // --flagfile (see deploy/registry.flags for every option explained).
 #include <filesystem>
 #include <iostream>
-#include <optional>
+#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -44,14 +44,14 @@ int main(int argc, char** argv) {
                             "xds-registry: IHE XDS.b Document Registry (ITI-42, ITI-18) with a gRPC service");
 
   // Before the store opens: a bad policy file is a configuration error to fix, not to run with.
-  std::optional<xds::policy::DomainPolicy> domain_policy;
+  std::shared_ptr<const xds::policy::DomainPolicy> domain_policy;
   if (const std::string path = absl::GetFlag(FLAGS_policy_file); !path.empty()) {
     auto loaded = xds::policy::LoadDomainPolicy(path);
     if (!loaded.ok()) {
       std::cerr << "xds-registry: cannot load --policy_file: " << loaded.status().message() << "\n";
       return 1;
     }
-    domain_policy = *std::move(loaded);
+    domain_policy = std::make_shared<const xds::policy::DomainPolicy>(*std::move(loaded));
   }
 
   std::error_code ec;
@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   store_options.path = absl::GetFlag(FLAGS_data_dir) + "/registry.sqlite";
   store_options.audit_path = absl::GetFlag(FLAGS_data_dir) + "/audit.sqlite";
   store_options.reader_connections = absl::GetFlag(FLAGS_reader_connections);
+  store_options.domain_policy = domain_policy.get();
   auto store = xds::OpenSqliteMetadataStore(store_options);
   if (!store.ok()) {
     std::cerr << "xds-registry: cannot open store: " << store.status() << "\n";

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/policy/bppc.h"
 #include "registry/shared/audit/describe.h"
 #include "registry/shared/ebrim/codec.h"
 
@@ -34,13 +36,29 @@ Registry::Registry(std::unique_ptr<MetadataStore> store, RegistryOptions options
     : store_(std::move(store)), options_(std::move(options)), gate_("xds-registry", options_.gate) {}
 
 absl::StatusOr<RegistryResponse> Registry::Register(const CallContext& context, Submission submission,
-                                                    std::vector<RegistryError> decode_errors) {
+                                                    std::vector<RegistryError> decode_errors,
+                                                    const std::string& on_behalf_of) {
   GatedCall call(gate_, context, "ITI-42");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   audit::DescribeSubmission(submission, &call.event());
+  const bool consent_document =
+      options_.domain_policy &&
+      std::any_of(submission.document_entries().begin(), submission.document_entries().end(),
+                  [this](const DocumentEntry& de) { return policy::IsConsentDocument(*options_.domain_policy, de); });
+  std::string submitter = RequesterOf(context).organization_id;
+  if (!on_behalf_of.empty()) {
+    if (!context.node.HasRole(tls::kRoleRepository)) {
+      return Denied(absl::PermissionDeniedError("only a repository node registers on behalf of another organisation"),
+                    call.outcome());
+    }
+    submitter = on_behalf_of;
+    call.event().set_on_behalf_of(on_behalf_of);
+  }
   RegistryResponse response = decode_errors.empty()
-                                  ? iti42::Register(*store_, options_, std::move(submission), call.outcome())
+                                  ? iti42::Register(*store_, options_, std::move(submission), submitter, call.outcome())
                                   : FailureResponse(std::move(decode_errors));
+  // A registered BPPC consent document may have changed her policy.
+  if (response.status() == SUCCESS && options_.domain_policy && consent_document) policy_generation_.Advance();
   call.outcome().Answered(response);
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return response;
@@ -52,7 +70,9 @@ absl::StatusOr<StoredQueryResponse> Registry::StoredQuery(const CallContext& con
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
   StoredQueryResponse response;
   if (decode_errors.empty()) {
-    response = iti18::StoredQuery(*store_, options_, request, call.outcome());
+    std::optional<AccessGuard> guard = GuardFor(context);
+    response = iti18::StoredQuery(*store_, options_, request, guard ? &*guard : nullptr, call.outcome());
+    if (guard) audit::AppendDetail(guard->Summary(), &call.event());
   } else {
     *response.mutable_response() = FailureResponse(std::move(decode_errors));
   }
@@ -177,6 +197,81 @@ absl::StatusOr<VerifyAuditResponse> Registry::VerifyAudit(const CallContext& con
   if (!verified->intact()) call.outcome().Fail("AUDIT_CHAIN_BROKEN", verified->problem());
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return verified;
+}
+
+std::optional<AccessGuard> Registry::GuardFor(const CallContext& context) const {
+  std::optional<AccessGuard> guard;
+  const bool plain_grpc = context.transport == CallContext::Transport::kGrpc && context.node.subject.empty();
+  if (options_.domain_policy && !context.node.HasRole(tls::kRoleRepository) && !plain_grpc) {
+    guard.emplace(*store_, *options_.domain_policy, RequesterOf(context), context.received);
+  }
+  return guard;
+}
+
+absl::StatusOr<AccessDecisionResponse> Registry::AccessDecision(const CallContext& context,
+                                                                const AccessDecisionRequest& request) {
+  GatedCall call(gate_, context, "AccessDecision");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  AccessDecisionResponse response;
+  // The generation first: a change committed while deciding makes the repository drop
+  // what it caches under this one.
+  response.set_generation(policy_generation_.Current());
+  response.set_enforced(options_.domain_policy != nullptr);
+  const std::vector<std::string> asked(request.document_unique_ids().begin(), request.document_unique_ids().end());
+  absl::StatusOr<std::vector<DocumentAccess>> rows = store_->DocumentAccessByUniqueId(asked);
+  if (!rows.ok()) return Unavailable(rows.status(), call.outcome());
+  std::set<std::string> admitted_entries, emergency_entries;
+  std::string summary;
+  if (options_.domain_policy) {
+    policy::Requester requester;
+    requester.organization_id = request.organization_id();
+    requester.professional_id = request.professional_id();
+    requester.purpose_of_use = request.purpose_of_use();
+    AccessGuard guard(*store_, *options_.domain_policy, requester, context.received);
+    absl::StatusOr<std::set<std::string>> admitted = guard.Admit(*rows, &emergency_entries);
+    if (!admitted.ok()) return Unavailable(admitted.status(), call.outcome());
+    admitted_entries = *std::move(admitted);
+    summary = guard.Summary();
+  } else {
+    for (const DocumentAccess& row : *rows) admitted_entries.insert(row.entry_uuid);
+  }
+  std::set<std::string> permitted, emergency;
+  // The repository's ITI-43 event, which names her, records the act and this decision in
+  // her access log; this one is the registry's own record of the decision.
+  for (const DocumentAccess& row : *rows) {
+    if (admitted_entries.count(row.entry_uuid)) permitted.insert(row.unique_id);
+    if (emergency_entries.count(row.entry_uuid)) emergency.insert(row.unique_id);
+  }
+  for (const std::string& uid : permitted) response.add_permitted_unique_ids(uid);
+  for (const std::string& uid : emergency) response.add_break_the_glass_unique_ids(uid);
+  for (const std::string& uid : asked) call.event().add_document_unique_ids(uid);
+  audit::AppendDetail(absl::StrCat("for organization ", request.organization_id(),
+                                   request.professional_id().empty() ? "" : " professional ", request.professional_id(),
+                                   ": ", permitted.size(), " of ", asked.size(), " permitted"),
+                      &call.event());
+  audit::AppendDetail(summary, &call.event());
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  return response;
+}
+
+absl::Status Registry::WatchPolicy(const CallContext& context, const std::function<bool(const PolicyGeneration&)>& send,
+                                   const std::function<bool()>& cancelled) {
+  {
+    GatedCall call(gate_, context, "WatchPolicy");
+    if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+    if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  }
+  PolicyGeneration message;
+  message.set_enforced(options_.domain_policy != nullptr);
+  message.set_generation(policy_generation_.Current());
+  if (!send(message)) return absl::OkStatus();
+  while (!cancelled()) {
+    const int64_t now = policy_generation_.WaitBeyond(message.generation(), absl::Now() + absl::Seconds(1));
+    if (now == message.generation()) continue;
+    message.set_generation(now);
+    if (!send(message)) break;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace xds

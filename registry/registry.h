@@ -17,6 +17,8 @@
 #include "proto/consent.pb.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/access/access_guard.h"
+#include "registry/access/policy_clock.h"
 #include "registry/policy/policy.h"
 #include "registry/shared/service/call_gate.h"
 #include "registry/shared/validation/metadata_validator.h"
@@ -36,10 +38,9 @@ struct RegistryOptions {
   // no backups).
   std::string backup_dir;
   GateOptions gate;  // rights from the certificate on mutual TLS
-  // The affinity domain's policy (--policy_file); absent: no consent enforcement. For now
-  // only the consent desk reads it, to refuse organisation and data categories the domain
-  // does not know (a rule naming one would never match).
-  std::optional<policy::DomainPolicy> domain_policy;
+  // The affinity domain's policy (--policy_file); null: no consent enforcement. The store
+  // classifies entries with the same object (SqliteOptions::domain_policy).
+  std::shared_ptr<const policy::DomainPolicy> domain_policy;
 };
 
 struct BackupResult {
@@ -57,8 +58,11 @@ class Registry {
   // its PermissionDenied status (a SOAP Fault, a gRPC PERMISSION_DENIED), nothing else:
   // `decode_errors` (a body the edge could not decode) are the answer only for a caller
   // the gate admits.
+  // `on_behalf_of` (a repository registering a source's ITI-41) is the submitting
+  // organisation when the caller has the repository right; else the caller's own.
   absl::StatusOr<RegistryResponse> Register(const CallContext& context, Submission submission,
-                                            std::vector<RegistryError> decode_errors = {});
+                                            std::vector<RegistryError> decode_errors = {},
+                                            const std::string& on_behalf_of = "");
 
   // ITI-18; refusals and `decode_errors` as for Register.
   absl::StatusOr<StoredQueryResponse> StoredQuery(const CallContext& context, const StoredQueryRequest& request,
@@ -87,7 +91,7 @@ class Registry {
   // rules, treatment relationships and exclusions. Each call is in her access log, what
   // changed in the event's detail, committed with the change. NotFound for an unknown
   // patient or rule, or nothing to revoke, end or lift; InvalidArgument for a malformed
-  // request. Nothing is enforced on ITI-18/43 yet.
+  // request. Enforced on ITI-18 (AccessGuard) and ITI-43 (AccessDecision).
   absl::StatusOr<ConsentChangeResponse> ConsentAddRule(const CallContext& context, const ConsentRuleRequest& request,
                                                        policy::Effect effect);
   absl::StatusOr<ConsentChangeResponse> ConsentRevoke(const CallContext& context, const ConsentRevokeRequest& request);
@@ -96,6 +100,15 @@ class Registry {
                                                             const ConsentSubjectRequest& request, bool start);
   absl::StatusOr<ConsentChangeResponse> ConsentExclusion(const CallContext& context,
                                                          const ConsentSubjectRequest& request, bool exclude);
+
+  // ITI-43's access decision, asked by a repository (issue 16): which of these documents
+  // the requester may retrieve. Unknown uniqueIds are simply not permitted.
+  absl::StatusOr<AccessDecisionResponse> AccessDecision(const CallContext& context,
+                                                        const AccessDecisionRequest& request);
+  // WatchPolicy: admits the caller (repository right), then `send` gets the generation at
+  // once and after every change until it returns false or `cancelled` says so.
+  absl::Status WatchPolicy(const CallContext& context, const std::function<bool(const PolicyGeneration&)>& send,
+                           const std::function<bool()>& cancelled);
 
   // A request refused at the edge before any transaction (see CallGate::Refused).
   void RecordEdgeRefusal(const CallContext& context, std::string_view transaction, std::string_view code,
@@ -117,21 +130,29 @@ class Registry {
       const CallContext& context, std::string_view transaction, const std::string& patient_id,
       const std::function<absl::StatusOr<PolicyChange>(std::string* detail)>& build);
 
+  // The access guard of a query; none without a domain policy, for a repository node (it
+  // holds the documents it registered anyway, and reconciles them with GetDocuments), and
+  // over plain gRPC (development on loopback: the repository and xdsctl without
+  // certificates; plain transport is refused on any other address).
+  std::optional<AccessGuard> GuardFor(const CallContext& context) const;
+
   std::unique_ptr<MetadataStore> store_;
   RegistryOptions options_;
   CallGate gate_;
+  PolicyClock policy_generation_;
 };
 
 // The transactions, run by Registry once the gate admitted the call. Store failures are
 // answered with an XDS error safe for the sender; their detail goes to `outcome`.
 namespace iti42 {
 RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
-                          CallOutcome& outcome);
+                          const std::string& submitting_organization, CallOutcome& outcome);
 }
 namespace iti18 {
+// `guard` (null without a domain policy) hides what the requester may not see.
 StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options, const StoredQueryRequest& request,
-                                CallOutcome& outcome);
-}
+                                AccessGuard* guard, CallOutcome& outcome);
+}  // namespace iti18
 
 // The registry's clock for lastUpdateTime.
 std::string CurrentDtm();  // UTC, 14 digits

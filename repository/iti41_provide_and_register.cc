@@ -40,6 +40,7 @@ ProvideAndRegisterService::~ProvideAndRegisterService() {
 }
 
 RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegisterRequest request,
+                                                               const std::string& source_organization,
                                                                CallOutcome& outcome) {
   std::vector<RegistryError> errors = std::move(request.errors);
   Submission& submission = request.submission;
@@ -165,7 +166,7 @@ RegistryResponse ProvideAndRegisterService::ProvideAndRegister(ProvideAndRegiste
   if (options_.test_pause_after_stage > absl::ZeroDuration()) absl::SleepFor(options_.test_pause_after_stage);
 
   // P10 / P11.
-  auto registered = registry_->Register(submission);
+  auto registered = registry_->Register(submission, source_organization);
   std::vector<std::string> submitted;
   for (const Checked& c : checked) submitted.push_back(c.entry->unique_id());
   if (registered.ok() && registered->status() == SUCCESS) {

@@ -40,7 +40,10 @@ class ProvideAndRegisterService {
   // otherwise Failure with every error found (the registry's copied through, P10). Store
   // and registry failures answer fixed texts; their statuses (paths, SQLite, the
   // registry's address) go to `outcome`, for the service log only.
-  RegistryResponse ProvideAndRegister(ProvideAndRegisterRequest request, CallOutcome& outcome);
+  // `source_organization`: the submitting source's organisation (its certificate's), which
+  // the registry records as the documents' submitter (issue 16).
+  RegistryResponse ProvideAndRegister(ProvideAndRegisterRequest request, const std::string& source_organization,
+                                      CallOutcome& outcome);
 
   // Crash recovery, called once before serving: removes orphan files, then resolves every
   // pending row against the registry. Rows the registry cannot be asked about now stay

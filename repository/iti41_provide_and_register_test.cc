@@ -18,9 +18,10 @@ constexpr char kRepositoryId[] = "1.2.3.4.5.8.1";
 // A registry whose answers the test scripts.
 class FakeRegistry : public RegistryClient {
  public:
-  absl::StatusOr<RegistryResponse> Register(const Submission& submission) override {
+  absl::StatusOr<RegistryResponse> Register(const Submission& submission, const std::string& on_behalf_of) override {
     ++register_calls;
     last = submission;
+    last_on_behalf_of = on_behalf_of;
     if (!register_status.ok()) return register_status;
     return register_response;
   }
@@ -28,8 +29,16 @@ class FakeRegistry : public RegistryClient {
     if (!query_status.ok()) return query_status;
     return registered;
   }
+  absl::StatusOr<AccessDecisionResponse> AccessDecision(const AccessDecisionRequest&) override {
+    return absl::UnimplementedError("not used by ITI-41");
+  }
+  absl::Status WatchPolicy(const std::function<void(const PolicyGeneration&)>&) override {
+    return absl::UnimplementedError("not used by ITI-41");
+  }
+  void StopWatching() override {}
   int register_calls = 0;
   Submission last;
+  std::string last_on_behalf_of;
   absl::Status register_status;
   RegistryResponse register_response = SuccessResponse();
   absl::Status query_status;
@@ -84,7 +93,8 @@ class ProvideAndRegisterTest : public ::testing::Test {
     EXPECT_TRUE(doc.load_string(body_xml.c_str()));
     mime::Multipart none;
     outcome_ = CallOutcome();
-    return service_->ProvideAndRegister(ebrim::ParseProvideAndRegisterRequest(doc.document_element(), none), outcome_);
+    return service_->ProvideAndRegister(ebrim::ParseProvideAndRegisterRequest(doc.document_element(), none),
+                                        "2.999.7.1", outcome_);
   }
 
   int Files() {

@@ -6,7 +6,8 @@
 namespace xds {
 
 RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, DocumentStore* store,
-                                   const RetrieveOptions& options, CallOutcome& outcome) {
+                                   const RetrieveOptions& options, const absl::StatusOr<AccessCache::Decision>* access,
+                                   CallOutcome& outcome) {
   RetrieveResult result;
   RegistryResponse& response = *result.response.mutable_response();
   for (const DocumentRequest& dr : request.document_requests()) {
@@ -28,6 +29,13 @@ RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, Do
           MakeError(err::kUnknownCommunity, absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
       continue;
     }
+    if (access != nullptr && !access->ok()) {
+      outcome.Fail(err::kRepositoryError.name,
+                   absl::StrCat("document ", uid, ": access decision: ", access->status().ToString()));
+      *response.add_errors() =
+          MakeError(err::kRepositoryError, "The repository could not check access to this document; retry later", uid);
+      continue;
+    }
     auto found = store->Lookup(uid);
     if (!found.ok()) {
       outcome.Fail(err::kRepositoryError.name, absl::StrCat("document ", uid, ": lookup: ", found.status().ToString()));
@@ -35,7 +43,13 @@ RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, Do
           MakeError(err::kRepositoryError, "The repository could not read its document index", uid);
       continue;
     }
-    if (!found->has_value()) {  // Q3
+    // Q3; a document the requester may not see is indistinguishable from an unknown one.
+    const bool hidden = found->has_value() && access != nullptr && !(*access)->permitted.count(uid);
+    if (hidden) {
+      ++result.hidden;
+      result.patient_ids.push_back((*found)->patient_id);
+    }
+    if (!found->has_value() || hidden) {
       *response.add_errors() = MakeError(err::kDocumentUniqueIdError,
                                          absl::StrCat("Document ", uid, " is not available in this repository"), uid);
       continue;

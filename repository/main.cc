@@ -31,6 +31,12 @@ ABSL_FLAG(int64_t, max_body_bytes, int64_t{256} << 20,
           "Largest accepted HTTP request body in bytes (default 256 MiB). The body is held in memory once; "
           "larger requests get HTTP 413 with a SOAP Fault");
 ABSL_FLAG(int, max_xml_depth, 64, "Deepest accepted XML element nesting");
+ABSL_FLAG(bool, access_decision, true,
+          "Ask the registry's access decision (consent and access policy) before ITI-43 hands out a document. "
+          "--noaccess_decision only to measure its cost: without it every consumer gets every document");
+ABSL_FLAG(int, access_cache_ttl_ms, 10000,
+          "How long an access decision is reused (only while the registry's policy stream is connected and "
+          "unchanged); 0 = ask for every retrieve");
 ABSL_FLAG(int, test_pause_after_stage_ms, 0,
           "TESTS ONLY: sleep this long between staging documents and registering them (crash-recovery tests)");
 ABSL_FLAG(int, test_pause_after_register_ms, 0,
@@ -62,6 +68,8 @@ int main(int argc, char** argv) {
       absl::Milliseconds(absl::GetFlag(FLAGS_test_pause_after_register_ms));
   options.retrieve.repository_unique_id = absl::GetFlag(FLAGS_repository_unique_id);
   options.retrieve.home_community_id = absl::GetFlag(FLAGS_home_community_id);
+  options.access_decision = absl::GetFlag(FLAGS_access_decision);
+  options.access_cache_ttl = absl::Milliseconds(absl::GetFlag(FLAGS_access_cache_ttl_ms));
   xds::audit::Trail& trail = (*store)->audit_trail();
   options.gate = xds::service::GateFlags(
       *security, &trail,

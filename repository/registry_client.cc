@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "proto/registry_service.grpc.pb.h"
 #include "registry/shared/ebrim/vocabulary.h"
 
@@ -21,11 +22,12 @@ class GrpcRegistryClient : public RegistryClient {
                      absl::Duration timeout)
       : stub_(RegistryService::NewStub(grpc::CreateChannel(target, std::move(credentials)))), timeout_(timeout) {}
 
-  absl::StatusOr<RegistryResponse> Register(const Submission& submission) override {
+  absl::StatusOr<RegistryResponse> Register(const Submission& submission, const std::string& on_behalf_of) override {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
     RegisterRequest request;
     *request.mutable_submission() = submission;
+    request.set_on_behalf_of_organization_id(on_behalf_of);
     RegistryResponse response;
     grpc::Status status = stub_->Register(&context, request, &response);
     if (!status.ok()) return FromGrpc(status);
@@ -59,9 +61,43 @@ class GrpcRegistryClient : public RegistryClient {
     return std::vector<DocumentEntry>(response.document_entries().begin(), response.document_entries().end());
   }
 
+  absl::StatusOr<AccessDecisionResponse> AccessDecision(const AccessDecisionRequest& request) override {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    AccessDecisionResponse response;
+    grpc::Status status = stub_->AccessDecision(&context, request, &response);
+    if (!status.ok()) return FromGrpc(status);
+    return response;
+  }
+
+  absl::Status WatchPolicy(const std::function<void(const PolicyGeneration&)>& on_generation) override {
+    grpc::ClientContext context;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopped_) return absl::CancelledError("stopped");
+      watching_ = &context;
+    }
+    std::unique_ptr<grpc::ClientReader<PolicyGeneration>> reader = stub_->WatchPolicy(&context, WatchPolicyRequest());
+    PolicyGeneration g;
+    while (reader->Read(&g)) on_generation(g);
+    grpc::Status status = reader->Finish();
+    absl::MutexLock lock(&mu_);
+    watching_ = nullptr;
+    return status.ok() ? absl::UnavailableError("registry: the policy stream ended") : FromGrpc(status);
+  }
+
+  void StopWatching() override {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+    if (watching_ != nullptr) watching_->TryCancel();
+  }
+
  private:
   std::unique_ptr<RegistryService::Stub> stub_;
   absl::Duration timeout_;
+  absl::Mutex mu_;
+  grpc::ClientContext* watching_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #ifndef XDS_REPOSITORY_REGISTRY_CLIENT_H_
 #define XDS_REPOSITORY_REGISTRY_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
 
 namespace xds {
@@ -23,7 +25,19 @@ class RegistryClient {
   // ITI-42 Register Document Set-b. A RegistryResponse (Success or Failure) when the
   // registry answered. Unavailable when it could not be reached (nothing was registered);
   // DeadlineExceeded or another code when the outcome is unknown.
-  virtual absl::StatusOr<RegistryResponse> Register(const Submission& submission) = 0;
+  // `on_behalf_of`: the organisation of the source whose ITI-41 this is (its certificate's;
+  // empty over plain transport).
+  virtual absl::StatusOr<RegistryResponse> Register(const Submission& submission,
+                                                    const std::string& on_behalf_of = "") = 0;
+
+  // The registry's access decision for ITI-43 (issue 16).
+  virtual absl::StatusOr<AccessDecisionResponse> AccessDecision(const AccessDecisionRequest& request) = 0;
+
+  // Streams the registry's policy generation into `on_generation` until the stream ends
+  // (the registry went away, or `stop` was called); returns why it ended.
+  virtual absl::Status WatchPolicy(const std::function<void(const PolicyGeneration&)>& on_generation) = 0;
+  // Ends a running WatchPolicy (from another thread).
+  virtual void StopWatching() = 0;
 
   // GetDocuments (LeafClass) by DocumentEntry uniqueIds: every DocumentEntry the registry
   // holds with one of these uniqueIds. Non-OK when the registry did not answer or failed.

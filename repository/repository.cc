@@ -1,5 +1,6 @@
 #include "repository/repository.h"
 
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,8 @@ Repository::Repository(std::unique_ptr<DocumentStore> store, std::unique_ptr<Reg
       registry_(std::move(registry)),
       options_(std::move(options)),
       provide_and_register_(store_.get(), registry_.get(), options_.provide_and_register),
+      access_(options_.access_decision ? std::make_unique<AccessCache>(registry_.get(), options_.access_cache_ttl)
+                                       : nullptr),
       gate_("xds-repository", options_.gate) {}
 
 size_t Repository::RecoverAtStartup() { return provide_and_register_.RecoverAtStartup(); }
@@ -53,7 +56,8 @@ absl::StatusOr<RegistryResponse> Repository::ProvideAndRegister(const CallContex
   GatedCall call(gate_, context, "ITI-41");
   if (!call.admitted().ok()) return Refused(call.admitted(), call.outcome());
   audit::DescribeSubmission(request.submission, &call.event());
-  RegistryResponse response = provide_and_register_.ProvideAndRegister(std::move(request), call.outcome());
+  RegistryResponse response =
+      provide_and_register_.ProvideAndRegister(std::move(request), context.node.organization_id, call.outcome());
   call.outcome().Answered(response);
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return response;
@@ -68,9 +72,27 @@ absl::StatusOr<RetrieveResult> Repository::Retrieve(const CallContext& context,
   if (!decode_errors.empty()) {
     *result.response.mutable_response() = FailureResponse(std::move(decode_errors));
   } else {
-    result = RetrieveDocumentSet(request, store_.get(), options_.retrieve, call.outcome());
+    std::optional<absl::StatusOr<AccessCache::Decision>> access;
+    if (access_) {
+      std::vector<std::string> ours;
+      for (const DocumentRequest& dr : request.document_requests()) {
+        if (dr.repository_unique_id() == options_.retrieve.repository_unique_id) {
+          ours.push_back(dr.document_unique_id());
+        }
+      }
+      access = access_->Decide(context, ours);
+      if (access->ok() && !(*access)->break_the_glass.empty()) {
+        audit::AppendDetail(
+            absl::StrCat("break-the-glass: ", (*access)->break_the_glass.size(), " documents opened by the emergency"),
+            &call.event());
+      }
+    }
+    result = RetrieveDocumentSet(request, store_.get(), options_.retrieve, access ? &*access : nullptr, call.outcome());
   }
   DescribeRetrieve(request, result, &call.event());
+  if (result.hidden > 0) {
+    audit::AppendDetail(absl::StrCat("access policy: ", result.hidden, " documents hidden"), &call.event());
+  }
   call.outcome().Answered(result.response.response());
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return result;
@@ -86,7 +108,18 @@ absl::StatusOr<RetrievedDocument> Repository::RetrieveDocument(const CallContext
                         absl::StrCat("document ", unique_id, ": lookup: ", document.status().ToString()));
     return absl::UnavailableError("the document store could not be read");
   }
-  if (!document->has_value()) {
+  bool hidden = false;
+  if (access_ && document->has_value()) {
+    absl::StatusOr<AccessCache::Decision> access = access_->Decide(context, {unique_id});
+    if (!access.ok()) {
+      call.outcome().Fail("UNAVAILABLE",
+                          absl::StrCat("document ", unique_id, ": access decision: ", access.status().ToString()));
+      return absl::UnavailableError("the registry's access decision could not be had; retry later");
+    }
+    hidden = access->permitted.count(unique_id) == 0;
+    if (!access->break_the_glass.empty()) audit::AppendDetail("break-the-glass", &call.event());
+  }
+  if (!document->has_value() || hidden) {  // a hidden document is answered like an unknown one
     call.outcome().Fail("NOT_FOUND", "");
     return absl::NotFoundError("no document with uniqueId " + unique_id + " in this repository");
   }

@@ -14,6 +14,7 @@
 #include "proto/xds_metadata.pb.h"
 #include "registry/shared/model/provide_and_register_request.h"
 #include "registry/shared/service/call_gate.h"
+#include "repository/access_cache.h"
 #include "repository/document_store.h"
 #include "repository/iti41_provide_and_register.h"
 #include "repository/iti43_retrieve.h"
@@ -25,6 +26,10 @@ struct RepositoryOptions {
   ProvideAndRegisterOptions provide_and_register;
   RetrieveOptions retrieve;
   GateOptions gate;  // rights from the certificate on mutual TLS
+  // ITI-43 and the internal retrieval ask the registry's access decision (issue 16) and
+  // remember its answers this long (AccessCache). Off only to measure its cost.
+  bool access_decision = true;
+  absl::Duration access_cache_ttl = absl::Seconds(10);
 };
 
 // One committed document, mapped read-only.
@@ -72,6 +77,7 @@ class Repository {
   std::unique_ptr<RegistryClient> registry_;
   RepositoryOptions options_;
   ProvideAndRegisterService provide_and_register_;  // after store_ and registry_: stops first
+  std::unique_ptr<AccessCache> access_;             // null without access_decision
   CallGate gate_;
 };
 

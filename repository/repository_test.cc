@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "registry/shared/model/errors.h"
 
@@ -12,12 +13,31 @@ namespace {
 constexpr char kRepositoryId[] = "1.2.3.4.5.8.1";
 
 // A registry that accepts every submission.
+// Its access decision permits every document but those in `denied`.
 class AcceptingRegistry : public RegistryClient {
  public:
-  absl::StatusOr<RegistryResponse> Register(const Submission&) override { return SuccessResponse(); }
+  explicit AcceptingRegistry(std::set<std::string> denied = {}) : denied_(std::move(denied)) {}
+  absl::StatusOr<RegistryResponse> Register(const Submission&, const std::string&) override {
+    return SuccessResponse();
+  }
   absl::StatusOr<std::vector<DocumentEntry>> GetDocumentsByUniqueId(const std::vector<std::string>&) override {
     return std::vector<DocumentEntry>{};
   }
+  absl::StatusOr<AccessDecisionResponse> AccessDecision(const AccessDecisionRequest& request) override {
+    AccessDecisionResponse response;
+    response.set_enforced(true);
+    for (const std::string& uid : request.document_unique_ids()) {
+      if (!denied_.count(uid)) response.add_permitted_unique_ids(uid);
+    }
+    return response;
+  }
+  absl::Status WatchPolicy(const std::function<void(const PolicyGeneration&)>&) override {
+    return absl::UnavailableError("no policy stream here");
+  }
+  void StopWatching() override {}
+
+ private:
+  std::set<std::string> denied_;
 };
 
 DocumentRequest Request(const std::string& repository, const std::string& uid, const std::string& home = "") {
@@ -45,7 +65,7 @@ class RepositoryTest : public ::testing::Test {
     options.retrieve.repository_unique_id = kRepositoryId;
     options.retrieve.home_community_id = "urn:oid:1.2.3";
     repository_ = std::make_unique<Repository>(std::move(*OpenFileDocumentStore(dir)),
-                                               std::make_unique<AcceptingRegistry>(), options);
+                                               std::make_unique<AcceptingRegistry>(denied_), options);
   }
 
   // Provides one text/plain document through the model, as the SOAP endpoint would.
@@ -61,8 +81,49 @@ class RepositoryTest : public ::testing::Test {
   }
 
   CallContext context_;
+  std::set<std::string> denied_;  // by the registry's access decision
   std::unique_ptr<Repository> repository_;
 };
+
+class DeniedDocumentTest : public RepositoryTest {
+ protected:
+  void SetUp() override {
+    denied_ = {"1.2.3.2"};
+    RepositoryTest::SetUp();
+  }
+};
+
+// Issue 16: a document the access decision denies is answered exactly like one the
+// repository does not hold, on ITI-43 and on the internal retrieval.
+TEST_F(DeniedDocumentTest, IsAnsweredLikeAnUnknownOne) {
+  ASSERT_EQ(Provide("1.2.3.1", "shown").status(), SUCCESS);
+  ASSERT_EQ(Provide("1.2.3.2", "hidden").status(), SUCCESS);
+  RetrieveDocumentSetRequest request;
+  *request.add_document_requests() = Request(kRepositoryId, "1.2.3.1");
+  *request.add_document_requests() = Request(kRepositoryId, "1.2.3.2");
+  *request.add_document_requests() = Request(kRepositoryId, "1.2.3.3");
+  RetrieveResult result = *repository_->Retrieve(context_, request);
+  EXPECT_EQ(result.response.response().status(), PARTIAL_SUCCESS);
+  ASSERT_EQ(result.response.document_responses_size(), 1);
+  EXPECT_EQ(result.response.document_responses(0).document_unique_id(), "1.2.3.1");
+  const RegistryResponse& r = result.response.response();
+  ASSERT_EQ(r.errors_size(), 2);
+  EXPECT_EQ(r.errors(0).code(), r.errors(1).code());
+  EXPECT_EQ(r.errors(0).code(), "XDSDocumentUniqueIdError");
+  // Same text but for the id: nothing tells a hidden document from a missing one.
+  std::string hidden = r.errors(0).context(), missing = r.errors(1).context();
+  hidden.replace(hidden.find("1.2.3.2"), 7, "ID");
+  missing.replace(missing.find("1.2.3.3"), 7, "ID");
+  EXPECT_EQ(hidden, missing);
+
+  auto one = repository_->RetrieveDocument(context_, "1.2.3.2");
+  EXPECT_EQ(one.status().code(), absl::StatusCode::kNotFound);
+  std::string message(one.status().message());
+  std::string unknown(repository_->RetrieveDocument(context_, "1.2.3.3").status().message());
+  message.replace(message.find("1.2.3.2"), 7, "ID");
+  unknown.replace(unknown.find("1.2.3.3"), 7, "ID");
+  EXPECT_EQ(message, unknown);
+}
 
 TEST_F(RepositoryTest, ProvidedDocumentsAreRetrievedBothWays) {
   ASSERT_EQ(Provide("1.2.3.1", "hello").status(), SUCCESS);

@@ -70,8 +70,8 @@ flag() {  # flag FILE NAME: a flag's value in a flag file
 
 start() {
   # The registry node needs no rights of its own; the repositories register and look up.
-  "$HERE/../region-pki.sh" "$DATA/pki" "$(binary xdsctl)" registry repository-a:source,consumer \
-    repository-b:source,consumer
+  "$HERE/../region-pki.sh" "$DATA/pki" "$(binary xdsctl)" registry repository-a:source,consumer,repository \
+    repository-b:source,consumer,repository
   start_one registry registry "$HERE/registry.flags"
   local reg_http reg_grpc
   read -r reg_http reg_grpc <"$DATA/registry.ports"

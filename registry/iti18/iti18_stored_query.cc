@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "registry/access/access_guard.h"
 #include "registry/iti18/iti18_params.h"
 #include "registry/registry.h"
 #include "registry/shared/ebrim/codec.h"
@@ -53,25 +54,60 @@ class Answer {
 
 // One query's run against the store: remembers store failures and result-cap overflows so
 // that the query code can stay a straight sequence of lookups.
+//
+// With an access policy (`guard`), every lookup answers only what the requester may see,
+// and the result cap counts only that: DocumentEntries of one patient are filtered in SQL;
+// lookups by id are filtered after reading (their ids bound them), as are packages and
+// associations (AccessGuard says which are hidden).
 class Run {
  public:
-  Run(MetadataStore& store, size_t cap, bool object_refs) : object_refs(object_refs), store_(store), cap_(cap) {}
+  Run(MetadataStore& store, size_t cap, bool object_refs, AccessGuard* guard)
+      : object_refs(object_refs), store_(store), cap_(cap), guard_(guard) {}
 
   std::vector<DocumentEntry> Documents(DocumentEntryFilter f) {
     f.limit = cap_;
-    return Checked(store_.FindDocumentEntries(f));
+    if (guard_ == nullptr) return Checked(store_.FindDocumentEntries(f));
+    if (f.patient_ids.size() == 1) {
+      absl::StatusOr<const policy::Visibility*> v = guard_->For(f.patient_ids[0]);
+      if (!v.ok()) return Fail<DocumentEntry>(v.status());
+      f.visibility = *v;
+      return Checked(store_.FindDocumentEntries(f));
+    }
+    f.limit = 0;
+    absl::StatusOr<std::vector<DocumentEntry>> found = store_.FindDocumentEntries(f);
+    if (!found.ok()) return Fail<DocumentEntry>(found.status());
+    std::vector<std::string> ids;
+    for (const DocumentEntry& de : *found) ids.push_back(de.header().entry_uuid());
+    absl::StatusOr<std::set<std::string>> hidden = guard_->Hidden(ids);
+    if (!hidden.ok()) return Fail<DocumentEntry>(hidden.status());
+    return Checked(absl::StatusOr<std::vector<DocumentEntry>>(Drop(*std::move(found), *hidden)));
   }
+  // Under a policy packages are read without a limit (hidden ones must not count).
   std::vector<SubmissionSet> SubmissionSets(PackageFilter f) {
-    f.limit = cap_;
-    return Checked(store_.FindSubmissionSets(f));
+    f.limit = guard_ == nullptr ? cap_ : 0;
+    return Checked(Packages(store_.FindSubmissionSets(f)));
   }
   std::vector<Folder> Folders(PackageFilter f) {
-    f.limit = cap_;
-    return Checked(store_.FindFolders(f));
+    f.limit = guard_ == nullptr ? cap_ : 0;
+    return Checked(Packages(store_.FindFolders(f)));
   }
   std::vector<Association> Associations(const std::vector<std::string>& uuids, const std::vector<std::string>& types) {
     if (uuids.empty()) return {};
-    return Checked(store_.FindAssociations(uuids, types));
+    absl::StatusOr<std::vector<Association>> found = store_.FindAssociations(uuids, types);
+    if (guard_ == nullptr || !found.ok()) return Checked(std::move(found));
+    std::vector<std::string> ends;
+    for (const Association& as : *found) {
+      ends.push_back(as.source());
+      ends.push_back(as.target());
+    }
+    absl::StatusOr<std::set<std::string>> hidden = guard_->Hidden(ends);
+    if (!hidden.ok()) return Fail<Association>(hidden.status());
+    std::vector<Association> shown;
+    for (Association& as : *found) {
+      if (!hidden->count(as.source()) && !hidden->count(as.target())) shown.push_back(std::move(as));
+    }
+    guard_->NoteHidden(static_cast<int>(found->size() - shown.size()));
+    return Checked(absl::StatusOr<std::vector<Association>>(std::move(shown)));
   }
   std::set<std::string> AssociationIds(const std::vector<std::string>& uuids) {
     std::set<std::string> ids;
@@ -99,16 +135,38 @@ class Run {
   }
   template <typename T>
   std::vector<T> Checked(absl::StatusOr<std::vector<T>> r) {
-    if (!r.ok()) {
-      Failed(r.status());
-      return {};
-    }
+    if (!r.ok()) return Fail<T>(r.status());
     if (cap_ > 0 && r->size() > cap_) too_many = true;
     return std::move(*r);
+  }
+  template <typename T>
+  std::vector<T> Fail(const absl::Status& status) {
+    Failed(status);
+    return {};
+  }
+  template <typename T>
+  std::vector<T> Drop(std::vector<T> objects, const std::set<std::string>& hidden) {
+    std::vector<T> shown;
+    for (T& o : objects) {
+      if (!hidden.count(o.header().entry_uuid())) shown.push_back(std::move(o));
+    }
+    guard_->NoteHidden(static_cast<int>(objects.size() - shown.size()));
+    return shown;
+  }
+  // SubmissionSets or Folders without those the policy hides.
+  template <typename T>
+  absl::StatusOr<std::vector<T>> Packages(absl::StatusOr<std::vector<T>> found) {
+    if (guard_ == nullptr || !found.ok()) return found;
+    std::map<std::string, std::string> patients;
+    for (const T& o : *found) patients[o.header().entry_uuid()] = o.patient_id();
+    absl::StatusOr<std::set<std::string>> hidden = guard_->HiddenPackages(patients);
+    if (!hidden.ok()) return hidden.status();
+    return Drop(*std::move(found), *hidden);
   }
 
   MetadataStore& store_;
   size_t cap_;
+  AccessGuard* guard_;
 };
 
 void FindDocuments(Run& run, Params& p, bool by_reference_id, Answer* answer) {
@@ -340,7 +398,7 @@ StoredQueryResponse Failure(std::vector<RegistryError> errors) {
 namespace iti18 {
 
 StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options, const StoredQueryRequest& request,
-                                CallOutcome& outcome) {
+                                AccessGuard* guard, CallOutcome& outcome) {
   const QuerySpec* spec = iti18::FindQuerySpec(request.query_id());
   if (!spec) {
     return Failure(
@@ -353,7 +411,7 @@ StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& opt
 
   const bool leaf = request.return_type() == LEAF_CLASS;
   const size_t cap = leaf ? options.max_leaf_class_results : options.max_object_ref_results;
-  Run run(store, cap, /*object_refs=*/!leaf);
+  Run run(store, cap, /*object_refs=*/!leaf, guard);
   Answer answer;
   switch (spec->kind) {
     case QueryKind::kFindDocuments:

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "registry/policy/bppc.h"
 #include "registry/registry.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
@@ -335,12 +336,27 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
 namespace iti42 {
 
 RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
-                          CallOutcome& outcome) {
+                          const std::string& submitting_organization, CallOutcome& outcome) {
   std::vector<RegistryError> invalid = ValidateSubmission(submission, options.validation);
+  if (options.domain_policy) {
+    // A BPPC consent document sets her consent (issue 16): one the domain cannot map is
+    // refused whole, rather than registered with part of what she signed ignored.
+    for (const DocumentEntry& de : submission.document_entries()) {
+      if (!policy::IsConsentDocument(*options.domain_policy, de)) continue;
+      absl::StatusOr<std::vector<policy::ConsentRule>> rules =
+          policy::RulesFromConsentDocument(*options.domain_policy, de);
+      if (!rules.ok()) {
+        invalid.push_back(MakeError(err::kRegistryMetadataError,
+                                    absl::StrCat("Consent document ", de.unique_id(), ": ", rules.status().message()),
+                                    de.unique_id()));
+      }
+    }
+  }
   AssignIds(&submission);
   WritePlan plan;
   plan.submission = std::move(submission);
   plan.last_update_time = CurrentDtm();
+  plan.submitting_organization = submitting_organization;
   // A submission that fails the checks of its own content is still checked against the
   // registry, so that the sender learns every error at once (e.g. a malformed slot and an
   // unknown patient); the returned errors are then never empty and nothing is written.

@@ -150,6 +150,28 @@ bool IsRestricted(const DomainPolicy& domain, const DocumentFacts& d) {
                      [&](const CodedValue& c) { return domain.restricted_confidentiality_codes.count(c) > 0; });
 }
 
+DocumentFacts FactsOf(const DocumentEntry& entry, const std::string& submitting_organization_id) {
+  DocumentFacts facts;
+  facts.patient_id = entry.patient_id();
+  facts.class_code = {entry.class_code().code(), entry.class_code().scheme()};
+  facts.type_code = {entry.type_code().code(), entry.type_code().scheme()};
+  for (const Code& c : entry.confidentiality_codes()) facts.confidentiality_codes.push_back({c.code(), c.scheme()});
+  facts.submitting_organization_id = submitting_organization_id;
+  return facts;
+}
+
+std::string ClassificationFingerprint(const DomainPolicy& domain) {
+  static constexpr const char* kAttribute[] = {"classCode", "typeCode", "confidentialityCode"};
+  std::string text = absl::StrCat("default=", domain.default_data_category);
+  for (const DataCategoryRule& row : domain.data_category_rules) {
+    absl::StrAppend(&text, "|", kAttribute[static_cast<int>(row.attribute)], "=", ToString(row.value), ">",
+                    row.category);
+  }
+  for (const CodedValue& c : domain.restricted_confidentiality_codes)
+    absl::StrAppend(&text, "|restricted=", ToString(c));
+  return text;
+}
+
 Decision Decide(const DomainPolicy& domain, const PatientPolicy& patient, const Requester& requester,
                 const DocumentFacts& document, absl::Time now) {
   // 0. Fail closed when handed another patient's policy.
@@ -185,14 +207,20 @@ Visibility VisibleCategories(const DomainPolicy& domain, const PatientPolicy& pa
 }
 
 bool Visibility::Admits(const DomainPolicy& domain, const DocumentFacts& document, bool* break_the_glass) const {
+  return Admits(document.submitting_organization_id, DataCategoryOf(domain, document), IsRestricted(domain, document),
+                break_the_glass);
+}
+
+bool Visibility::Admits(const std::string& submitting_organization_id, const std::string& data_category,
+                        bool restricted, bool* break_the_glass) const {
   *break_the_glass = false;
   if (wrong_patient) return false;
-  if (!own_organization.empty() && own_organization == document.submitting_organization_id) return true;
-  if (IsRestricted(domain, document)) {
+  if (!own_organization.empty() && own_organization == submitting_organization_id) return true;
+  if (restricted) {
     *break_the_glass = restricted_visible;
     return restricted_visible;
   }
-  auto it = categories.find(DataCategoryOf(domain, document));
+  auto it = categories.find(data_category);
   if (it == categories.end()) return false;
   *break_the_glass = it->second;
   return true;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "proto/xds_metadata.pb.h"
 #include "registry/policy/policy.h"
 
 namespace xds::policy {
@@ -52,6 +53,11 @@ Decision Decide(const DomainPolicy& domain, const PatientPolicy& patient, const 
 const std::string& DataCategoryOf(const DomainPolicy& domain, const DocumentFacts& document);
 // True when one of the document's confidentiality codes is restricted by the domain.
 bool IsRestricted(const DomainPolicy& domain, const DocumentFacts& document);
+// The facts of a registered DocumentEntry (its submitting organisation is kept beside it).
+DocumentFacts FactsOf(const DocumentEntry& entry, const std::string& submitting_organization_id);
+// Changes exactly when DataCategoryOf or IsRestricted could answer differently for some
+// document: a store that keeps both per entry reclassifies them when it changes.
+std::string ClassificationFingerprint(const DomainPolicy& domain);
 
 // What one requester may see of one patient, independent of any one document: the shape a
 // store turns into a SQL filter
@@ -70,6 +76,9 @@ struct Visibility {
 
   // The decision Decide() reaches for `document` (reason aside).
   bool Admits(const DomainPolicy& domain, const DocumentFacts& document, bool* break_the_glass) const;
+  // The same for a document already classified (what a store keeps per entry).
+  bool Admits(const std::string& submitting_organization_id, const std::string& data_category, bool restricted,
+              bool* break_the_glass) const;
   // True when any document of another organisation needs the emergency (audit it as BTG).
   bool AnyBreakTheGlass() const;
 };

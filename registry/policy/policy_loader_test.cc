@@ -36,6 +36,15 @@ std::vector<std::string> JsonBlocks(const std::string& markdown) {
   return out;
 }
 
+// ./xds up --secure's demo domain (DESIGN §5): opt-in, an emergency let through.
+TEST(PolicyLoaderTest, DemoFileLoads) {
+  auto p = LoadDomainPolicy("deploy/policy.demo.json");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->consent_model, ConsentModel::kOptIn);
+  EXPECT_FALSE(p->treatment_relationship_required);
+  EXPECT_EQ(p->break_the_glass.purposes_of_use.count("ETREAT"), 1u);
+}
+
 TEST(PolicyLoaderTest, ExampleFileLoads) {
   auto p = LoadDomainPolicy(kExampleFile);
   ASSERT_TRUE(p.ok()) << p.status();

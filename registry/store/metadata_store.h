@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "proto/audit.pb.h"
 #include "proto/xds_metadata.pb.h"
+#include "registry/policy/decide.h"
 #include "registry/policy/policy.h"
 #include "registry/shared/audit/trail.h"
 
@@ -53,6 +54,9 @@ struct WritePlan {
   std::vector<std::string> deprecate_uuids;       // DocumentEntries that RPLC/XFRM_RPLC deprecate
   std::vector<std::string> touched_folder_uuids;  // existing Folders whose lastUpdateTime is set
   std::string last_update_time;                   // DTM used for touched folders
+  // The organisation that registers it (the source's certificate; issue 16): kept per
+  // DocumentEntry, it always sees its own submissions. Empty when unknown (plain transport).
+  std::string submitting_organization;
 };
 
 // Runs inside the write transaction. Returns the errors that refuse the submission (none to
@@ -88,6 +92,22 @@ struct DocumentEntryFilter {
   // ObjectRef answers need only ids: fill header.entry_uuid and patient_id, skip the
   // stored objects (no blob read or parse).
   bool ids_only = false;
+  // The access policy (issue 16), applied in SQL against each entry's DocumentAccess so
+  // that neither the limit nor the rows read count entries the requester may not see.
+  // Meaningful only with patient_ids naming that one patient. Null: no policy.
+  const policy::Visibility* visibility = nullptr;
+};
+
+// What the access policy needs to know of a stored DocumentEntry, kept beside it: who
+// registered it, and how the domain policy classifies it (reclassified when the policy's
+// ClassificationFingerprint changes). Without a domain policy data_category is empty.
+struct DocumentAccess {
+  std::string entry_uuid;
+  std::string unique_id;
+  std::string patient_id;
+  std::string submitting_organization;
+  std::string data_category;
+  bool restricted = false;
 };
 
 // SubmissionSets and Folders. Fields marked for one kind are ignored by the other's Find.
@@ -189,6 +209,12 @@ class MetadataStore {
   virtual absl::StatusOr<std::vector<Association>> FindAssociations(
       const std::vector<std::string>& source_or_target_uuids, const std::vector<std::string>& types) = 0;
   virtual absl::StatusOr<std::vector<StoredObjectInfo>> FindObjects(const std::vector<std::string>& uuids) = 0;
+  // The DocumentAccess of the DocumentEntries among `uuids` (other objects and unknown
+  // uuids are absent), without reading the entries themselves.
+  virtual absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessOf(const std::vector<std::string>& uuids) = 0;
+  // Likewise by document uniqueId (ITI-43's access decision).
+  virtual absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessByUniqueId(
+      const std::vector<std::string>& unique_ids) = 0;
 
   // Counts for stats and tests.
   virtual absl::StatusOr<int64_t> CountObjects(ObjectKind kind) = 0;
@@ -212,6 +238,10 @@ struct SqliteOptions {
   std::string audit_path;
   // Tests: false leaves events in the outbox (as a crash before the move would).
   bool move_audit_outbox = true;
+  // Classifies each DocumentEntry for the access policy (DocumentAccess). When its
+  // ClassificationFingerprint differs from the one the store was classified with, every
+  // entry is reclassified at open (about N s per million entries, once).
+  const policy::DomainPolicy* domain_policy = nullptr;
 };
 
 // Where Backup(path) writes the trail.

@@ -11,6 +11,7 @@
 // last committed state while the writer works.
 #include <exception>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -106,8 +107,13 @@ class AddPatientTask : public Task {
 
 class SubmitTask : public Task {
  public:
-  SubmitTask(WritePlan plan, SubmissionCheck check, audit::OutboxMover* outbox, AuditEvent* audit)
-      : plan_(std::move(plan)), check_(std::move(check)), outbox_(outbox), audit_(audit) {}
+  SubmitTask(WritePlan plan, SubmissionCheck check, const policy::DomainPolicy* domain_policy,
+             audit::OutboxMover* outbox, AuditEvent* audit)
+      : plan_(std::move(plan)),
+        check_(std::move(check)),
+        domain_policy_(domain_policy),
+        outbox_(outbox),
+        audit_(audit) {}
   std::vector<RegistryError> errors;
   bool audit_committed = false;
 
@@ -132,7 +138,10 @@ class SubmitTask : public Task {
       return Outcome::kUndo;
     }
 
-    absl::Status s = sqlite::InsertSubmission(conn, plan_.submission);
+    absl::Status s = sqlite::InsertSubmission(conn, plan_.submission, plan_.submitting_organization, domain_policy_);
+    if (s.ok() && domain_policy_ != nullptr) {
+      s = sqlite::ApplyConsentDocuments(conn, *domain_policy_, plan_.submission.document_entries());
+    }
     if (s.ok()) s = sqlite::DeprecateDocumentEntries(conn, plan_.deprecate_uuids);
     if (s.ok()) s = sqlite::TouchFolders(conn, plan_.touched_folder_uuids, plan_.last_update_time);
     if (s.ok() && audit_ != nullptr) {
@@ -144,9 +153,11 @@ class SubmitTask : public Task {
       return Outcome::kKeep;
     }
 
-    // A constraint violation (an entryUUID the check did not catch) is this submission's
-    // fault: undo just it. Anything else (I/O, full disk) fails the whole group.
-    if (s.code() == absl::StatusCode::kAlreadyExists && conn.InTransaction()) {
+    // A constraint violation (an entryUUID the check did not catch) or a consent document
+    // the domain cannot map is this submission's fault: undo just it. Anything else (I/O, full disk) fails the whole
+    // group.
+    if ((s.code() == absl::StatusCode::kAlreadyExists || s.code() == absl::StatusCode::kInvalidArgument) &&
+        conn.InTransaction()) {
       status = s;
       return Outcome::kUndo;
     }
@@ -164,6 +175,7 @@ class SubmitTask : public Task {
   }
   WritePlan plan_;
   SubmissionCheck check_;
+  const policy::DomainPolicy* domain_policy_;
   audit::OutboxMover* outbox_;
   AuditEvent* audit_;
 };
@@ -229,10 +241,12 @@ absl::Status ConfigureWriter(Connection& conn) {
 
 class SqliteMetadataStore : public MetadataStore {
  public:
-  SqliteMetadataStore(std::string path, std::string audit_path, std::unique_ptr<Connection> writer,
-                      std::unique_ptr<sqlite::ReaderPool> readers, size_t max_group_size)
+  SqliteMetadataStore(std::string path, std::string audit_path, const policy::DomainPolicy* domain_policy,
+                      std::unique_ptr<Connection> writer, std::unique_ptr<sqlite::ReaderPool> readers,
+                      size_t max_group_size)
       : path_(std::move(path)),
         audit_path_(std::move(audit_path)),
+        domain_policy_(domain_policy),
         readers_(std::move(readers)),
         writer_(std::move(writer), WriterOptions(max_group_size)) {}
 
@@ -243,7 +257,7 @@ class SqliteMetadataStore : public MetadataStore {
   absl::StatusOr<std::vector<RegistryError>> Submit(WritePlan plan, SubmissionCheck check, AuditEvent* audit,
                                                     bool* audit_committed) override {
     if (audit_committed != nullptr) *audit_committed = false;
-    SubmitTask task(std::move(plan), std::move(check), mover_.get(), audit);
+    SubmitTask task(std::move(plan), std::move(check), domain_policy_, mover_.get(), audit);
     absl::Status queued = writer_.Run(task);
     if (audit_committed != nullptr) *audit_committed = queued.ok() && task.audit_committed;
     if (!queued.ok()) return queued;
@@ -316,6 +330,15 @@ class SqliteMetadataStore : public MetadataStore {
     sqlite::ReaderPool::Lease r(*readers_);
     return InSnapshot(r.conn(), [&](Connection& c) { return sqlite::FindObjects(c, uuids); });
   }
+  absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessOf(const std::vector<std::string>& uuids) override {
+    sqlite::ReaderPool::Lease r(*readers_);
+    return sqlite::DocumentAccessOf(r.conn(), uuids);
+  }
+  absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessByUniqueId(
+      const std::vector<std::string>& unique_ids) override {
+    sqlite::ReaderPool::Lease r(*readers_);
+    return sqlite::DocumentAccessByUniqueId(r.conn(), unique_ids);
+  }
   absl::StatusOr<int64_t> CountObjects(ObjectKind kind) override {
     sqlite::ReaderPool::Lease r(*readers_);
     return sqlite::CountObjects(r.conn(), kind);
@@ -369,11 +392,25 @@ class SqliteMetadataStore : public MetadataStore {
 
   const std::string path_;
   const std::string audit_path_;
+  const policy::DomainPolicy* const domain_policy_;  // classifies new entries; may be null
   std::unique_ptr<sqlite::ReaderPool> readers_;
   sqlite::GroupCommitWriter writer_;
   std::unique_ptr<audit::SqliteTrail> trail_;  // in audit_path_, with its own writer
   std::unique_ptr<audit::OutboxMover> mover_;  // outbox rows of writer_'s database to trail_
 };
+
+// One transaction: a crash halfway leaves the old classification and its fingerprint.
+absl::Status Reclassify(Connection& conn, const policy::DomainPolicy& domain_policy) {
+  if (absl::Status s = conn.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::StatusOr<int64_t> n = sqlite::ReclassifyDocuments(conn, domain_policy);
+  absl::Status s = n.ok() ? conn.Exec("COMMIT") : n.status();
+  if (!s.ok()) {
+    if (conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  if (*n > 0) std::cerr << "metadata store: classified " << *n << " document entries for the access policy\n";
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -387,6 +424,9 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
   if (absl::Status s = ConfigureWriter(**writer); !s.ok()) return s;
   if (absl::Status s = sqlite::Migrate(**writer); !s.ok()) return s;
   if (absl::Status s = audit::OutboxMover::CreateSchema(**writer); !s.ok()) return s;
+  if (options.domain_policy != nullptr) {
+    if (absl::Status s = Reclassify(**writer, *options.domain_policy); !s.ok()) return s;
+  }
 
   // Reads through a memory map: index pages are not copied out of the page cache per lookup.
   absl::StatusOr<std::unique_ptr<sqlite::ReaderPool>> readers =
@@ -395,8 +435,8 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const Sql
                                             "; PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -262144"));
   if (!readers.ok()) return readers.status();
   auto store = std::make_unique<SqliteMetadataStore>(
-      options.path, options.audit_path.empty() ? options.path + ".audit" : options.audit_path, *std::move(writer),
-      *std::move(readers), options.max_group_size);
+      options.path, options.audit_path.empty() ? options.path + ".audit" : options.audit_path, options.domain_policy,
+      *std::move(writer), *std::move(readers), options.max_group_size);
   if (absl::Status s = store->OpenTrail(options.move_audit_outbox); !s.ok()) return s;
   return std::unique_ptr<MetadataStore>(std::move(store));
 }

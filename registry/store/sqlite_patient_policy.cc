@@ -260,4 +260,34 @@ absl::Status ApplyPolicyChange(Connection& conn, const PolicyChange& c, PolicyCh
   return absl::OkStatus();
 }
 
+absl::Status ApplyConsentDocuments(Connection& conn, const policy::DomainPolicy& domain,
+                                   const google::protobuf::RepeatedPtrField<DocumentEntry>& entries) {
+  for (const DocumentEntry& entry : entries) {
+    if (!policy::IsConsentDocument(domain, entry)) continue;
+    absl::StatusOr<policy::PatientPolicy> patient = ReadPatientPolicy(conn, entry.patient_id());
+    if (!patient.ok()) return patient.status();
+    patient->patient_id = entry.patient_id();
+    absl::StatusOr<bool> newer = policy::ApplyConsentDocument(domain, entry, &*patient);
+    if (!newer.ok()) return newer.status();
+    if (!*newer) continue;  // an older document arriving late
+    absl::Status s =
+        Run(conn, "DELETE FROM consent_rules WHERE patient_id = ? AND source = 'bppc'", {entry.patient_id()});
+    for (const policy::ConsentRule& r : patient->rules) {
+      if (!s.ok()) break;
+      if (r.source != policy::RuleSource::kBppc) continue;
+      s = Run(conn,
+              "INSERT INTO consent_rules (patient_id, effect, subject, data_category, valid_from, valid_to, source, "
+              "source_document) VALUES (?, ?, ?, ?, ?, ?, 'bppc', ?)",
+              {entry.patient_id(), EffectText(r.effect), policy::ToString(r.subject), r.data_category, r.valid_from,
+               r.valid_to, r.source_document});
+    }
+    if (s.ok()) {
+      s = Run(conn, "INSERT OR REPLACE INTO consent_bppc (patient_id, document, effective) VALUES (?, ?, ?)",
+              {entry.patient_id(), patient->bppc_document, patient->bppc_effective});
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace xds::sqlite

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "registry/policy/bppc.h"
 #include "registry/policy/policy.h"
 #include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/metadata_store.h"
@@ -21,6 +22,13 @@ absl::StatusOr<policy::PatientPolicy> ReadPatientPolicy(Connection& conn, const 
 // and the caller must undo whatever this wrote.
 absl::Status ApplyPolicyChange(Connection& conn, const PolicyChange& change, PolicyChangeResult* result,
                                absl::Status* refusal);
+
+// Applies the BPPC consent documents among `entries` (policy::IsConsentDocument) to their
+// patients' policies: a document at least as new as the one applied last replaces her BPPC
+// rules (policy::ApplyConsentDocument). The caller holds the transaction; a document the
+// domain cannot map is InvalidArgument (the submission check refuses those first).
+absl::Status ApplyConsentDocuments(Connection& conn, const policy::DomainPolicy& domain,
+                                   const google::protobuf::RepeatedPtrField<DocumentEntry>& entries);
 
 }  // namespace xds::sqlite
 

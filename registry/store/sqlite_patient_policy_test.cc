@@ -3,6 +3,7 @@
 // version 2 store.
 #include <sqlite3.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,10 +17,14 @@
 namespace xds {
 namespace {
 
+using testing::AcceptAll;
 using testing::FreshDbPath;
 using testing::kPatient1;
 using testing::kPatient2;
+using testing::MakeCode;
+using testing::MakeDe;
 using testing::OpenStore;
+using testing::SimplePlan;
 using Kind = PolicyChange::Kind;
 
 policy::Subject Org(const std::string& id) { return {policy::Subject::Kind::kOrganization, id}; }
@@ -295,9 +300,84 @@ TEST(PatientPolicyStoreTest, VersionTwoStoreIsUpgraded) {
   sqlite3_stmt* stmt = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 3);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), static_cast<int64_t>(sqlite::Migrations().size()));
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+}
+
+// Issue 16: each DocumentEntry's DocumentAccess (submitter, data category, restricted) is kept
+// beside it, classified by the domain policy the store was opened with, and reclassified
+// when that policy's classification changes.
+TEST(DocumentAccessStoreTest, FollowsTheDomainPolicy) {
+  const std::string path = FreshDbPath("access");
+  policy::DomainPolicy domain;
+  domain.default_data_category = "general";
+  domain.data_category_rules = {{policy::CodeAttribute::kClassCode, {"class-A", "1.1"}, "perinatal"}};
+  domain.restricted_confidentiality_codes = {{"R", "2.16.840.1.113883.5.25"}};
+  SqliteOptions options;
+  options.path = path;
+  options.domain_policy = &domain;
+  {
+    auto store = *OpenSqliteMetadataStore(options);
+    WritePlan plan = SimplePlan("a", "1.9.1");
+    plan.submitting_organization = "org-midwife";
+    DocumentEntry* restricted = plan.submission.add_document_entries();
+    *restricted = MakeDe("urn:uuid:a-de2", kPatient1, "1.2.a.de2");
+    *restricted->mutable_class_code() = MakeCode("class-B", "1.1");
+    *restricted->add_confidentiality_codes() = MakeCode("R", "2.16.840.1.113883.5.25");
+    ASSERT_TRUE(store->Submit(plan, AcceptAll())->empty());
+    auto rows = store->DocumentAccessOf({"urn:uuid:a-de", "urn:uuid:a-de2", "urn:uuid:a-ss", "urn:uuid:nothing"});
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_EQ(rows->size(), 2u);  // DocumentEntries only
+    std::map<std::string, DocumentAccess> by_id;
+    for (const DocumentAccess& a : *rows) by_id[a.entry_uuid] = a;
+    EXPECT_EQ(by_id["urn:uuid:a-de"].data_category, "perinatal");
+    EXPECT_FALSE(by_id["urn:uuid:a-de"].restricted);
+    EXPECT_EQ(by_id["urn:uuid:a-de"].submitting_organization, "org-midwife");
+    EXPECT_EQ(by_id["urn:uuid:a-de"].unique_id, "1.2.a.de");
+    EXPECT_EQ(by_id["urn:uuid:a-de"].patient_id, kPatient1);
+    EXPECT_EQ(by_id["urn:uuid:a-de2"].data_category, "general");
+    EXPECT_TRUE(by_id["urn:uuid:a-de2"].restricted);
+
+    // The SQL filter: a category, the restricted ones, own submissions.
+    DocumentEntryFilter f;
+    f.patient_ids = {kPatient1};
+    policy::Visibility v;
+    v.categories = {{"perinatal", false}};
+    f.visibility = &v;
+    auto ids = [&] {
+      std::set<std::string> out;
+      absl::StatusOr<std::vector<DocumentEntry>> found = store->FindDocumentEntries(f);
+      EXPECT_TRUE(found.ok()) << found.status();
+      for (const DocumentEntry& de : *found) out.insert(de.header().entry_uuid());
+      return out;
+    };
+    EXPECT_EQ(ids(), (std::set<std::string>{"urn:uuid:a-de"}));
+    v.categories = {{"general", false}};  // the restricted entry's category, but restricted
+    EXPECT_EQ(ids(), (std::set<std::string>{}));
+    v.restricted_visible = true;
+    EXPECT_EQ(ids(), (std::set<std::string>{"urn:uuid:a-de2"}));
+    v = policy::Visibility();
+    v.own_organization = "org-midwife";
+    EXPECT_EQ(ids(), (std::set<std::string>{"urn:uuid:a-de", "urn:uuid:a-de2"}));
+    v.wrong_patient = true;
+    EXPECT_EQ(ids(), (std::set<std::string>{}));
+    f.ids_only = true;
+    v = policy::Visibility();
+    v.categories = {{"perinatal", false}};
+    EXPECT_EQ(ids(), (std::set<std::string>{"urn:uuid:a-de"}));
+  }
+  // Another classification: reclassified at open, the submitter kept.
+  domain.data_category_rules.clear();
+  domain.default_data_category = "medical";
+  {
+    auto store = *OpenSqliteMetadataStore(options);
+    auto rows = store->DocumentAccessByUniqueId({"1.2.a.de"});
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].data_category, "medical");
+    EXPECT_EQ((*rows)[0].submitting_organization, "org-midwife");
+  }
 }
 
 }  // namespace

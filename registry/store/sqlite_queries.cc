@@ -317,7 +317,124 @@ absl::StatusOr<Proto> LoadByUuid(Connection& conn, const std::string& table, con
   return std::move(rows->front());
 }
 
+// policy::Visibility::Admits as SQL over document_access.
+void AccessClause(const policy::Visibility& v, Where& w) {
+  if (v.wrong_patient) {
+    w.Add("0");
+    return;
+  }
+  std::vector<std::string> either;
+  if (!v.own_organization.empty()) {
+    either.push_back("a.submitting_org = ?");
+    w.params().push_back(v.own_organization);
+  }
+  if (!v.categories.empty()) {
+    either.push_back(
+        absl::StrCat("(a.restricted = 0 AND a.data_category IN (", Placeholders(v.categories.size()), "))"));
+    for (const auto& [category, btg] : v.categories) w.params().push_back(category);
+  }
+  if (v.restricted_visible) either.push_back("a.restricted = 1");
+  if (either.empty()) {
+    w.Add("0");
+    return;
+  }
+  w.Add(absl::StrCat("EXISTS (SELECT 1 FROM document_access AS a WHERE a.entry_uuid = de.entry_uuid AND (",
+                     absl::StrJoin(either, " OR "), "))"));
+}
+
+absl::Status InsertDocumentAccess(Connection& conn, const DocumentEntry& de, const std::string& submitting_org,
+                                  const policy::DomainPolicy* domain_policy) {
+  std::string category;
+  bool restricted = false;
+  if (domain_policy != nullptr) {
+    const policy::DocumentFacts facts = policy::FactsOf(de, submitting_org);
+    category = policy::DataCategoryOf(*domain_policy, facts);
+    restricted = policy::IsRestricted(*domain_policy, facts);
+  }
+  absl::StatusOr<Statement> stmt = conn.Prepare(
+      "INSERT INTO document_access (entry_uuid, submitting_org, data_category, restricted) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (entry_uuid) DO UPDATE SET data_category = excluded.data_category, "
+      "restricted = excluded.restricted");
+  if (!stmt.ok()) return stmt.status();
+  if (absl::Status s =
+          stmt->BindAll({de.header().entry_uuid(), submitting_org, category, static_cast<int64_t>(restricted ? 1 : 0)});
+      !s.ok())
+    return s;
+  return stmt->Run();
+}
+
+absl::StatusOr<std::vector<DocumentAccess>> RunAccessQuery(Connection& conn, const std::string& key_column,
+                                                           const std::vector<std::string>& keys) {
+  std::vector<DocumentAccess> out;
+  if (keys.empty()) return out;
+  // LEFT JOIN: an entry without its row (it cannot happen after migration 4) comes back
+  // with no category, which no Visibility admits.
+  absl::StatusOr<Statement> stmt =
+      conn.Prepare(absl::StrCat("SELECT de.entry_uuid, de.unique_id, de.patient_id, COALESCE(a.submitting_org, ''), "
+                                "COALESCE(a.data_category, ''), "
+                                "COALESCE(a.restricted, 1) FROM document_entries AS de LEFT JOIN document_access AS a "
+                                "ON a.entry_uuid = de.entry_uuid WHERE de.",
+                                key_column, " IN (", Placeholders(keys.size()), ")"));
+  if (!stmt.ok()) return stmt.status();
+  std::vector<SqlValue> params(keys.begin(), keys.end());
+  if (absl::Status s = stmt->BindAll(params); !s.ok()) return s;
+  for (;;) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    DocumentAccess& a = out.emplace_back();
+    a.entry_uuid = stmt->ColumnText(0);
+    a.unique_id = stmt->ColumnText(1);
+    a.patient_id = stmt->ColumnText(2);
+    a.submitting_organization = stmt->ColumnText(3);
+    a.data_category = stmt->ColumnText(4);
+    a.restricted = stmt->ColumnInt64(5) != 0;
+  }
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessOf(Connection& conn, const std::vector<std::string>& uuids) {
+  return RunAccessQuery(conn, "entry_uuid", uuids);
+}
+
+absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessByUniqueId(Connection& conn,
+                                                                     const std::vector<std::string>& unique_ids) {
+  return RunAccessQuery(conn, "unique_id", unique_ids);
+}
+
+absl::StatusOr<int64_t> ReclassifyDocuments(Connection& conn, const policy::DomainPolicy& domain_policy) {
+  const std::string fingerprint = policy::ClassificationFingerprint(domain_policy);
+  absl::StatusOr<Statement> meta = conn.Prepare("SELECT value FROM store_meta WHERE key = 'classification'");
+  if (!meta.ok()) return meta.status();
+  absl::StatusOr<bool> found = meta->Step();
+  if (!found.ok()) return found.status();
+  if (*found && meta->ColumnText(0) == fingerprint) return 0;
+  absl::StatusOr<Statement> entries = conn.Prepare(
+      "SELECT de.blob, COALESCE(a.submitting_org, '') FROM document_entries AS de "
+      "LEFT JOIN document_access AS a ON a.entry_uuid = de.entry_uuid");
+  if (!entries.ok()) return entries.status();
+  int64_t n = 0;
+  for (;;) {
+    absl::StatusOr<bool> row = entries->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    DocumentEntry de;
+    absl::string_view blob = entries->ColumnBlob(0);
+    if (!de.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+      return absl::DataLossError("a stored DocumentEntry does not parse");
+    }
+    if (absl::Status s = InsertDocumentAccess(conn, de, entries->ColumnText(1), &domain_policy); !s.ok()) return s;
+    ++n;
+  }
+  absl::StatusOr<Statement> record =
+      conn.Prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('classification', ?)");
+  if (!record.ok()) return record.status();
+  if (absl::Status s = record->BindAll({fingerprint}); !s.ok()) return s;
+  if (absl::Status s = record->Run(); !s.ok()) return s;
+  return n;
+}
 
 Query BuildDocumentEntryQuery(const DocumentEntryFilter& f) {
   Where w;
@@ -352,6 +469,7 @@ Query BuildDocumentEntryQuery(const DocumentEntryFilter& f) {
                        Placeholders(group.size()), "))"));
     for (const std::string& r : group) w.params().push_back(r);
   }
+  if (f.visibility != nullptr) AccessClause(*f.visibility, w);
   return w.Finish(f.ids_only ? "de.entry_uuid, de.patient_id" : "de.blob", "de.rowid", "document_entries AS de",
                   f.limit);
 }
@@ -517,12 +635,14 @@ absl::StatusOr<int64_t> CountObjects(Connection& conn, ObjectKind kind) {
   return absl::InvalidArgumentError("unknown object kind");
 }
 
-absl::Status InsertSubmission(Connection& conn, const Submission& submission) {
+absl::Status InsertSubmission(Connection& conn, const Submission& submission, const std::string& submitting_org,
+                              const policy::DomainPolicy* domain_policy) {
   for (const SubmissionSet& ss : submission.submission_sets()) {
     if (absl::Status s = InsertSubmissionSet(conn, ss); !s.ok()) return s;
   }
   for (const DocumentEntry& de : submission.document_entries()) {
     if (absl::Status s = InsertDocumentEntry(conn, de); !s.ok()) return s;
+    if (absl::Status s = InsertDocumentAccess(conn, de, submitting_org, domain_policy); !s.ok()) return s;
   }
   for (const Folder& fd : submission.folders()) {
     if (absl::Status s = InsertFolder(conn, fd); !s.ok()) return s;

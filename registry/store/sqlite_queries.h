@@ -42,8 +42,17 @@ absl::StatusOr<bool> PatientKnown(Connection& conn, const std::string& patient_i
 absl::StatusOr<std::vector<std::string>> ListPatients(Connection& conn);
 absl::StatusOr<int64_t> CountObjects(Connection& conn, ObjectKind kind);
 
+absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessOf(Connection& conn, const std::vector<std::string>& uuids);
+absl::StatusOr<std::vector<DocumentAccess>> DocumentAccessByUniqueId(Connection& conn,
+                                                                     const std::vector<std::string>& unique_ids);
+
 // Writes; the caller holds the transaction.
-absl::Status InsertSubmission(Connection& conn, const Submission& submission);
+// `domain_policy` (may be null) classifies the DocumentEntries for document_access.
+absl::Status InsertSubmission(Connection& conn, const Submission& submission, const std::string& submitting_org,
+                              const policy::DomainPolicy* domain_policy);
+// Classifies every DocumentEntry anew when the domain policy's classification differs from
+// the one store_meta records (then records it). Returns how many entries were classified.
+absl::StatusOr<int64_t> ReclassifyDocuments(Connection& conn, const policy::DomainPolicy& domain_policy);
 // Sets status Deprecated in the column and in the stored DocumentEntry. Unknown uuids are
 // skipped (the check decides what may be deprecated).
 absl::Status DeprecateDocumentEntries(Connection& conn, const std::vector<std::string>& uuids);

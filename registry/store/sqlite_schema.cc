@@ -187,8 +187,29 @@ CREATE TABLE consent_bppc (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4. What the access policy of issue 16 needs per DocumentEntry, in a narrow table
+// of its own rather than columns of document_entries: the policy filter is then one probe
+// of a small b-tree per candidate row, and the patient indexes of version 2 still answer
+// ObjectRef queries without reading the wide rows. data_category and restricted are
+// derived from the domain policy (store_meta's 'classification' says from which); entries
+// registered before this version get an unknown submitting organisation.
+constexpr char kSchemaV4[] = R"sql(
+CREATE TABLE document_access (
+  entry_uuid TEXT PRIMARY KEY,
+  submitting_org TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  restricted INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO document_access (entry_uuid, submitting_org, data_category, restricted)
+  SELECT entry_uuid, '', '', 0 FROM document_entries;
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 const std::vector<std::string>& Migrations() {
-  static const auto* migrations = new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3};
+  static const auto* migrations = new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
   return *migrations;
 }
 

@@ -149,7 +149,7 @@ class AuditStoryTest(unittest.TestCase):
         must(XDSCTL, "pki", "init", "--dir", cls.pki, "--region", "Audit test")
         server = ["--server", "--dns", "localhost", "--ip", "127.0.0.1"]
         registry_cert, registry_key = cls.issue("registry", "2.999.1.1", None, *server)
-        repo_cert, repo_key = cls.issue("repository", "2.999.1.2", "source,consumer", *server)
+        repo_cert, repo_key = cls.issue("repository", "2.999.1.2", "source,consumer,repository", *server)
         cls.midwife = cls.issue("midwife-practice", "2.999.5.1", "source")
         cls.hospital = cls.issue("hospital", "2.999.5.2", "consumer")
         cls.youth = cls.issue("youth-health", "2.999.5.3", "consumer")

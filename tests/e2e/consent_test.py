@@ -8,7 +8,7 @@
   2. A registry restart keeps her policy.
   3. --policy_file: the example file is accepted (and checks the categories the desk names); a
      malformed one stops the registry with a message naming the field.
-Consent is not enforced on ITI-18/43 yet; that is not tested here.
+Enforcement on ITI-18/43 is tested in access_policy_test.py.
 """
 import json
 import os

@@ -95,7 +95,7 @@ class SecureNodeTest(unittest.TestCase):
         cls.first_crl_time = time.time()
         server = ["--server", "--dns", "localhost", "--ip", "127.0.0.1"]
         registry_cert, registry_key = cls.issue("registry", "2.999.1.1", None, *server)
-        repo_cert, repo_key = cls.issue("repository", "2.999.1.2", "source,consumer", *server)
+        repo_cert, repo_key = cls.issue("repository", "2.999.1.2", "source,consumer,repository", *server)
         cls.all = cls.issue("all-rights", "2.999.2.1", "consumer,source,admin")
         cls.consumer = cls.issue("consumer-only", "2.999.2.2", "consumer")
         cls.source = cls.issue("source-only", "2.999.2.3", "source")

@@ -46,7 +46,7 @@ class MutualTls:
 
     def __init__(self, tmp):
         self.pki = os.path.join(tmp, "pki")
-        out = subprocess.run(["bash", PKI_SCRIPT, self.pki, XDSCTL, "registry", "repository:source,consumer"],
+        out = subprocess.run(["bash", PKI_SCRIPT, self.pki, XDSCTL, "registry", "repository:source,consumer,repository"],
                              capture_output=True, text=True, timeout=30)
         if out.returncode != 0:
             raise RuntimeError("region-pki.sh failed: %s%s" % (out.stdout, out.stderr))

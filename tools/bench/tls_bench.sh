@@ -45,7 +45,7 @@ if [ "$(cat "$STORE/patients" 2>/dev/null)" != "$PATIENTS" ]; then
 fi
 cat "$STORE/registry.sqlite" >/dev/null  # into the page cache, as a registry in service has it
 PKI="$WORK/pki"
-deploy/region-pki.sh "$PKI" "$XDSCTL" registry repository:source,consumer >/dev/null
+deploy/region-pki.sh "$PKI" "$XDSCTL" registry repository:source,consumer,repository >/dev/null
 CLIENT_TLS=(--tls_ca="$PKI/ca.pem" --tls_cert="$PKI/nodes/demo-client.pem" --tls_key="$PKI/nodes/demo-client.key")
 
 # start NAME MODE DATA_DIR FLAGS...: starts xds-NAME (plain or tls) and waits for its ports;

@@ -379,9 +379,9 @@ absl::Status CheckRequest(const IssueRequest& r) {
   if (!Printable(r.name)) return absl::InvalidArgumentError("a certificate needs a name (CN, O)");
   if (!Printable(r.organization_id)) return absl::InvalidArgumentError("a certificate needs an organization id");
   for (const auto& role : r.roles) {
-    if (role != kRoleConsumer && role != kRoleSource && role != kRoleAdmin) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown role '", role, "'; roles are ", kRoleConsumer, ", ", kRoleSource, " and ", kRoleAdmin));
+    if (role != kRoleConsumer && role != kRoleSource && role != kRoleAdmin && role != kRoleRepository) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown role '", role, "'; roles are ", kRoleConsumer, ", ",
+                                                     kRoleSource, ", ", kRoleAdmin, " and ", kRoleRepository));
     }
   }
   return absl::OkStatus();

@@ -11,7 +11,8 @@
 //   - organizationIdentifier carries the care organisation's id (the one consent rules and
 //     audit records name), exactly once;
 //   - every OU value is one right of the organisation: kRoleConsumer (query and retrieve),
-//     kRoleSource (submit), kRoleAdmin (administer the registry). No OU: no rights. Other
+//     kRoleSource (submit), kRoleAdmin (administer the registry), kRoleRepository (a
+//     Document Repository: registers for its sources, asks the access decision). No OU: no rights. Other
 //     OU values are never issued; a service must ignore (not honour) them.
 //
 // Layout of a CA directory (mode 0700):
@@ -43,6 +44,7 @@ inline constexpr char kAttrRole[] = "OU";  // NID_organizationalUnitName, one pe
 // The rights an OU may grant: the ones the services check (registry/shared/net/tls.h).
 using tls::kRoleAdmin;
 using tls::kRoleConsumer;
+using tls::kRoleRepository;
 using tls::kRoleSource;
 
 // Files of a CA directory.
@@ -62,7 +64,7 @@ absl::Status InitCa(const std::string& dir, const std::string& region_name);
 struct IssueRequest {
   std::string name;                       // CN and O; required
   std::string organization_id;            // organizationIdentifier; required
-  std::vector<std::string> roles;         // OU values among kRoleConsumer, kRoleSource, kRoleAdmin
+  std::vector<std::string> roles;         // OU values among kRoleConsumer, kRoleSource, kRoleAdmin, kRoleRepository
   std::vector<std::string> dns_names;     // subjectAltName DNS entries (servers: "localhost")
   std::vector<std::string> ip_addresses;  // subjectAltName IP entries (servers: "127.0.0.1")
   bool server = false;                    // extendedKeyUsage serverAuth besides clientAuth

@@ -105,17 +105,19 @@ const std::vector<VerbSpec>& Verbs() {
        "submit FILE... --patient ID --class CODE^^SCHEME [--type C^^S] [--mime TYPE] [--title TEXT]\n"
        "       [--practice C^^S] [--hcft C^^S] [--format-code C^^S] [--confidentiality C^^S]\n"
        "       [--content-type C^^S] [--language en-US] [--author XCN] [--source-id OID]\n"
-       "       [--creation-time DTM]",
+       "       [--creation-time DTM] [--event-code C^^S]...",
        "ITI-41 Provide and Register to --repository URL (MTOM), one DocumentEntry per FILE in one\n"
        "SubmissionSet. Defaults: typeCode and contentTypeCode = the class code; mimeType from the file\n"
        "extension; title = the file name; formatCode urn:ihe:iti:xds:2017:mimeTypeSufficient;\n"
        "healthcareFacilityTypeCode 22232009 and practiceSettingCode 394802001 (SNOMED CT);\n"
        "confidentialityCode N; languageCode en-US; creationTime now; fresh 2.25 uniqueIds.\n"
+       "--event-code (repeatable, or a comma list) fills eventCodeList, e.g. a BPPC consent document's\n"
+       "policy OIDs (with --class set to the domain's consent classCode; README: Consent).\n"
        "Prints the uniqueIds. Exit 1 with the XDS error code when the repository or registry refuses.",
        "xdsctl submit letter.pdf --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' \\\n"
        "      --class 'DISCHARGE^^2.999.100.1' --title 'Discharge letter'",
        {"patient", "class", "type", "mime", "title", "practice", "hcft", "format-code", "confidentiality",
-        "content-type", "language", "author", "source-id", "creation-time"}},
+        "content-type", "language", "author", "source-id", "creation-time", "event-code"}},
       {"stats",
        "stats",
        "Counts per availabilityStatus, classCode and repositoryUniqueId, patients, associations and the\n"
@@ -140,7 +142,7 @@ const std::vector<VerbSpec>& Verbs() {
        {"store", "pid-file"}},
       {"pki",
        "pki init [--region NAME] [--dir DIR]\n"
-       "       pki issue --name NAME --organization-id ID --roles consumer[,source][,admin]\n"
+       "       pki issue --name NAME --organization-id ID --roles consumer[,source][,admin][,repository]\n"
        "         [--server --dns HOST... --ip ADDR...] [--days N] [--dir DIR]\n"
        "       pki revoke CERT_PEM_OR_SERIAL [--dir DIR]     pki crl [--dir DIR]",
        "The region's certificate authority for mutual TLS (ECDSA P-256, tools/pki/pki.h), local files only.\n"
@@ -149,7 +151,9 @@ const std::vector<VerbSpec>& Verbs() {
        "crl.pem (and crl/HASH.r0 for gRPC's crl_directory) and index.txt; it never overwrites a CA (exit 1).\n"
        "issue writes a key (0600) and a certificate to DIR/issued: subject CN=NAME, O=NAME,\n"
        "organizationIdentifier=ID and one OU per role (consumer: query and retrieve; source: submit;\n"
-       "admin: administer); clientAuth, plus serverAuth and subjectAltNames with --server (--dns and --ip\n"
+       "admin: administer; repository: a Document Repository node, which registers ITI-41 for its sources\n"
+       "and asks the registry's access decision for ITI-43); clientAuth, plus serverAuth and subjectAltNames with "
+       "--server (--dns and --ip\n"
        "repeat or take comma lists, e.g. --dns localhost --ip 127.0.0.1). Valid --days N (default 365).\n"
        "revoke marks a certificate (PEM file or serial in hex) revoked and re-signs crl.pem (30 days);\n"
        "exit 4 when the CA never issued that serial. crl re-signs crl.pem with the same revocations\n"
@@ -195,7 +199,8 @@ const std::vector<VerbSpec>& Verbs() {
        "change is in her access log (xdsctl audit --patient), what changed in \"detail\". The patient must\n"
        "be in the patient index. Exit 4 for an unknown patient or rule, or nothing to revoke, end or\n"
        "lift. list shows her rules, relationships and exclusions (those of one subject when given).\n"
-       "The registry does not enforce consent on queries and retrievals yet.",
+       "With a --policy_file the registry enforces them on ITI-18 and, through the repositories'\n"
+       "access decision, on ITI-43 (README: Consent and access policy).",
        "xdsctl consent grant --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --organization-id 2.999.1.20\n"
        "  xdsctl consent grant --patient 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --category youth-health "
        "--data-category newborn --to 20280101\n"
@@ -856,6 +861,8 @@ int Retrieve(Context& c) {
   return kExitOk;
 }
 
+std::vector<std::string> ListFlag(const Context& c, const std::string& name);
+
 int Submit(Context& c) {
   std::vector<std::string> files(c.args.positional.begin() + 1, c.args.positional.end());
   SubmitOptions o;
@@ -868,6 +875,7 @@ int Submit(Context& c) {
   if (c.args.Has("hcft")) o.healthcare_facility_type_code = c.args.Get("hcft");
   if (c.args.Has("format-code")) o.format_code = c.args.Get("format-code");
   if (c.args.Has("confidentiality")) o.confidentiality_code = c.args.Get("confidentiality");
+  o.event_codes = ListFlag(c, "event-code");
   if (c.args.Has("content-type")) o.content_type_code = c.args.Get("content-type");
   if (c.args.Has("language")) o.language_code = c.args.Get("language");
   if (c.args.Has("source-id")) o.source_id = c.args.Get("source-id");

@@ -84,6 +84,12 @@ absl::StatusOr<BuiltSubmission> BuildSubmission(const std::vector<std::string>& 
   if (!practice.ok()) return practice.status();
   auto confidentiality = ParseCode(o.confidentiality_code, "--confidentiality");
   if (!confidentiality.ok()) return confidentiality.status();
+  std::vector<Code> event_codes;
+  for (const std::string& text : o.event_codes) {
+    auto code = ParseCode(text, "--event-code");
+    if (!code.ok()) return code.status();
+    event_codes.push_back(*code);
+  }
   auto content_type = ParseCode(o.content_type_code.empty() ? o.class_code : o.content_type_code, "--content-type");
   if (!content_type.ok()) return content_type.status();
   const std::string now = NowDtm();
@@ -126,6 +132,7 @@ absl::StatusOr<BuiltSubmission> BuildSubmission(const std::vector<std::string>& 
     *de->mutable_healthcare_facility_type_code() = *hcft;
     *de->mutable_practice_setting_code() = *practice;
     *de->add_confidentiality_codes() = *confidentiality;
+    for (const Code& code : event_codes) *de->add_event_codes() = code;
     if (!o.author_person.empty()) de->add_authors()->set_person(o.author_person);
 
     Association* as = sub.add_associations();

@@ -30,6 +30,8 @@ struct SubmitOptions {
   std::string source_patient_id;                                           // default: patient_id
   std::string author_person;                                               // XCN; optional
   std::string creation_time;                                               // DTM; default: now (UTC)
+  // eventCodeList (CODE^^SCHEME each), e.g. a BPPC consent document's policy OIDs.
+  std::vector<std::string> event_codes;
 };
 
 struct BuiltSubmission {

@@ -66,4 +66,12 @@ void DescribeQuery(const StoredQueryRequest& request, const StoredQueryResponse&
   for (const Folder& folder : response.folders()) AddPatient(folder.patient_id(), event);
 }
 
+void AppendDetail(std::string_view text, AuditEvent* event) {
+  if (text.empty()) return;
+  std::string detail = event->detail();
+  if (!detail.empty()) detail.append("; ");
+  detail.append(text);
+  event->set_detail(std::move(detail));
+}
+
 }  // namespace xds::audit

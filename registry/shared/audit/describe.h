@@ -4,6 +4,9 @@
 #ifndef XDS_REGISTRY_SHARED_AUDIT_DESCRIBE_H_
 #define XDS_REGISTRY_SHARED_AUDIT_DESCRIBE_H_
 
+#include <string>
+#include <string_view>
+
 #include "proto/audit.pb.h"
 #include "proto/registry_service.pb.h"
 #include "proto/xds_metadata.pb.h"
@@ -19,6 +22,9 @@ void DescribeQuery(const StoredQueryRequest& request, const StoredQueryResponse&
 
 // Adds `patient_id` unless the event names it already.
 void AddPatient(const std::string& patient_id, AuditEvent* event);
+
+// Appends `text` to the event's detail ("; " between parts); nothing for empty text.
+void AppendDetail(std::string_view text, AuditEvent* event);
 
 }  // namespace xds::audit
 

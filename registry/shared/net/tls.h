@@ -27,6 +27,9 @@ namespace xds::tls {
 inline constexpr char kRoleConsumer[] = "consumer";  // ITI-18, ITI-43
 inline constexpr char kRoleSource[] = "source";      // ITI-41, ITI-42
 inline constexpr char kRoleAdmin[] = "admin";        // the gRPC administration verbs
+// A Document Repository: registers ITI-41 submissions on behalf of their sources and asks
+// the registry's access decision for ITI-43.
+inline constexpr char kRoleRepository[] = "repository";
 
 // PEM files. `crl` may be empty (no revocation list); the others are all set or all empty.
 struct Files {

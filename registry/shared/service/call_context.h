@@ -43,6 +43,12 @@ struct CallContext {
   tls::PeerIdentity node;
   RequesterClaims claims;
   absl::Time received = absl::Now();
+
+  // The organisation the access policy sees: the verified certificate's; where there is no
+  // certificate (plain transport on loopback, development) the XUA assertion's.
+  const std::string& requester_organization() const {
+    return node.subject.empty() ? claims.organization_id : node.organization_id;
+  }
 };
 
 }  // namespace xds

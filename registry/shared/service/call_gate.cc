@@ -53,6 +53,8 @@ const char* RequiredRole(std::string_view transaction) {
       {"ConsentUnexclude", tls::kRoleAdmin},
       // A node that may publish delivers its own audit events (kept under its subject).
       {"RecordAudit", tls::kRoleSource},
+      {"AccessDecision", tls::kRoleRepository},
+      {"WatchPolicy", tls::kRoleRepository},
   };
   auto it = kRoles->find(transaction);
   return it == kRoles->end() ? nullptr : it->second;
