@@ -203,7 +203,7 @@ std::optional<AccessGuard> Registry::GuardFor(const CallContext& context) const 
   std::optional<AccessGuard> guard;
   const bool plain_grpc = context.transport == CallContext::Transport::kGrpc && context.node.subject.empty();
   if (options_.domain_policy && !context.node.HasRole(tls::kRoleRepository) && !plain_grpc) {
-    guard.emplace(*store_, *options_.domain_policy, RequesterOf(context), context.received);
+    guard.emplace(*store_, policies_, *options_.domain_policy, RequesterOf(context), context.received);
   }
   return guard;
 }
@@ -227,7 +227,7 @@ absl::StatusOr<AccessDecisionResponse> Registry::AccessDecision(const CallContex
     requester.organization_id = request.organization_id();
     requester.professional_id = request.professional_id();
     requester.purpose_of_use = request.purpose_of_use();
-    AccessGuard guard(*store_, *options_.domain_policy, requester, context.received);
+    AccessGuard guard(*store_, policies_, *options_.domain_policy, requester, context.received);
     absl::StatusOr<std::set<std::string>> admitted = guard.Admit(*rows, &emergency_entries);
     if (!admitted.ok()) return Unavailable(admitted.status(), call.outcome());
     admitted_entries = *std::move(admitted);

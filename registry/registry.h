@@ -140,6 +140,7 @@ class Registry {
   RegistryOptions options_;
   CallGate gate_;
   PolicyClock policy_generation_;
+  mutable PolicyCache policies_{*store_, policy_generation_};  // after the clock and the store
 };
 
 // The transactions, run by Registry once the gate admitted the call. Store failures are

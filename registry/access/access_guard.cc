@@ -15,19 +15,14 @@ policy::Requester RequesterOf(const CallContext& context) {
   return r;
 }
 
-AccessGuard::AccessGuard(MetadataStore& store, const policy::DomainPolicy& domain, policy::Requester requester,
-                         absl::Time now)
-    : store_(store), domain_(domain), requester_(std::move(requester)), now_(now) {}
+AccessGuard::AccessGuard(MetadataStore& store, PolicyCache& policies, const policy::DomainPolicy& domain,
+                         policy::Requester requester, absl::Time now)
+    : store_(store), policies_(policies), domain_(domain), requester_(std::move(requester)), now_(now) {}
 
 absl::StatusOr<const policy::Visibility*> AccessGuard::For(const std::string& patient_id) {
   auto it = visibility_.find(patient_id);
   if (it != visibility_.end()) return &it->second;
-  absl::StatusOr<policy::PatientPolicy> patient = store_.PatientPolicyOf(patient_id);
-  if (absl::IsNotFound(patient.status())) {
-    // Not in the index: she decided nothing (and has nothing registered).
-    patient = policy::PatientPolicy();
-    patient->patient_id = patient_id;
-  }
+  absl::StatusOr<policy::PatientPolicy> patient = policies_.Get(patient_id);
   if (!patient.ok()) return patient.status();
   policy::Visibility v = policy::VisibleCategories(domain_, *patient, requester_, patient_id, now_);
   return &visibility_.emplace(patient_id, std::move(v)).first->second;

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "registry/access/policy_cache.h"
 #include "registry/policy/decide.h"
 #include "registry/policy/policy.h"
 #include "registry/shared/service/call_context.h"
@@ -32,7 +33,9 @@ policy::Requester RequesterOf(const CallContext& context);
 
 class AccessGuard {
  public:
-  AccessGuard(MetadataStore& store, const policy::DomainPolicy& domain, policy::Requester requester, absl::Time now);
+  // `policies` supplies the patients' policies (the registry's cache of the store's).
+  AccessGuard(MetadataStore& store, PolicyCache& policies, const policy::DomainPolicy& domain,
+              policy::Requester requester, absl::Time now);
 
   // What the requester may see of `patient_id` (read once per guard).
   absl::StatusOr<const policy::Visibility*> For(const std::string& patient_id);
@@ -59,6 +62,7 @@ class AccessGuard {
 
  private:
   MetadataStore& store_;
+  PolicyCache& policies_;
   const policy::DomainPolicy& domain_;
   const policy::Requester requester_;
   const absl::Time now_;

@@ -83,33 +83,59 @@ class AccessPropertyTest : public ::testing::Test {
     }
   }
 
+  static ConsentSubject ToProto(const policy::Subject& s) {
+    ConsentSubject out;
+    switch (s.kind) {
+      case policy::Subject::Kind::kAny:
+        out.set_kind(CONSENT_SUBJECT_ANY);
+        break;
+      case policy::Subject::Kind::kOrganization:
+        out.set_kind(CONSENT_SUBJECT_ORGANIZATION);
+        break;
+      case policy::Subject::Kind::kCategory:
+        out.set_kind(CONSENT_SUBJECT_CATEGORY);
+        break;
+      case policy::Subject::Kind::kProfessional:
+        out.set_kind(CONSENT_SUBJECT_PROFESSIONAL);
+        break;
+    }
+    out.set_id(s.id);
+    return out;
+  }
+
+  // Through the registry's consent desk, as an administrator would (the one way in: it also
+  // keeps the registry's policy cache right).
   void RandomPolicy(const std::string& patient) {
     const int changes = std::uniform_int_distribution<int>(0, 6)(rng_);
     for (int i = 0; i < changes; ++i) {
-      PolicyChange c;
-      c.patient_id = patient;
+      CallContext desk;  // in-process: admitted
       auto [from, to] = RandomWindow();
+      // Relationships and exclusions start when the desk records them.
+      desk.received = absl::FromUnixMillis(from != 0 ? from : pt::kNowMs - 10 * pt::kDayMs);
+      absl::Status s;
       switch (std::uniform_int_distribution<int>(0, 4)(rng_)) {
         case 0:
         case 1:
-        case 2:
-          c.kind = PolicyChange::Kind::kAddRule;
-          c.rule = pt::Rule("", Coin(0.7) ? policy::Effect::kPermit : policy::Effect::kDeny, RandomSubject(true),
-                            Pick(kCategories), from, to);
+        case 2: {
+          ConsentRuleRequest r;
+          r.set_patient_id(patient);
+          *r.mutable_subject() = ToProto(RandomSubject(true));
+          r.set_data_category(Pick(kCategories));
+          r.set_valid_from_ms(from);
+          r.set_valid_to_ms(to);
+          s = registry_->ConsentAddRule(desk, r, Coin(0.7) ? policy::Effect::kPermit : policy::Effect::kDeny).status();
           break;
-        case 3:
-          c.kind = PolicyChange::Kind::kStartRelationship;
-          c.subject = RandomSubject(false);
-          c.at_ms = from;
+        }
+        default: {
+          ConsentSubjectRequest r;
+          r.set_patient_id(patient);
+          *r.mutable_subject() = ToProto(RandomSubject(false));
+          s = Coin() ? registry_->ConsentRelationship(desk, r, /*start=*/true).status()
+                     : registry_->ConsentExclusion(desk, r, /*exclude=*/true).status();
           break;
-        default:
-          c.kind = PolicyChange::Kind::kExclude;
-          c.subject = RandomSubject(false);
-          c.at_ms = from;
-          break;
+        }
       }
-      absl::StatusOr<PolicyChangeResult> r = store_->ChangePatientPolicy(c);
-      ASSERT_TRUE(r.ok() || absl::IsNotFound(r.status())) << r.status();
+      ASSERT_TRUE(s.ok() || absl::IsNotFound(s)) << s;
     }
   }
 
