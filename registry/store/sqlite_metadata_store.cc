@@ -9,6 +9,7 @@
 //
 // Reads: a sqlite::ReaderPool of SQLITE_OPEN_READONLY connections; WAL lets them read the
 // last committed state while the writer works.
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/metadata_store.h"
 #include "registry/store/sqlite_admin.h"
+#include "registry/store/sqlite_patient_merge.h"
 #include "registry/store/sqlite_patient_policy.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
@@ -213,6 +215,49 @@ class PolicyChangeTask : public Task {
   AuditEvent* audit_;
 };
 
+// One patient merge: in its own SAVEPOINT, its audit event committed with it.
+class PatientMergeTask : public Task {
+ public:
+  PatientMergeTask(const std::string& subsumed, const std::string& surviving, audit::OutboxMover* outbox,
+                   AuditEvent* audit)
+      : subsumed_(subsumed), surviving_(surviving), outbox_(outbox), audit_(audit) {}
+  PatientMergeResult result;
+  absl::Status refusal;
+  bool audit_committed = false;
+
+  absl::StatusOr<Outcome> Apply(Connection& conn) override {
+    refusal = absl::OkStatus();
+    audit_committed = false;
+    const int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    if (absl::Status s = sqlite::ApplyPatientMerge(conn, subsumed_, surviving_, now_ms, &result, &refusal); !s.ok()) {
+      return s;
+    }
+    if (!refusal.ok()) return Outcome::kUndo;
+    if (audit_ != nullptr) {
+      audit_->set_outcome(0);
+      if (absl::Status s = audit::OutboxMover::Put(conn, *audit_); !s.ok()) return s;
+      audit_committed = true;
+    }
+    return Outcome::kKeep;
+  }
+
+ private:
+  void ForgetResult() override {
+    result = PatientMergeResult();
+    audit_committed = false;
+  }
+  void Finish(const absl::Status& batch_status) override {
+    Task::Finish(batch_status);
+    if (batch_status.ok() && audit_committed) outbox_->Notify();
+  }
+  const std::string& subsumed_;
+  const std::string& surviving_;
+  audit::OutboxMover* outbox_;
+  AuditEvent* audit_;
+};
+
 absl::Status ConfigureWriter(Connection& conn) {
   // journal_mode answers with the mode actually in force; some filesystems refuse WAL.
   absl::StatusOr<sqlite::Statement> wal = conn.Prepare("PRAGMA journal_mode = WAL");
@@ -285,6 +330,23 @@ class SqliteMetadataStore : public MetadataStore {
     if (!task.status.ok()) return task.status;
     if (!task.refusal.ok()) return task.refusal;
     return std::move(task.result);
+  }
+
+  absl::StatusOr<PatientMergeResult> MergePatients(const std::string& subsumed, const std::string& surviving,
+                                                   AuditEvent* audit, bool* audit_committed) override {
+    if (audit_committed != nullptr) *audit_committed = false;
+    PatientMergeTask task(subsumed, surviving, mover_.get(), audit);
+    absl::Status queued = writer_.Run(task);
+    if (audit_committed != nullptr) *audit_committed = queued.ok() && task.audit_committed;
+    if (!queued.ok()) return queued;
+    if (!task.status.ok()) return task.status;
+    if (!task.refusal.ok()) return task.refusal;
+    return task.result;
+  }
+
+  absl::StatusOr<PatientLinks> PatientLinksOf(const std::string& patient_id) override {
+    sqlite::ReaderPool::Lease r(*readers_);
+    return InSnapshot(r.conn(), [&](Connection& c) { return sqlite::ReadPatientLinks(c, patient_id); });
   }
 
   absl::StatusOr<bool> PatientKnown(const std::string& patient_id) override {
