@@ -28,10 +28,11 @@ absl::StatusOr<int64_t> MoveObjects(Connection& conn, const std::string& table, 
     object.set_patient_id(to);
     moved.emplace_back(select->ColumnText(0), object.SerializeAsString());
   }
-  absl::StatusOr<Statement> update =
-      conn.Prepare(absl::StrCat("UPDATE ", table, " SET patient_id = ?, blob = ? WHERE entry_uuid = ?"));
-  if (!update.ok()) return update.status();
+  const std::string sql = absl::StrCat("UPDATE ", table, " SET patient_id = ?, blob = ? WHERE entry_uuid = ?");
   for (const auto& [uuid, blob] : moved) {
+    // A statement per row: Statement has no reset, and merges are rare.
+    absl::StatusOr<Statement> update = conn.Prepare(sql);
+    if (!update.ok()) return update.status();
     absl::Status s = update->Bind(1, to);
     if (s.ok()) s = update->BindBlob(2, blob);
     if (s.ok()) s = update->Bind(3, uuid);

@@ -34,6 +34,7 @@ TEST(PatientMergeTest, MovesEverythingAndRetiresTheSubsumedId) {
   ASSERT_TRUE(store->AddPatient(kPatient1).ok());
   ASSERT_TRUE(store->AddPatient(kPatient2).ok());
   ASSERT_TRUE(store->Submit(PlanFor("a", kPatient1), nullptr).ok());
+  ASSERT_TRUE(store->Submit(PlanFor("a2", kPatient1), nullptr).ok());  // several rows per table
   ASSERT_TRUE(store->Submit(PlanFor("b", kPatient2), nullptr).ok());
 
   AuditEvent event;
@@ -43,18 +44,18 @@ TEST(PatientMergeTest, MovesEverythingAndRetiresTheSubsumedId) {
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_TRUE(committed);
   EXPECT_FALSE(merged->surviving_added);
-  EXPECT_EQ(merged->document_entries, 1);
-  EXPECT_EQ(merged->submission_sets, 1);
-  EXPECT_EQ(merged->folders, 1);
+  EXPECT_EQ(merged->document_entries, 2);
+  EXPECT_EQ(merged->submission_sets, 2);
+  EXPECT_EQ(merged->folders, 2);
 
   EXPECT_TRUE(EntriesOf(*store, kPatient1).empty());
   std::vector<DocumentEntry> survivor = EntriesOf(*store, kPatient2);
-  ASSERT_EQ(survivor.size(), 2u);
+  ASSERT_EQ(survivor.size(), 3u);
   for (const DocumentEntry& de : survivor) EXPECT_EQ(de.patient_id(), kPatient2);  // the stored object too
   PackageFilter packages;
   packages.patient_ids = {kPatient2};
-  EXPECT_EQ(store->FindSubmissionSets(packages)->size(), 2u);
-  EXPECT_EQ(store->FindFolders(packages)->size(), 2u);
+  EXPECT_EQ(store->FindSubmissionSets(packages)->size(), 3u);
+  EXPECT_EQ(store->FindFolders(packages)->size(), 3u);
   auto info = store->FindObjects({"urn:uuid:de-a"});
   ASSERT_TRUE(info.ok());
   ASSERT_EQ(info->size(), 1u);

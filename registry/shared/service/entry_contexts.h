@@ -26,6 +26,16 @@ inline CallContext SoapPeerContext(const http::Request& http_request) {
   return context;
 }
 
+// A connection of the MLLP patient identity feed (ITI-8): its peer and, over mutual TLS, the
+// node of its verified certificate.
+inline CallContext MllpCallContext(const std::string& peer, const tls::PeerIdentity& node) {
+  CallContext context;
+  context.transport = CallContext::Transport::kMllp;
+  context.peer = peer;
+  context.node = node;
+  return context;
+}
+
 // A client that failed the TLS handshake of a SOAP port: recorded as transaction "TLS".
 inline CallContext HandshakeFailureContext(const std::string& peer) {
   CallContext context;
