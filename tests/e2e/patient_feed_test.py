@@ -13,6 +13,10 @@ sockets, real SQLite files.
   5. Interop: python3-hl7's mllp_send (a sender nobody here wrote) feeds a patient.
   6. Over mutual TLS: a node with the admin right feeds (AA), a consumer/source node is
      refused (AR), a client without a certificate does not get through the handshake.
+  ITI-44 (HL7 v3 on the registry's SOAP URL):
+  7. PRPA_IN201301UV02 add, PRPA_IN201302UV02 revise and PRPA_IN201304UV02 merge, answered with
+     MCCI_IN000002UV01 (valid against the NE2008 schema when ../shared is there): AA, AE 204 for
+     another authority, AR for a body that is not the action's interaction; the merge as in 4.
 """
 import json
 import os
@@ -51,6 +55,38 @@ def adt(event, control_id, pid3, mrg1=None, version="2.3.1"):
     else:
         segments.append("PV1||O")
     return "\r".join(segments) + "\r"
+
+
+def prpa(interaction, patient_root, patient_ext, prior=None):
+    """An ITI-44 message; `prior` = (root, extension) of the subsumed id for a merge."""
+    replacement = ""
+    if prior:
+        replacement = ('<replacementOf typeCode="RPLC"><priorRegistration classCode="REG" moodCode="EVN">'
+                       '<statusCode code="obsolete"/><subject1 typeCode="SBJ"><priorRegisteredRole classCode="PAT">'
+                       '<id root="%s" extension="%s"/></priorRegisteredRole></subject1></priorRegistration>'
+                       '</replacementOf>' % prior)
+    event = {"PRPA_IN201301UV02": "PRPA_TE201301UV02", "PRPA_IN201302UV02": "PRPA_TE201302UV02",
+             "PRPA_IN201304UV02": "PRPA_TE201304UV02"}[interaction]
+    person = ('<patientPerson><name><given>JANE</given><family>DOE</family></name></patientPerson>'
+              '<providerOrganization classCode="ORG" determinerCode="INSTANCE"><id root="2.999.7.1"/>'
+              '<contactParty classCode="CON"/></providerOrganization>')
+    return (
+        '<%(i)s xmlns="urn:hl7-org:v3" ITSVersion="XML_1.0">'
+        '<id root="2.999.7.7" extension="%(msg)s"/><creationTime value="20261207120000"/>'
+        '<interactionId root="2.16.840.1.113883.1.6" extension="%(i)s"/>'
+        '<processingCode code="P"/><processingModeCode code="T"/><acceptAckCode code="AL"/>'
+        '<receiver typeCode="RCV"><device classCode="DEV" determinerCode="INSTANCE"><id root="2.999.1.1"/>'
+        '</device></receiver>'
+        '<sender typeCode="SND"><device classCode="DEV" determinerCode="INSTANCE"><id root="2.999.7.1"/>'
+        '</device></sender>'
+        '<controlActProcess classCode="CACT" moodCode="EVN"><code code="%(e)s" codeSystem="2.16.840.1.113883.1.6"/>'
+        '<subject typeCode="SUBJ"><registrationEvent classCode="REG" moodCode="EVN"><id nullFlavor="NA"/>'
+        '<statusCode code="active"/><subject1 typeCode="SBJ"><patient classCode="PAT">'
+        '<id root="%(root)s" extension="%(ext)s"/><statusCode code="active"/>%(person)s</patient></subject1>'
+        '<custodian typeCode="CST"><assignedEntity classCode="ASSIGNED"><id root="2.999.7.1"/></assignedEntity>'
+        '</custodian>%(rpl)s</registrationEvent></subject></controlActProcess></%(i)s>'
+        % {"i": interaction, "e": event, "msg": uuid.uuid4().hex, "root": patient_root, "ext": patient_ext,
+           "person": person, "rpl": replacement})
 
 
 def run(args, **kw):
@@ -163,6 +199,31 @@ class PatientFeedTest(unittest.TestCase):
         status = re.search(r'status="([^"]+)"', text[text.index("RegistryResponse"):]).group(1)
         return status, text
 
+    def soap(self, action, body):
+        url = "http://127.0.0.1:%d/xds/registry" % self.http
+        envelope = ('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+                    'xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header>'
+                    '<a:Action s:mustUnderstand="1">%s</a:Action>'
+                    '<a:MessageID>urn:uuid:%s</a:MessageID><a:To>%s</a:To></s:Header><s:Body>%s</s:Body>'
+                    '</s:Envelope>' % (action, uuid.uuid4(), url, body))
+        request = urllib.request.Request(url, data=envelope.encode(), headers={
+            "Content-Type": 'application/soap+xml; charset=UTF-8; action="%s"' % action})
+        return urllib.request.urlopen(request, timeout=30).read().decode()
+
+    def iti44(self, interaction, body):
+        text = self.soap("urn:hl7-org:v3:" + interaction, body)
+        self.assertIn("urn:hl7-org:v3:MCCI_IN000002UV01", text)  # the response's wsa:Action
+        ack = text[text.index("<MCCI_IN000002UV01"):text.index("</MCCI_IN000002UV01>") + 20]
+        shared = os.environ.get("XDS_SHARED")
+        if shared:  # the answer is valid against the NE2008 schema
+            schema = os.path.join(shared, "conformance/schemas/ihe-iti-info/schema/HL7V3/NE2008/multicacheschemas")
+            path = os.path.join(self.tmp, "ack.xml")
+            with open(path, "w") as f:
+                f.write(ack)
+            out = run(["xmllint", "--noout", "--schema", os.path.join(schema, "MCCI_IN000002UV01.xsd"), path])
+            self.assertEqual(out.returncode, 0, out.stderr + ack)
+        return re.search(r'<typeCode code="(\w+)"', ack).group(1), ack
+
     def documents(self, patient):
         return json.loads(self.ctl("find", "--patient", patient, "--status", "all", "--format=json"))["documentEntries"]
 
@@ -262,6 +323,45 @@ class PatientFeedTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("MSA|AA|INTEROP-1", out.stdout.replace("\r", "\n"))
         self.assertEqual(self.register(patient)[0], SUCCESS)
+
+    def test_7_iti44(self):
+        shared = os.environ.get("XDS_SHARED")
+        if shared:  # this test's own messages are valid too
+            schema = os.path.join(shared, "conformance/schemas/ihe-iti-info/schema/HL7V3/NE2008/multicacheschemas")
+            for i in ("PRPA_IN201301UV02", "PRPA_IN201302UV02", "PRPA_IN201304UV02"):
+                path = os.path.join(self.tmp, i + ".xml")
+                with open(path, "w") as f:
+                    f.write(prpa(i, AUTHORITY, "V3", ("1.2.3.4.5", "V3-OLD") if i.endswith("04UV02") else None))
+                out = run(["xmllint", "--noout", "--schema", os.path.join(schema, i + ".xsd"), path])
+                self.assertEqual(out.returncode, 0, out.stderr)
+        old, new = cx("V3-OLD"), cx("V3-NEW")
+        code, ack = self.iti44("PRPA_IN201301UV02", prpa("PRPA_IN201301UV02", AUTHORITY, "V3-OLD"))
+        self.assertEqual(code, "AA", ack)
+        self.assertEqual(self.register(old)[0], SUCCESS)
+        code, ack = self.iti44("PRPA_IN201302UV02", prpa("PRPA_IN201302UV02", AUTHORITY, "V3-NEW"))
+        self.assertEqual(code, "AA", ack)
+        self.assertEqual(self.register(new)[0], SUCCESS)
+        code, ack = self.iti44("PRPA_IN201301UV02", prpa("PRPA_IN201301UV02", "9.9.9", "V3-X"))
+        self.assertEqual(code, "AE", ack)
+        self.assertIn('code="204"', ack)
+        self.assertNotIn("V3-X", self.ctl("patient", "list"))
+        # The body is not the interaction the action names.
+        code, ack = self.iti44("PRPA_IN201304UV02", prpa("PRPA_IN201301UV02", AUTHORITY, "V3-Y"))
+        self.assertEqual(code, "AR", ack)
+        self.assertNotIn("V3-Y", self.ctl("patient", "list"))
+        code, ack = self.iti44("PRPA_IN201304UV02",
+                               prpa("PRPA_IN201304UV02", AUTHORITY, "V3-NEW", (AUTHORITY, "V3-OLD")))
+        self.assertEqual(code, "AA", ack)
+        self.assertEqual(self.documents(old), [])
+        self.assertEqual(len(self.documents(new)), 4)
+        self.assertNotEqual(self.register(old)[0], SUCCESS)
+        self.assertEqual(json.loads(self.ctl("patient", "show", old, "--format=json"))["mergedInto"], new)
+        # Her log: the revise and the merge (which names both ids); his: the add and the merge.
+        for patient in (new, old):
+            events = json.loads(self.ctl("audit", "--patient", patient, "--format=json"))["events"]
+            feed = [e for e in events if e["transaction"] == "ITI-44"]
+            self.assertEqual(len(feed), 2, events)
+            self.assertEqual(sorted(feed[-1]["patientIds"]), sorted([new, old]))
 
     def test_6_mutual_tls(self):
         pki = os.path.join(self.tmp, "pki")

@@ -59,6 +59,8 @@ inline std::string_view TransactionOfAction(std::string_view action) {
   if (action == vocab::kActionStoredQuery) return "ITI-18";
   if (action == vocab::kActionProvideAndRegister) return "ITI-41";
   if (action == vocab::kActionRetrieve) return "ITI-43";
+  // The patient identity feed in HL7 v3 (registry/iti44).
+  if (action.substr(0, 24) == "urn:hl7-org:v3:PRPA_IN20") return "ITI-44";
   return "SOAP";
 }
 
