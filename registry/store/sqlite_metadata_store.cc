@@ -170,30 +170,24 @@ class SubmitTask : public Task {
   AuditEvent* audit_;
 };
 
-// One consent desk change: applied in its own SAVEPOINT (a refusal undoes just it), its
-// audit event committed with it.
-class PolicyChangeTask : public Task {
+// One change that the store may refuse (its SAVEPOINT is then undone, its neighbours in the
+// group commit) and whose audit event commits with it: a consent desk change, a patient merge.
+template <typename Result>
+class AuditedChangeTask : public Task {
  public:
-  PolicyChangeTask(const PolicyChange& change, audit::OutboxMover* outbox, AuditEvent* audit)
-      : change_(change), outbox_(outbox), audit_(audit) {}
-  PolicyChangeResult result;
+  AuditedChangeTask(audit::OutboxMover* outbox, AuditEvent* audit) : outbox_(outbox), audit_(audit) {}
+  Result result;
   absl::Status refusal;
   bool audit_committed = false;
 
-  absl::StatusOr<Outcome> Apply(Connection& conn) override {
-    result = PolicyChangeResult();
+  absl::StatusOr<Outcome> Apply(Connection& conn) final {
+    result = Result();
     refusal = absl::OkStatus();
     audit_committed = false;
-    if (absl::Status s = sqlite::ApplyPolicyChange(conn, change_, &result, &refusal); !s.ok()) return s;
+    if (absl::Status s = Change(conn); !s.ok()) return s;
     if (!refusal.ok()) return Outcome::kUndo;
     if (audit_ != nullptr) {
-      // The rule ids are known only now; the trail keeps them so a later "revoke rule N"
-      // can be traced to its grant.
-      if (!result.rule_ids.empty() && change_.kind != PolicyChange::Kind::kRevokeRule) {
-        audit_->set_detail(absl::StrCat(audit_->detail(), audit_->detail().empty() ? "" : " ",
-                                        result.rule_ids.size() == 1 ? "(rule " : "(rules ",
-                                        absl::StrJoin(result.rule_ids, ", "), ")"));
-      }
+      Describe(*audit_);
       audit_->set_outcome(0);
       if (absl::Status s = audit::OutboxMover::Put(conn, *audit_); !s.ok()) return s;
       audit_committed = true;
@@ -201,61 +195,58 @@ class PolicyChangeTask : public Task {
     return Outcome::kKeep;
   }
 
+ protected:
+  // Applies the change, or sets `refusal`; a non-OK status fails the whole group.
+  virtual absl::Status Change(Connection& conn) = 0;
+  // What the event learns only once the change is applied.
+  virtual void Describe(AuditEvent& /*event*/) {}
+
  private:
   void ForgetResult() override {
-    result = PolicyChangeResult();
+    result = Result();
     audit_committed = false;
   }
   void Finish(const absl::Status& batch_status) override {
     Task::Finish(batch_status);
     if (batch_status.ok() && audit_committed) outbox_->Notify();
   }
-  const PolicyChange& change_;
   audit::OutboxMover* outbox_;
   AuditEvent* audit_;
 };
 
-// One patient merge: in its own SAVEPOINT, its audit event committed with it.
-class PatientMergeTask : public Task {
+class PolicyChangeTask : public AuditedChangeTask<PolicyChangeResult> {
+ public:
+  PolicyChangeTask(const PolicyChange& change, audit::OutboxMover* outbox, AuditEvent* audit)
+      : AuditedChangeTask(outbox, audit), change_(change) {}
+
+ private:
+  absl::Status Change(Connection& conn) override { return sqlite::ApplyPolicyChange(conn, change_, &result, &refusal); }
+  // The rule ids are known only now; the trail keeps them so a later "revoke rule N" can be
+  // traced to its grant.
+  void Describe(AuditEvent& event) override {
+    if (result.rule_ids.empty() || change_.kind == PolicyChange::Kind::kRevokeRule) return;
+    event.set_detail(absl::StrCat(event.detail(), event.detail().empty() ? "" : " ",
+                                  result.rule_ids.size() == 1 ? "(rule " : "(rules ",
+                                  absl::StrJoin(result.rule_ids, ", "), ")"));
+  }
+  const PolicyChange& change_;
+};
+
+class PatientMergeTask : public AuditedChangeTask<PatientMergeResult> {
  public:
   PatientMergeTask(const std::string& subsumed, const std::string& surviving, audit::OutboxMover* outbox,
                    AuditEvent* audit)
-      : subsumed_(subsumed), surviving_(surviving), outbox_(outbox), audit_(audit) {}
-  PatientMergeResult result;
-  absl::Status refusal;
-  bool audit_committed = false;
+      : AuditedChangeTask(outbox, audit), subsumed_(subsumed), surviving_(surviving) {}
 
-  absl::StatusOr<Outcome> Apply(Connection& conn) override {
-    refusal = absl::OkStatus();
-    audit_committed = false;
+ private:
+  absl::Status Change(Connection& conn) override {
     const int64_t now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
-    if (absl::Status s = sqlite::ApplyPatientMerge(conn, subsumed_, surviving_, now_ms, &result, &refusal); !s.ok()) {
-      return s;
-    }
-    if (!refusal.ok()) return Outcome::kUndo;
-    if (audit_ != nullptr) {
-      audit_->set_outcome(0);
-      if (absl::Status s = audit::OutboxMover::Put(conn, *audit_); !s.ok()) return s;
-      audit_committed = true;
-    }
-    return Outcome::kKeep;
-  }
-
- private:
-  void ForgetResult() override {
-    result = PatientMergeResult();
-    audit_committed = false;
-  }
-  void Finish(const absl::Status& batch_status) override {
-    Task::Finish(batch_status);
-    if (batch_status.ok() && audit_committed) outbox_->Notify();
+    return sqlite::ApplyPatientMerge(conn, subsumed_, surviving_, now_ms, &result, &refusal);
   }
   const std::string& subsumed_;
   const std::string& surviving_;
-  audit::OutboxMover* outbox_;
-  AuditEvent* audit_;
 };
 
 absl::Status ConfigureWriter(Connection& conn) {
