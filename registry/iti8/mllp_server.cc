@@ -5,10 +5,8 @@
 #include <chrono>
 #include <deque>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "registry/shared/hl7v2/mllp.h"
+#include "registry/shared/net/session_table.h"
 
 namespace xds::iti8 {
 namespace {
@@ -81,17 +80,7 @@ class ServerImpl : public MllpServer {
   }
 
   absl::Status Listen() {
-    error_code ec;
-    tcp::endpoint endpoint(asio::ip::make_address(options_.address, ec), options_.port);
-    if (ec) return absl::InvalidArgumentError(absl::StrCat("bad MLLP listen address ", options_.address));
-    acceptor_->open(endpoint.protocol(), ec);
-    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_->bind(endpoint, ec);
-    if (!ec) acceptor_->listen(1024, ec);
-    if (ec) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen for MLLP on ", options_.address, ":", options_.port, ": ", ec.message()));
-    }
+    if (absl::Status s = net::Listen(*acceptor_, options_.address, options_.port, "MLLP"); !s.ok()) return s;
     port_ = acceptor_->local_endpoint().port();
     Accept();
     for (int i = 0; i < std::max(1, options_.handler_threads); ++i) {
@@ -108,15 +97,7 @@ class ServerImpl : public MllpServer {
       error_code ec;
       acceptor_->close(ec);
     });
-    std::vector<std::shared_ptr<Session>> open;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [raw, weak] : sessions_) {
-        if (auto session = weak.lock()) open.push_back(std::move(session));
-      }
-    }
-    for (auto& session : open) asio::post(session->executor(), [session] { session->Close(); });
-    open.clear();
+    sessions_.CloseAll();
     io_->stop();
     for (std::thread& t : threads_) {
       if (t.joinable()) t.join();
@@ -126,10 +107,7 @@ class ServerImpl : public MllpServer {
   const MllpServerOptions& options() const { return options_; }
   const MllpCallbacks& callbacks() const { return callbacks_; }
   bool stopping() const { return stopping_; }
-  void Forget(Session* session) {
-    std::lock_guard<std::mutex> lock(mu_);
-    sessions_.erase(session);
-  }
+  void Forget(Session* session) { sessions_.Forget(session); }
 
  private:
   void Accept() {
@@ -145,27 +123,22 @@ class ServerImpl : public MllpServer {
     socket.set_option(tcp::no_delay(true), ec);
     tcp::endpoint remote = socket.remote_endpoint(ec);
     if (ec) return;
-    std::string ip = remote.address().to_string();
-    std::string peer =
-        remote.address().is_v6() ? absl::StrCat("[", ip, "]:", remote.port()) : absl::StrCat(ip, ":", remote.port());
     std::shared_ptr<Session> session;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (static_cast<int>(sessions_.size()) >= options_.max_connections) {
-        socket.close(ec);  // no MLLP way to say "busy": the sender retries later
-        return;
-      }
-      session = std::make_shared<Session>(this, std::move(socket), std::move(peer),
-                                          options_.tls ? options_.tls->current() : nullptr);
-      sessions_.emplace(session.get(), session);
-    }
+    auto added = sessions_.Add(
+        options_.max_connections, stopping_,
+        [&] {
+          return std::make_shared<Session>(this, std::move(socket), net::PeerAddress(remote),
+                                           options_.tls ? options_.tls->current() : nullptr);
+        },
+        &session);
+    // Full: there is no MLLP way to say "busy"; the socket closes and the sender retries later.
+    if (added != net::SessionTable<Session>::Added::kAdded) return;
     asio::post(session->executor(), [session] { session->Start(); });
   }
 
   MllpServerOptions options_;
   MllpCallbacks callbacks_;
-  std::mutex mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+  net::SessionTable<Session> sessions_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<asio::io_context> io_;
   std::unique_ptr<tcp::acceptor> acceptor_;
