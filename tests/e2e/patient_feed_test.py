@@ -6,7 +6,8 @@ sockets, real SQLite files.
      while one for a never-fed id fails with XDSUnknownPatientId.
   2. A PID-3 of another assigning authority only: AE with ERR 204, nothing admitted.
   3. Malformed, unsupported and oversized messages: AR/AE or a closed connection, and the
-     listener keeps serving; a stalled sender does not hold others up.
+     listener keeps serving; a stalled sender does not hold others up; 200 senders on their
+     own connections at once are all answered.
   4. A40: the subsumed id's entries are found under the surviving id, none under the
      subsumed one, ITI-42 for the subsumed id fails; `xdsctl patient show` names the merge;
      the audit trail has the merge with both ids.
@@ -18,6 +19,7 @@ sockets, real SQLite files.
      MCCI_IN000002UV01 (valid against the NE2008 schema when ../shared is there): AA, AE 204 for
      another authority, AR for a body that is not the action's interaction; the merge as in 4.
 """
+import concurrent.futures
 import json
 import os
 import re
@@ -280,6 +282,19 @@ class PatientFeedTest(unittest.TestCase):
         for i in range(5):
             self.assertAck(read_frame(f.sock), "AA", "C-P%d" % i)
         f.close()
+        # Many senders at once, each on its own connection, all answered.
+        def one(i):
+            g = Feed(self.mllp)
+            try:
+                return g.send(adt("A04", "C-M%d" % i, cx("MANY-%d" % i)))
+            finally:
+                g.close()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+            acks = list(pool.map(one, range(200)))
+        for i, ack in enumerate(acks):
+            self.assertAck(ack, "AA", "C-M%d" % i)
+        listed = json.loads(self.ctl("patient", "list", "--format=json"))["patients"]
+        self.assertEqual(len([p for p in listed if p.startswith("MANY-")]), 200)
         stalled.close()
 
     def test_4_merge(self):
