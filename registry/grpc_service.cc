@@ -75,6 +75,22 @@ grpc::Status RegistryGrpcService::ListPatients(grpc::ServerContext* server_conte
   return grpc::Status::OK;
 }
 
+grpc::Status RegistryGrpcService::PatientLinks(grpc::ServerContext* server_context, const Patient* request,
+                                               PatientLinksResponse* response) {
+  auto links = registry_->PatientLinksOf(GrpcCallContext(*server_context), request->id());
+  if (!links.ok()) return ToGrpc(links.status());
+  response->set_id(request->id());
+  response->set_in_index(links->in_index);
+  response->set_merged_into(links->merged_into);
+  response->set_merged_at_ms(links->merged_at_ms);
+  for (const auto& merged : links->merged_from) {
+    MergedPatient* m = response->add_merged_from();
+    m->set_id(merged.id);
+    m->set_merged_at_ms(merged.at_ms);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status RegistryGrpcService::Stats(grpc::ServerContext* server_context, const StatsRequest*,
                                         StatsResponse* response) {
   auto stats = registry_->Stats(GrpcCallContext(*server_context));

@@ -24,6 +24,7 @@ class RegistryGrpcService final : public RegistryService::Service {
                            StoredQueryResponse* response) override;
   grpc::Status AddPatient(grpc::ServerContext*, const Patient* request, AddPatientResponse* response) override;
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
+  grpc::Status PatientLinks(grpc::ServerContext*, const Patient* request, PatientLinksResponse* response) override;
   grpc::Status Stats(grpc::ServerContext*, const StatsRequest*, StatsResponse* response) override;
   grpc::Status Backup(grpc::ServerContext*, const BackupRequest* request, BackupResponse* response) override;
   grpc::Status AccessDecision(grpc::ServerContext*, const AccessDecisionRequest* request,

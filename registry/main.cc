@@ -1,13 +1,17 @@
-// xds-registry: the Document Registry process. SOAP (ITI-42, ITI-18) at /xds/registry and
-// the internal gRPC service, over one SQLite store. Options come from flags or a
+// xds-registry: the Document Registry process. SOAP (ITI-42, ITI-18, ITI-44) at /xds/registry,
+// the patient identity feed over MLLP (ITI-8) and the internal gRPC service, over one
+// SQLite store. Options come from flags or a
 // --flagfile (see deploy/registry.flags for every option explained).
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "registry/grpc_service.h"
+#include "registry/iti8/iti8_feed.h"
+#include "registry/iti8/mllp_server.h"
 #include "registry/policy/policy.h"
 #include "registry/registry.h"
 #include "registry/shared/net/http_server.h"
@@ -36,6 +40,13 @@ ABSL_FLAG(int, leaf_class_slots, 4, "LeafClass stored queries answered at once; 
 ABSL_FLAG(std::string, policy_file, "",
           "The affinity domain's consent and access policy (JSON, registry/policy/README.md); empty = no "
           "consent enforcement. A malformed file stops the registry from starting");
+ABSL_FLAG(int, patient_feed_mllp_port, -1,
+          "Port of the patient identity feed (ITI-8, HL7 v2 over MLLP; mutual TLS like the SOAP endpoint unless "
+          "--insecure); 0 = any free port, -1 = no feed listener");
+ABSL_FLAG(std::string, patient_feed_port_file, "",
+          "When set, the bound MLLP port is written here once it listens (before --port_file)");
+ABSL_FLAG(int64_t, max_hl7_message_bytes, 1 << 20, "Largest accepted HL7 v2 message (one MLLP frame), in bytes");
+ABSL_FLAG(int, mllp_max_connections, 1000, "Open MLLP connections; beyond, new ones are closed at once");
 ABSL_FLAG(bool, require_repository_attributes, true,
           "Require hash, size and repositoryUniqueId on every DocumentEntry (ITI TF-3 Table 4.3.1-3, DR/42)");
 
@@ -142,10 +153,45 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The patient identity feed (ITI-8): a connection's messages go through the same gate as
+  // every other call, under the sender's certificate.
+  std::unique_ptr<xds::iti8::MllpServer> mllp_server;
+  if (absl::GetFlag(FLAGS_patient_feed_mllp_port) >= 0) {
+    xds::iti8::MllpServerOptions mllp_options;
+    mllp_options.address = absl::GetFlag(FLAGS_listen_address);
+    mllp_options.port = absl::GetFlag(FLAGS_patient_feed_mllp_port);
+    mllp_options.max_frame_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_hl7_message_bytes));
+    mllp_options.max_connections = absl::GetFlag(FLAGS_mllp_max_connections);
+    mllp_options.tls = security->soap;
+    xds::hl7v2::Limits hl7_limits;
+    hl7_limits.max_message_bytes = mllp_options.max_frame_bytes;
+    xds::iti8::MllpCallbacks callbacks;
+    callbacks.on_message = [&registry, hl7_limits](const std::string& message, const xds::iti8::MllpPeer& peer) {
+      return xds::iti8::HandleMessage(registry, xds::MllpCallContext(peer.address, peer.identity), message, hl7_limits);
+    };
+    callbacks.on_refused = [&registry](const xds::iti8::MllpPeer& peer, const std::string& reason, bool handshake) {
+      registry.RecordEdgeRefusal(xds::MllpCallContext(peer.address, peer.identity), handshake ? "TLS" : "ITI-8",
+                                 handshake ? "HANDSHAKE_FAILURE" : "MLLP_FRAMING", reason);
+    };
+    auto started = xds::iti8::StartMllpServer(mllp_options, std::move(callbacks));
+    if (!started.ok()) {
+      std::cerr << "xds-registry: " << started.status().message() << "\n";
+      return 1;
+    }
+    mllp_server = *std::move(started);
+    if (const std::string port_file = absl::GetFlag(FLAGS_patient_feed_port_file); !port_file.empty()) {
+      std::ofstream(port_file + ".tmp") << mllp_server->port() << "\n";
+      std::filesystem::rename(port_file + ".tmp", port_file, ec);
+    }
+    std::cerr << "xds-registry: patient identity feed (ITI-8, MLLP" << (security->secure() ? " over TLS" : "") << ") "
+              << mllp_options.address << ":" << mllp_server->port() << std::endl;
+  }
+
   std::cerr << "xds-registry: SOAP " << security->scheme() << "://" << http_options.address << ":"
             << (*http_server)->port() << "/xds/registry, gRPC " << http_options.address << ":" << grpc_port
             << std::endl;
 
   xds::service::ServeUntilSignal(absl::GetFlag(FLAGS_port_file), *security, **http_server, *grpc_server, grpc_port);
+  if (mllp_server) mllp_server->Shutdown();
   return 0;
 }

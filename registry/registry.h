@@ -43,6 +43,38 @@ struct RegistryOptions {
   std::shared_ptr<const policy::DomainPolicy> domain_policy;
 };
 
+// One message of the patient identity feed (ITI-8 over MLLP, ITI-44 over SOAP; issue 17),
+// as its edge decoded it. The registry keeps identifiers only, no demographics.
+struct FeedIdentifier {
+  std::string id;              // CX.1 / II@extension
+  std::string authority_oid;   // CX.4.2 / II@root: the assigning authority's universal id
+  std::string authority_type;  // CX.4.3 ("ISO"; empty when the sender left it out)
+};
+struct PatientFeedRequest {
+  enum class Kind { kAdd, kUpdate, kMerge };
+  Kind kind = Kind::kAdd;
+  // The patient's identifiers as the message lists them (PID-3, patient/id); only the one of
+  // the affinity domain's assigning authority is kept, the others are ignored.
+  std::vector<FeedIdentifier> patient_ids;
+  // kMerge: the subsumed patient's identifiers (MRG-1, priorRegisteredRole/id).
+  std::vector<FeedIdentifier> prior_ids;
+};
+struct PatientFeedResult {
+  // Why the registry did not act on an admitted message (nothing was changed).
+  enum class Refusal {
+    kNone,
+    kNoDomainPatientId,  // no identifier of the domain's authority among patient_ids
+    kNoDomainPriorId,    // the same among prior_ids
+    kMergedAway,         // the id was merged into another one and is no longer used
+  };
+  Refusal refusal = Refusal::kNone;
+  std::string refusal_text;  // for the sender
+  std::string patient_id;    // the domain id admitted, updated or surviving (CX)
+  std::string subsumed_id;   // kMerge: the domain id merged away
+  bool created = false;      // the patient id was new to the index
+  PatientMergeResult merge;
+};
+
 struct BackupResult {
   std::string path;
   int64_t bytes = 0;
@@ -71,6 +103,18 @@ class Registry {
   // Patient index. Returns an InvalidArgument status for ids that are not CX of the domain.
   absl::StatusOr<bool> AddPatient(const CallContext& context, const std::string& patient_id);
   absl::StatusOr<std::vector<std::string>> ListPatients(const CallContext& context);
+
+  // The patient identity feed (ITI-8, ITI-44; registry/feed/README.md). `transaction` is
+  // "ITI-8" or "ITI-44": a right of the administrator (the region's identity source), and
+  // the name its audit event carries, with the patient ids (both for a merge). Add and
+  // update admit the domain's id; merge moves the subsumed id's entries to the surviving
+  // id in one store transaction, committed with the event. Refusals of the message's
+  // content come back in the result; a Status only for the gate's denial or a store
+  // failure.
+  absl::StatusOr<PatientFeedResult> PatientFeed(const CallContext& context, std::string_view transaction,
+                                                const PatientFeedRequest& request);
+  // Which ids were merged into which (xdsctl patient show).
+  absl::StatusOr<PatientLinks> PatientLinksOf(const CallContext& context, const std::string& patient_id);
 
   // Administration. Store failures come back as Unavailable with a message safe to show
   // the caller; their detail goes to the log.

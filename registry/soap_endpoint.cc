@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "registry/iti18/fifo_gate.h"
+#include "registry/iti44/iti44_feed.h"
 #include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/ebrim/xml_util.h"
@@ -101,6 +102,7 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
     if (request.action == vocab::kActionStoredQuery) {
       return StoredQuery(registry, *leaf_class_gate, context, request);
     }
+    if (iti44::IsFeedAction(request.action)) return iti44::HandleFeed(*registry, context, request);
     return soap::MakeFaultResponse(
         {"Sender", "a:ActionNotSupported",
          absl::StrCat("The action ", request.action, " is not supported by the Document Registry endpoint")},

@@ -158,6 +158,24 @@ struct PolicyChangeResult {
   policy::PatientPolicy policy;       // hers after the change
 };
 
+// What a patient merge (ITI-8 A40, ITI-44 merge) did.
+struct PatientMergeResult {
+  bool surviving_added = false;                                    // the surviving id was new to the index
+  int64_t document_entries = 0, submission_sets = 0, folders = 0;  // moved to the surviving id
+};
+
+// An id's merges, as `xdsctl patient show` reports them.
+struct PatientLinks {
+  bool in_index = false;     // admitted once (a subsumed id stays, no longer known)
+  std::string merged_into;   // the surviving id this one was merged into; empty if none
+  int64_t merged_at_ms = 0;  // when, UTC ms
+  struct Merged {
+    std::string id;
+    int64_t at_ms = 0;
+  };
+  std::vector<Merged> merged_from;  // ids merged into this one (directly or through a chain)
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -185,6 +203,19 @@ class MetadataStore {
   virtual absl::StatusOr<bool> AddPatient(const std::string& patient_id) = 0;
   virtual absl::StatusOr<bool> PatientKnown(const std::string& patient_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ListPatients() = 0;
+
+  // Merges `subsumed` into `surviving` (the patient identity feed, issue 17) in one
+  // transaction through the writer: every DocumentEntry, SubmissionSet and Folder of the
+  // subsumed id is moved to the surviving id (column and stored object), the surviving id
+  // is admitted if new, and the subsumed id is no longer known (PatientKnown false; a new
+  // submission for it gets XDSUnknownPatientId). Ids merged into the subsumed one before
+  // follow it. FailedPrecondition, nothing written, when `surviving` was itself merged
+  // away. `audit` as for Submit. The same id twice is the caller's to refuse.
+  virtual absl::StatusOr<PatientMergeResult> MergePatients(const std::string& subsumed, const std::string& surviving,
+                                                           AuditEvent* audit = nullptr,
+                                                           bool* audit_committed = nullptr) = 0;
+  // What the index knows about `patient_id`'s merges (all fields empty for a stranger).
+  virtual absl::StatusOr<PatientLinks> PatientLinksOf(const std::string& patient_id) = 0;
 
   // The patient's policy (issue 16): her consent rules, treatment relationships and
   // exclusions, in the order they were recorded. NotFound for a patient not in the index.

@@ -9,6 +9,7 @@
 //
 // Reads: a sqlite::ReaderPool of SQLITE_OPEN_READONLY connections; WAL lets them read the
 // last committed state while the writer works.
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +25,7 @@
 #include "registry/shared/sqlite/sqlite_connection.h"
 #include "registry/store/metadata_store.h"
 #include "registry/store/sqlite_admin.h"
+#include "registry/store/sqlite_patient_merge.h"
 #include "registry/store/sqlite_patient_policy.h"
 #include "registry/store/sqlite_queries.h"
 #include "registry/store/sqlite_schema.h"
@@ -180,30 +182,24 @@ class SubmitTask : public Task {
   AuditEvent* audit_;
 };
 
-// One consent desk change: applied in its own SAVEPOINT (a refusal undoes just it), its
-// audit event committed with it.
-class PolicyChangeTask : public Task {
+// One change that the store may refuse (its SAVEPOINT is then undone, its neighbours in the
+// group commit) and whose audit event commits with it: a consent desk change, a patient merge.
+template <typename Result>
+class AuditedChangeTask : public Task {
  public:
-  PolicyChangeTask(const PolicyChange& change, audit::OutboxMover* outbox, AuditEvent* audit)
-      : change_(change), outbox_(outbox), audit_(audit) {}
-  PolicyChangeResult result;
+  AuditedChangeTask(audit::OutboxMover* outbox, AuditEvent* audit) : outbox_(outbox), audit_(audit) {}
+  Result result;
   absl::Status refusal;
   bool audit_committed = false;
 
-  absl::StatusOr<Outcome> Apply(Connection& conn) override {
-    result = PolicyChangeResult();
+  absl::StatusOr<Outcome> Apply(Connection& conn) final {
+    result = Result();
     refusal = absl::OkStatus();
     audit_committed = false;
-    if (absl::Status s = sqlite::ApplyPolicyChange(conn, change_, &result, &refusal); !s.ok()) return s;
+    if (absl::Status s = Change(conn); !s.ok()) return s;
     if (!refusal.ok()) return Outcome::kUndo;
     if (audit_ != nullptr) {
-      // The rule ids are known only now; the trail keeps them so a later "revoke rule N"
-      // can be traced to its grant.
-      if (!result.rule_ids.empty() && change_.kind != PolicyChange::Kind::kRevokeRule) {
-        audit_->set_detail(absl::StrCat(audit_->detail(), audit_->detail().empty() ? "" : " ",
-                                        result.rule_ids.size() == 1 ? "(rule " : "(rules ",
-                                        absl::StrJoin(result.rule_ids, ", "), ")"));
-      }
+      Describe(*audit_);
       audit_->set_outcome(0);
       if (absl::Status s = audit::OutboxMover::Put(conn, *audit_); !s.ok()) return s;
       audit_committed = true;
@@ -211,18 +207,58 @@ class PolicyChangeTask : public Task {
     return Outcome::kKeep;
   }
 
+ protected:
+  // Applies the change, or sets `refusal`; a non-OK status fails the whole group.
+  virtual absl::Status Change(Connection& conn) = 0;
+  // What the event learns only once the change is applied.
+  virtual void Describe(AuditEvent& /*event*/) {}
+
  private:
   void ForgetResult() override {
-    result = PolicyChangeResult();
+    result = Result();
     audit_committed = false;
   }
   void Finish(const absl::Status& batch_status) override {
     Task::Finish(batch_status);
     if (batch_status.ok() && audit_committed) outbox_->Notify();
   }
-  const PolicyChange& change_;
   audit::OutboxMover* outbox_;
   AuditEvent* audit_;
+};
+
+class PolicyChangeTask : public AuditedChangeTask<PolicyChangeResult> {
+ public:
+  PolicyChangeTask(const PolicyChange& change, audit::OutboxMover* outbox, AuditEvent* audit)
+      : AuditedChangeTask(outbox, audit), change_(change) {}
+
+ private:
+  absl::Status Change(Connection& conn) override { return sqlite::ApplyPolicyChange(conn, change_, &result, &refusal); }
+  // The rule ids are known only now; the trail keeps them so a later "revoke rule N" can be
+  // traced to its grant.
+  void Describe(AuditEvent& event) override {
+    if (result.rule_ids.empty() || change_.kind == PolicyChange::Kind::kRevokeRule) return;
+    event.set_detail(absl::StrCat(event.detail(), event.detail().empty() ? "" : " ",
+                                  result.rule_ids.size() == 1 ? "(rule " : "(rules ",
+                                  absl::StrJoin(result.rule_ids, ", "), ")"));
+  }
+  const PolicyChange& change_;
+};
+
+class PatientMergeTask : public AuditedChangeTask<PatientMergeResult> {
+ public:
+  PatientMergeTask(const std::string& subsumed, const std::string& surviving, audit::OutboxMover* outbox,
+                   AuditEvent* audit)
+      : AuditedChangeTask(outbox, audit), subsumed_(subsumed), surviving_(surviving) {}
+
+ private:
+  absl::Status Change(Connection& conn) override {
+    const int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    return sqlite::ApplyPatientMerge(conn, subsumed_, surviving_, now_ms, &result, &refusal);
+  }
+  const std::string& subsumed_;
+  const std::string& surviving_;
 };
 
 absl::Status ConfigureWriter(Connection& conn) {
@@ -299,6 +335,23 @@ class SqliteMetadataStore : public MetadataStore {
     if (!task.status.ok()) return task.status;
     if (!task.refusal.ok()) return task.refusal;
     return std::move(task.result);
+  }
+
+  absl::StatusOr<PatientMergeResult> MergePatients(const std::string& subsumed, const std::string& surviving,
+                                                   AuditEvent* audit, bool* audit_committed) override {
+    if (audit_committed != nullptr) *audit_committed = false;
+    PatientMergeTask task(subsumed, surviving, mover_.get(), audit);
+    absl::Status queued = writer_.Run(task);
+    if (audit_committed != nullptr) *audit_committed = queued.ok() && task.audit_committed;
+    if (!queued.ok()) return queued;
+    if (!task.status.ok()) return task.status;
+    if (!task.refusal.ok()) return task.refusal;
+    return task.result;
+  }
+
+  absl::StatusOr<PatientLinks> PatientLinksOf(const std::string& patient_id) override {
+    sqlite::ReaderPool::Lease r(*readers_);
+    return InSnapshot(r.conn(), [&](Connection& c) { return sqlite::ReadPatientLinks(c, patient_id); });
   }
 
   absl::StatusOr<bool> PatientKnown(const std::string& patient_id) override {

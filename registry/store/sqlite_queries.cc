@@ -604,13 +604,18 @@ absl::StatusOr<std::vector<Association>> AssociationsOf(Connection& conn, const 
 }
 
 absl::StatusOr<bool> PatientKnown(Connection& conn, const std::string& patient_id) {
-  absl::StatusOr<int64_t> found = conn.QueryInt("SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?)", {patient_id});
+  // A merged (subsumed) id stays in the index for the record, but is no longer known.
+  absl::StatusOr<int64_t> found = conn.QueryInt(
+      "SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?1) AND NOT EXISTS (SELECT 1 FROM patient_merges WHERE "
+      "subsumed = ?1)",
+      {patient_id});
   if (!found.ok()) return found.status();
   return *found != 0;
 }
 
 absl::StatusOr<std::vector<std::string>> ListPatients(Connection& conn) {
-  absl::StatusOr<Statement> stmt = conn.Prepare("SELECT id FROM patients ORDER BY id");
+  absl::StatusOr<Statement> stmt =
+      conn.Prepare("SELECT id FROM patients WHERE id NOT IN (SELECT subsumed FROM patient_merges) ORDER BY id");
   if (!stmt.ok()) return stmt.status();
   std::vector<std::string> out;
   for (;;) {

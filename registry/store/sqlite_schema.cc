@@ -208,8 +208,23 @@ CREATE TABLE store_meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 5. The patient identity feed's merges (ITI-8 A40, ITI-44 PRPA_IN201304UV02, issue 17): which
+// id was subsumed into which, and when (UTC ms). A subsumed id is no longer known for new
+// submissions; its entries were moved to the surviving id by the merge itself. When the
+// surviving id is later merged again, its rows are re-pointed to the new survivor, so that
+// `surviving` never names a subsumed id.
+constexpr char kPatientMerges[] = R"sql(
+CREATE TABLE patient_merges (
+  subsumed TEXT PRIMARY KEY,
+  surviving TEXT NOT NULL,
+  merged_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX patient_merges_by_surviving ON patient_merges(surviving, subsumed);
+)sql";
+
 const std::vector<std::string>& Migrations() {
-  static const auto* migrations = new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+  static const auto* migrations =
+      new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kPatientMerges};
   return *migrations;
 }
 

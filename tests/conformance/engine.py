@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 from lxml import etree
 
 import ebrs
+import hl7feed
 import soap
 from ebrs import RIM, LCM, RS, QUERY, local
 
@@ -39,7 +40,6 @@ NOT_IMPLEMENTED = {
     "MPQTransaction": "ITI-51 Multi-Patient Stored Query option not implemented",
     "RegisterODDETransaction": "ITI-61 On-Demand Documents option not implemented",
     "XDRProvideAndRegisterTransaction": "XDR Document Recipient actor not implemented",
-    "PatientMoveTransaction": "Patient ID merge/link (XAD-PID change) option not implemented",
     "MuTransaction ": "",
 }
 ASYNC_REASON = "Asynchronous Web Services Exchange option (WS-Addressing ReplyTo) not implemented"
@@ -91,6 +91,7 @@ class Services:
         self.repository_uid = repository_uid
         self.xdsctl = xdsctl
         self.authority = authority
+        self.patient_feed = ""  # host:port of the ITI-8 MLLP listener; empty: admit with xdsctl
         self._n = 0
         self.run_tag = uuid.uuid4().hex[:6].upper()
 
@@ -102,10 +103,21 @@ class Services:
         return pid
 
     def admit(self, pid):
+        if self.patient_feed:  # the way the toolkit does it: ITI-8
+            code, ack = self.feed("A01", pid)
+            if code != "AA":
+                raise StepFailure("ITI-8 A01 for %s answered %s: %s" % (pid, code, ack.replace("\r", " | ")))
+            return
         out = subprocess.run([self.xdsctl, "--registry_grpc=" + self.registry_grpc, "patient", "add", pid],
                              capture_output=True, text=True)
         if out.returncode != 0:
             raise StepFailure("xdsctl patient add %s failed (%d): %s" % (pid, out.returncode, out.stderr.strip()))
+
+    def feed(self, event, pid, prior=None):
+        try:
+            return hl7feed.feed(self.patient_feed, event, pid, prior)
+        except (OSError, ValueError) as e:
+            raise StepFailure("ITI-8 %s to %s failed: %s" % (event, self.patient_feed, e))
 
     @staticmethod
     def new_uid():
@@ -364,6 +376,22 @@ class Engine:
             log.status = "Success"
             self._check_status(expected, "Success", [])
             return
+        if tx.tag == "PatientMoveTransaction":
+            # A40: the subsumed XAD-PID ($OldXADPID$) merged into the surviving one
+            # ($NewXADPID$). The local ids ($...LocalPID$) are not the registry's: it keeps
+            # the affinity domain's ids only; when both XAD-PIDs are the same (16103) the
+            # registry has nothing to move, and still acknowledges.
+            if not self.svc.patient_feed:
+                raise StepFailure("PatientMoveTransaction needs the registry's ITI-8 listener")
+            values = self.symbols(test_id, section, tx)
+            old, new = values.get("$OldXADPID$"), values.get("$NewXADPID$")
+            if not old or not new:
+                raise StepFailure("PatientMoveTransaction without $OldXADPID$ and $NewXADPID$")
+            code, ack = self.svc.feed("A40", new, old)
+            log.reports["$patientid$"] = new
+            log.status = "Success" if code == "AA" else "Failure"
+            self._check_status(expected, log.status, [] if code == "AA" else [ack.replace("\r", " | ")])
+            return
         if tx.tag == "NullTransaction":
             self._assertions(test_id, section, tx, steps)
             return
@@ -390,6 +418,15 @@ class Engine:
             log.input = sor
             no_placeholders(sor)
             self._input_reports(tx, log)
+            # The toolkit reports the patient a submission was made for as $patientid$ (the
+            # PatientMove tests read it, e.g. 16103/submit/loadDE).
+            if "$patientid$" not in log.reports:
+                pids = list(log.pids.values()) or sor.xpath(
+                    "//*[local-name()='ExternalIdentifier'][@identificationScheme="
+                    "'urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446' or @identificationScheme="
+                    "'urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427']/@value")
+                if pids:
+                    log.reports["$patientid$"] = str(pids[0])
             if tx.tag == "RegisterTransaction":
                 body = etree.tostring(sor)
                 answer = soap.post(self.svc.registry_url, ACTIONS[tx.tag], body)

@@ -3,7 +3,7 @@
 # Bazel, and runs each for a time budget over its seed corpus. Exits non-zero when any
 # target crashes, trips a sanitizer, violates a property check or hangs.
 #
-#   tools/fuzz/run.sh [SECONDS] [TARGET...]      TARGET: mime, xml, xua (default: all)
+#   tools/fuzz/run.sh [SECONDS] [TARGET...]      TARGET: mime, xml, xua, hl7v2 (default: all)
 #
 # Engine: libFuzzer (coverage-guided) when clang++ -fsanitize=fuzzer works, otherwise
 # g++ with the standalone driver registry/shared/fuzz/standalone_main.cc. Override with
@@ -18,9 +18,9 @@ set -euo pipefail
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-if [[ ${#targets[@]} -eq 0 ]]; then targets=(mime xml xua); fi
+if [[ ${#targets[@]} -eq 0 ]]; then targets=(mime xml xua hl7v2); fi
 if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 [SECONDS] [mime|xml|xua ...]" >&2
+  echo "usage: $0 [SECONDS] [mime|xml|xua|hl7v2 ...]" >&2
   exit 2
 fi
 
@@ -116,8 +116,15 @@ for t in "${targets[@]}"; do
       libs[xua]="-lxmlsec1-openssl -lxmlsec1 -lxslt -lxml2 -lpugixml -lprotobuf -lssl -lcrypto $absl_libs -lpthread"
       corpora[xua]="registry/shared/xua/fuzz/corpus"
       ;;
+    hl7v2)
+      # The patient identity feed's MLLP framer and HL7 v2 parser (ITI-8).
+      sources[hl7v2]="registry/shared/hl7v2/fuzz/hl7v2_fuzz.cc $(workspace_sources //registry/shared/hl7v2:hl7v2 \
+        registry/shared/hl7v2/hl7v2.cc registry/shared/hl7v2/mllp.cc | tr '\n' ' ')"
+      libs[hl7v2]="$absl_libs -lpthread"
+      corpora[hl7v2]="registry/shared/hl7v2/fuzz/corpus"
+      ;;
     *)
-      echo "fuzz: unknown target '$t' (known: mime xml xua)" >&2
+      echo "fuzz: unknown target '$t' (known: mime xml xua hl7v2)" >&2
       exit 2
       ;;
   esac
@@ -176,7 +183,11 @@ for t in "${targets[@]}"; do
   artifacts="$out/artifacts/$t/"
   log="$out/${t}_fuzz.log"
   mkdir -p "$artifacts"
-  case "$t" in mime) dict=registry/shared/mime/fuzz/mime.dict ;; *) dict=registry/shared/ebrim/fuzz/xml.dict ;; esac
+  case "$t" in
+    mime) dict=registry/shared/mime/fuzz/mime.dict ;;
+    hl7v2) dict=registry/shared/hl7v2/fuzz/hl7v2.dict ;;
+    *) dict=registry/shared/ebrim/fuzz/xml.dict ;;
+  esac
   args=(-max_total_time="$seconds" -seed="$seed" -timeout=10 -artifact_prefix="$artifacts" -dict="$dict")
   # shellcheck disable=SC2206
   seed_dirs=(${corpora[$t]})

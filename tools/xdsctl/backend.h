@@ -36,6 +36,8 @@ class RegistryBackend {
   // Administrative calls: gRPC only (XDS.b has no transaction for them).
   virtual absl::StatusOr<bool> AddPatient(const std::string& patient_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ListPatients() = 0;
+  // The feed's merges of an id (gRPC only).
+  virtual absl::StatusOr<PatientLinksResponse> PatientLinks(const std::string& patient_id) = 0;
   virtual absl::StatusOr<StatsResponse> Stats() = 0;
   virtual absl::StatusOr<BackupResponse> Backup(const std::string& path) = 0;
 };

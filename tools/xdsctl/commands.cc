@@ -54,7 +54,8 @@ const std::vector<VerbSpec>& Verbs() {
        "patient add ID | patient list | patient show ID",
        "The registry's patient index. add admits a patient id (CX ID^^^&OID&ISO of the affinity domain);\n"
        "list shows the admitted ids (gRPC only); show counts the patient's DocumentEntries (approved,\n"
-       "deprecated), SubmissionSets and Folders. Exit 4 when show finds an unknown patient.",
+       "deprecated), SubmissionSets and Folders, and which ids the patient identity feed merged into which\n"
+       "(mergedInto, mergedFrom; gRPC only). Exit 4 when show finds an unknown patient.",
        "xdsctl patient add 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'\n"
        "  xdsctl patient show 'BSN-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO' --format=json",
        {}},
@@ -448,16 +449,18 @@ int Patient(Context& c) {
   // show: counts with ObjectRef answers (no metadata travels, larger caps).
   const std::string& pid = p[2];
   bool indexed_known = false;  // the index was consulted (gRPC)
-  auto patients = r.ListPatients();
-  if (patients.ok()) {
+  PatientLinksResponse links;  // the feed's merges (gRPC)
+  auto linked = r.PatientLinks(pid);
+  if (linked.ok()) {
     indexed_known = true;
-    if (std::find(patients->begin(), patients->end(), pid) == patients->end()) {
+    links = *std::move(linked);
+    if (!links.in_index()) {
       return Fail(c, kExitNotFound,
                   "no patient " + pid + " in the registry's patient index" +
                       "\n  what to do: admit it with 'xdsctl patient add'");
     }
-  } else if (ExitFor(patients.status()) != kExitUsage) {
-    return Fail(c, patients.status());
+  } else if (ExitFor(linked.status()) != kExitUsage) {
+    return Fail(c, linked.status());
   }
   int64_t counts[4] = {0, 0, 0, 0};
   std::vector<StoredQueryRequest> requests;
@@ -485,12 +488,27 @@ int Patient(Context& c) {
           Json::Object().Set("approved", Json::Int(counts[0])).Set("deprecated", Json::Int(counts[1])));
     j.Set("submissionSets", Json::Int(counts[2]));
     j.Set("folders", Json::Int(counts[3]));
+    j.Set("mergedInto", Json::Str(links.merged_into()));
+    Json from = Json::Array();
+    for (const MergedPatient& m : links.merged_from()) {
+      from.Push(
+          Json::Object().Set("patientId", Json::Str(m.id())).Set("mergedAt", Json::Str(IsoTime(m.merged_at_ms()))));
+    }
+    j.Set("mergedFrom", std::move(from));
     Print(c, j);
   } else {
     Table t({"PATIENT ID", "DOCUMENTS", "DEPRECATED", "SUBMISSIONS", "FOLDERS"});
     t.AddRow({pid, std::to_string(counts[0]), std::to_string(counts[1]), std::to_string(counts[2]),
               std::to_string(counts[3])});
     *c.out << t.Render();
+    // The patient identity feed's merges (ITI-8 A40, ITI-44).
+    if (!links.merged_into().empty()) {
+      *c.out << "merged into " << links.merged_into() << " at " << IsoTime(links.merged_at_ms())
+             << ": no longer used; its entries are found under that id\n";
+    }
+    for (const MergedPatient& m : links.merged_from()) {
+      *c.out << "merged from " << m.id() << " at " << IsoTime(m.merged_at_ms()) << "\n";
+    }
   }
   return kExitOk;
 }

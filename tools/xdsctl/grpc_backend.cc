@@ -86,6 +86,16 @@ class GrpcRegistry : public RegistryBackend {
     return out;
   }
 
+  absl::StatusOr<PatientLinksResponse> PatientLinks(const std::string& patient_id) override {
+    grpc::ClientContext context;
+    SetDeadline(&context, timeout_ms_);
+    Patient request;
+    request.set_id(patient_id);
+    PatientLinksResponse response;
+    if (auto s = FromGrpc(stub_->PatientLinks(&context, request, &response), Describe()); !s.ok()) return s;
+    return response;
+  }
+
   absl::StatusOr<StatsResponse> Stats() override {
     grpc::ClientContext context;
     SetDeadline(&context, timeout_ms_);

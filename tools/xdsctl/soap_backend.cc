@@ -115,6 +115,7 @@ class SoapRegistry : public RegistryBackend {
 
   absl::StatusOr<bool> AddPatient(const std::string&) override { return AdminOnly(); }
   absl::StatusOr<std::vector<std::string>> ListPatients() override { return AdminOnly(); }
+  absl::StatusOr<PatientLinksResponse> PatientLinks(const std::string&) override { return AdminOnly(); }
   absl::StatusOr<StatsResponse> Stats() override { return AdminOnly(); }
   absl::StatusOr<BackupResponse> Backup(const std::string&) override { return AdminOnly(); }
 

@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "registry/shared/net/session_table.h"
 
 namespace xds::http {
 namespace {
@@ -162,16 +163,7 @@ class ServerImpl : public Server {
   ~ServerImpl() override { Shutdown(); }
 
   absl::Status Listen() {
-    error_code ec;
-    tcp::endpoint endpoint(asio::ip::make_address(options_.address, ec), options_.port);
-    if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen address ", options_.address));
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(1024, ec);
-    if (ec)
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen on ", options_.address, ":", options_.port, ": ", ec.message()));
+    if (absl::Status s = net::Listen(acceptor_, options_.address, options_.port, "HTTP"); !s.ok()) return s;
     port_ = acceptor_.local_endpoint().port();
     for (auto& loop : loops_) loop->thread = std::thread([l = loop.get()] { l->io.run(); });
     Accept();
@@ -189,18 +181,9 @@ class ServerImpl : public Server {
       retry_timer_.cancel();
     });
     if (accept_thread_.joinable()) accept_thread_.join();
-    // Take the sessions out under the lock and close them outside it: the last reference to
-    // a session may be ours, and its destructor takes mu_ to forget itself. A running
-    // handler finishes first (the close waits on its loop); its answer meets a closed socket.
-    std::vector<std::shared_ptr<Session>> open;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [raw, weak] : sessions_) {
-        if (auto session = weak.lock()) open.push_back(std::move(session));
-      }
-    }
-    for (auto& session : open) asio::post(session->executor(), [session] { session->Close(); });
-    open.clear();
+    // A running handler finishes first (the close waits on its loop); its answer meets a
+    // closed socket.
+    sessions_.CloseAll();
     for (auto& loop : loops_) loop->work.reset();  // each loop returns once its connections are gone
     for (auto& loop : loops_) {
       if (loop->thread.joinable()) loop->thread.join();
@@ -219,10 +202,7 @@ class ServerImpl : public Server {
     }
   }
 
-  void Forget(Session* session) {
-    std::lock_guard<std::mutex> lock(mu_);
-    sessions_.erase(session);
-  }
+  void Forget(Session* session) { sessions_.Forget(session); }
 
  private:
   // The loop with the fewest connections, so that busy clients rarely share a thread.
@@ -258,21 +238,16 @@ class ServerImpl : public Server {
     socket.set_option(tcp::no_delay(true), ec);  // no 40 ms Nagle stalls
     tcp::endpoint remote = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
-    std::string ip = remote.address().to_string();
-    std::string peer =
-        remote.address().is_v6() ? absl::StrCat("[", ip, "]:", remote.port()) : absl::StrCat(ip, ":", remote.port());
     std::shared_ptr<Session> session;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
-      if (static_cast<int>(sessions_.size()) >= options_.max_connections) {
-        Refuse(std::move(socket));
-        return;
-      }
-      session = std::make_shared<Session>(this, loop, std::move(socket), std::move(peer),
-                                          options_.tls ? options_.tls->current() : nullptr);
-      sessions_.emplace(session.get(), session);
-    }
+    auto added = sessions_.Add(
+        options_.max_connections, stopping_,
+        [&] {
+          return std::make_shared<Session>(this, loop, std::move(socket), net::PeerAddress(remote),
+                                           options_.tls ? options_.tls->current() : nullptr);
+        },
+        &session);
+    if (added == net::SessionTable<Session>::Added::kFull) Refuse(std::move(socket));
+    if (added != net::SessionTable<Session>::Added::kAdded) return;
     asio::post(session->executor(), [session] { session->Start(); });
   }
 
@@ -294,8 +269,7 @@ class ServerImpl : public Server {
 
   ServerOptions options_;
   Handler handler_;
-  std::mutex mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+  net::SessionTable<Session> sessions_;
   std::atomic<bool> stopping_{false};
   // Declared after the session table: operations still pending at destruction own
   // sessions, whose destructors need their loop and the table.

@@ -33,7 +33,7 @@ struct RequesterClaims {
 };
 
 struct CallContext {
-  enum class Transport { kSoap, kGrpc, kInProcess };
+  enum class Transport { kSoap, kGrpc, kMllp, kInProcess };
 
   Transport transport = Transport::kInProcess;
   std::string peer;        // remote address as "ip:port" ("" for in-process callers)

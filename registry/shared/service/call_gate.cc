@@ -38,6 +38,11 @@ const char* RequiredRole(std::string_view transaction) {
       {"ITI-42", tls::kRoleSource},
       {"AddPatient", tls::kRoleAdmin},
       {"ListPatients", tls::kRoleAdmin},
+      {"PatientLinks", tls::kRoleAdmin},
+      // The patient identity feed (issue 17) comes from the region's identity source, an
+      // administrator: a document source may not create or merge patients.
+      {"ITI-8", tls::kRoleAdmin},
+      {"ITI-44", tls::kRoleAdmin},
       {"Stats", tls::kRoleAdmin},
       {"Backup", tls::kRoleAdmin},
       {"AuditLog", tls::kRoleAdmin},
@@ -68,6 +73,9 @@ const char* ActionOf(std::string_view transaction) {
       {"ITI-42", "C"},
       {"AddPatient", "C"},
       {"RecordAudit", "C"},
+      {"ITI-8", "C"},  // add; updates and merges set U
+      {"ITI-44", "C"},
+      {"PatientLinks", "R"},
       {"ITI-43", "R"},
       {"Retrieve", "R"},
       {"Backup", "R"},

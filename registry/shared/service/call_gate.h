@@ -1,7 +1,8 @@
 // The one place per service every request passes: CallGate::Enter before the transaction
 // (authorisation) and Leave after it (audit). Enter checks the node's
 // rights: over mutual TLS a transaction needs the right its certificate must carry (ITI-18
-// and ITI-43 consumer, ITI-41 and ITI-42 source, the administration verbs admin); a plain
+// and ITI-43 consumer, ITI-41 and ITI-42 source, the administration verbs and the patient
+// identity feed ITI-8/ITI-44 admin); a plain
 // development service admits every caller. Leave writes a log line for failed calls, with
 // the detail that the response must not carry (paths, SQL, internal addresses), and names
 // who asked: the node's organisation and the XUA claims. With an audit trail, Leave also

@@ -26,6 +26,16 @@ inline CallContext SoapPeerContext(const http::Request& http_request) {
   return context;
 }
 
+// A connection of the MLLP patient identity feed (ITI-8): its peer and, over mutual TLS, the
+// node of its verified certificate.
+inline CallContext MllpCallContext(const std::string& peer, const tls::PeerIdentity& node) {
+  CallContext context;
+  context.transport = CallContext::Transport::kMllp;
+  context.peer = peer;
+  context.node = node;
+  return context;
+}
+
 // A client that failed the TLS handshake of a SOAP port: recorded as transaction "TLS".
 inline CallContext HandshakeFailureContext(const std::string& peer) {
   CallContext context;
@@ -49,6 +59,8 @@ inline std::string_view TransactionOfAction(std::string_view action) {
   if (action == vocab::kActionStoredQuery) return "ITI-18";
   if (action == vocab::kActionProvideAndRegister) return "ITI-41";
   if (action == vocab::kActionRetrieve) return "ITI-43";
+  // The patient identity feed in HL7 v3 (registry/iti44).
+  if (action.substr(0, 24) == "urn:hl7-org:v3:PRPA_IN20") return "ITI-44";
   return "SOAP";
 }
 
