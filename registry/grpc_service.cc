@@ -34,6 +34,11 @@ grpc::Status RegistryGrpcService::Register(grpc::ServerContext* server_context, 
   return grpc::Status::OK;
 }
 
+grpc::Status RegistryGrpcService::RemoveMetadata(grpc::ServerContext* server_context,
+                                                 const RemoveMetadataRequest* request, RegistryResponse* response) {
+  return Answer(registry_->RemoveMetadata(GrpcCallContext(*server_context), *request), response);
+}
+
 grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext* server_context, const StoredQueryRequest* request,
                                               StoredQueryResponse* response) {
   auto answered = registry_->StoredQuery(GrpcCallContext(*server_context), *request);

@@ -64,6 +64,17 @@ class Registry {
   absl::StatusOr<StoredQueryResponse> StoredQuery(const CallContext& context, const StoredQueryRequest& request,
                                                   std::vector<RegistryError> decode_errors = {});
 
+  // ITI-57 Update Document Set (XDS Metadata Update): availabilityStatus changes and new
+  // DocumentEntry versions, all or nothing (iti57/). Refusals and `decode_errors` as for
+  // Register.
+  absl::StatusOr<RegistryResponse> UpdateDocumentSet(const CallContext& context, Submission submission,
+                                                     std::vector<RegistryError> decode_errors = {});
+
+  // ITI-62 Remove Metadata (RMD): deletes the named objects all or nothing, after the
+  // metadata-model checks of iti62/. Refusals and `decode_errors` as for Register.
+  absl::StatusOr<RegistryResponse> RemoveMetadata(const CallContext& context, const RemoveMetadataRequest& request,
+                                                  std::vector<RegistryError> decode_errors = {});
+
   // Patient index. Returns an InvalidArgument status for ids that are not CX of the domain.
   absl::StatusOr<bool> AddPatient(const CallContext& context, const std::string& patient_id);
   absl::StatusOr<std::vector<std::string>> ListPatients(const CallContext& context);
@@ -127,6 +138,17 @@ class Registry {
 namespace iti42 {
 RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
                           CallOutcome& outcome);
+// The steps of Register that ITI-57 shares: symbolic ids to UUIDs (first versions get
+// lid = id, version 1, Approved), and the checks against the registry (inside the write).
+void AssignIds(Submission* submission);
+std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* plan);
+}  // namespace iti42
+namespace iti57 {
+RegistryResponse UpdateDocumentSet(MetadataStore& store, const RegistryOptions& options, Submission submission,
+                                   CallOutcome& outcome);
+}
+namespace iti62 {
+RegistryResponse RemoveMetadata(MetadataStore& store, const RemoveMetadataRequest& request, CallOutcome& outcome);
 }
 namespace iti18 {
 StoredQueryResponse StoredQuery(MetadataStore& store, const RegistryOptions& options, const StoredQueryRequest& request,

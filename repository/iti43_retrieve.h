@@ -4,6 +4,7 @@
 #define XDS_REPOSITORY_ITI43_RETRIEVE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct RetrieveResult {
   // The patient of each document answered (the audit event names them).
   std::vector<std::string> patient_ids;
 };
+
+// What is wrong with one DocumentRequest before the store is asked (ITI-43 and ITI-86): no
+// DocumentUniqueId (XDSDocumentUniqueIdError), another repository's id
+// (XDSUnknownRepositoryId), another community (XDSUnknownCommunity); nullopt when none.
+std::optional<RegistryError> DocumentRequestError(const DocumentRequest& request, const RetrieveOptions& options);
 
 // ITI-43, run by Repository once the gate admitted the call. Unknown (or still pending)
 // uniqueIds get XDSDocumentUniqueIdError, another repository's id XDSUnknownRepositoryId,

@@ -47,6 +47,9 @@ class IdAssigner {
   std::map<std::string, std::string> ids_;  // symbolic -> urn:uuid; "" maps to a fresh one each time
 };
 
+}  // namespace
+
+namespace iti42 {
 void AssignIds(Submission* s) {
   IdAssigner ids;
   for (auto& ss : *s->mutable_submission_sets()) {
@@ -76,6 +79,9 @@ void AssignIds(Submission* s) {
   }
 }
 
+}  // namespace iti42
+
+namespace {
 // A failed read of the registry's own store: the sender can only retry; details stay in the log.
 RegistryError StoreReadError() {
   return MakeError(err::kRegistryError, "The registry could not read its store; retry later");
@@ -88,6 +94,9 @@ bool IsRelationship(const std::string& type) {
          type == vocab::kSigns || type == vocab::kIsSnapshotOf;
 }
 
+}  // namespace
+
+namespace iti42 {
 // Checks against the committed registry (TF-2 3.42.4.1.3) and plans the side effects of
 // replacements (R13) and folder membership (R16).
 std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* plan) {
@@ -142,6 +151,9 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     auto existing = view.DocumentEntriesByUniqueId(de.unique_id());
     if (!existing.ok()) return {StoreReadError()};
     for (const auto& old : *existing) {
+      // An ITI-57 new version shares its uniqueId with the versions before it and may
+      // correct their hash and size (TF-43 Delayed Document Assembly).
+      if (old.header().logical_id() == de.header().logical_id()) continue;
       if (!absl::EqualsIgnoreCase(old.hash(), de.hash())) {
         errors.push_back(MakeError(
             err::kNonIdenticalHash,
@@ -329,10 +341,6 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   }
   return errors;
 }
-
-}  // namespace
-
-namespace iti42 {
 
 RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
                           CallOutcome& outcome) {

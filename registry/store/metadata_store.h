@@ -22,6 +22,8 @@ namespace xds {
 // Kind of a stored registry object.
 enum class ObjectKind { kDocumentEntry, kSubmissionSet, kFolder, kAssociation };
 
+struct DocumentEntryFilter;
+
 // The facts about an already registered object that validation needs.
 struct StoredObjectInfo {
   std::string entry_uuid;
@@ -45,6 +47,10 @@ class RegistryView {
   virtual absl::StatusOr<bool> UniqueIdRegistered(const std::string& unique_id) = 0;
   // Associations (any status) whose source or target is `uuid`.
   virtual absl::StatusOr<std::vector<Association>> AssociationsOf(const std::string& uuid) = 0;
+  // The associations whose entryUUID is in `uuids`; unknown ones are absent.
+  virtual absl::StatusOr<std::vector<Association>> AssociationsById(const std::vector<std::string>& uuids) = 0;
+  // DocumentEntries as FindDocumentEntries finds them (e.g. every version of a logicalId).
+  virtual absl::StatusOr<std::vector<DocumentEntry>> DocumentEntries(const DocumentEntryFilter& filter) = 0;
 };
 
 // What a checked submission changes besides inserting its own objects.
@@ -53,10 +59,17 @@ struct WritePlan {
   std::vector<std::string> deprecate_uuids;       // DocumentEntries that RPLC/XFRM_RPLC deprecate
   std::vector<std::string> touched_folder_uuids;  // existing Folders whose lastUpdateTime is set
   std::string last_update_time;                   // DTM used for touched folders
+  // ITI-62 Remove Metadata: objects of any kind deleted with their codes, authors and
+  // reference ids, after the inserts above.
+  std::vector<std::string> remove_uuids;
+  // ITI-57 UpdateAvailabilityStatus and new versions: DocumentEntries and Folders whose
+  // availabilityStatus becomes the one given (column and stored object).
+  std::vector<std::pair<std::string, AvailabilityStatus>> status_changes;
 };
 
-// Runs inside the write transaction. Returns the errors that refuse the submission (none to
-// accept), and may fill plan->deprecate_uuids / touched_folder_uuids.
+// Runs inside the write transaction. Returns the errors that refuse the change (none to
+// accept), and may fill in the rest of the plan (deprecations, touched folders, removals,
+// status changes): ITI-42, ITI-57 and ITI-62 are all one checked WritePlan.
 using SubmissionCheck = std::function<std::vector<RegistryError>(RegistryView& view, WritePlan* plan)>;
 
 // Filter for FindDocuments-like lookups. Empty vectors mean "no constraint". Each inner
@@ -144,7 +157,8 @@ class MetadataStore {
 
   // Checks and commits one submission atomically and durably: runs `check` against the
   // committed state inside the write transaction; when it returns no errors, inserts every
-  // object of plan.submission and applies the plan's status/lastUpdateTime changes. Either
+  // object of plan.submission and applies the plan's status/lastUpdateTime changes and
+  // removals (ITI-42, ITI-57 and ITI-62 all write through here). Either
   // all of it is durable when this returns an empty vector, or nothing was written.
   // Thread-safe; concurrent callers are committed in groups (one fsync for many).
   // A non-OK status means nothing of this submission was written: the store failed (disk,

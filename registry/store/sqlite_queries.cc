@@ -485,6 +485,17 @@ absl::StatusOr<std::vector<Association>> AssociationsOf(Connection& conn, const 
   return FindAssociations(conn, {uuid}, {});
 }
 
+absl::StatusOr<std::vector<Association>> AssociationsById(Connection& conn, const std::vector<std::string>& uuids) {
+  std::vector<Association> out;
+  for (const std::string& uuid : uuids) {
+    absl::StatusOr<Association> found = LoadByUuid<Association>(conn, "associations", uuid);
+    if (absl::IsNotFound(found.status())) continue;
+    if (!found.ok()) return found.status();
+    out.push_back(*std::move(found));
+  }
+  return out;
+}
+
 absl::StatusOr<bool> PatientKnown(Connection& conn, const std::string& patient_id) {
   absl::StatusOr<int64_t> found = conn.QueryInt("SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?)", {patient_id});
   if (!found.ok()) return found.status();
@@ -565,6 +576,55 @@ absl::Status TouchFolders(Connection& conn, const std::vector<std::string>& uuid
     if (s.ok()) s = stmt->Bind(3, uuid);
     if (s.ok()) s = stmt->Run();
     if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+template <typename Proto>
+absl::Status SetStatusIn(Connection& conn, const std::string& table, const std::string& uuid, AvailabilityStatus status,
+                         bool* found) {
+  absl::StatusOr<Proto> object = LoadByUuid<Proto>(conn, table, uuid);
+  *found = object.ok();
+  if (absl::IsNotFound(object.status())) return absl::OkStatus();
+  if (!object.ok()) return object.status();
+  object->mutable_header()->set_status(status);
+  absl::StatusOr<Statement> stmt =
+      conn.Prepare(absl::StrCat("UPDATE ", table, " SET status = ?, blob = ? WHERE entry_uuid = ?"));
+  if (!stmt.ok()) return stmt.status();
+  absl::Status s = stmt->Bind(1, static_cast<int64_t>(status));
+  if (s.ok()) s = stmt->BindBlob(2, object->SerializeAsString());
+  if (s.ok()) s = stmt->Bind(3, uuid);
+  if (s.ok()) s = stmt->Run();
+  return s;
+}
+}  // namespace
+
+absl::Status SetStatuses(Connection& conn, const std::vector<std::pair<std::string, AvailabilityStatus>>& changes) {
+  for (const auto& [uuid, status] : changes) {
+    bool found = false;
+    absl::Status s = SetStatusIn<DocumentEntry>(conn, "document_entries", uuid, status, &found);
+    if (s.ok() && !found) s = SetStatusIn<Folder>(conn, "folders", uuid, status, &found);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveObjects(Connection& conn, const std::vector<std::string>& uuids) {
+  static constexpr const char* kDeletes[] = {
+      "DELETE FROM document_entries WHERE entry_uuid = ?", "DELETE FROM submission_sets WHERE entry_uuid = ?",
+      "DELETE FROM folders WHERE entry_uuid = ?",          "DELETE FROM associations WHERE entry_uuid = ?",
+      "DELETE FROM object_codes WHERE owner = ?",          "DELETE FROM author_persons WHERE owner = ?",
+      "DELETE FROM reference_ids WHERE owner = ?",
+  };
+  for (const std::string& uuid : uuids) {
+    for (const char* sql : kDeletes) {
+      absl::StatusOr<Statement> stmt = conn.Prepare(sql);
+      if (!stmt.ok()) return stmt.status();
+      absl::Status s = stmt->Bind(1, uuid);
+      if (s.ok()) s = stmt->Run();
+      if (!s.ok()) return s;
+    }
   }
   return absl::OkStatus();
 }

@@ -18,6 +18,7 @@ from ebrs import RIM, LCM, local
 from engine import ACTIONS, StepFailure, TestResult, XDSB, response_status, fmt_errors, classify
 
 IHE_DIR = "other/ihe-iti-info/examples/XDS.b"
+RMD_DIR = "other/ihe-iti-info/examples/RMD"
 IPF_FILES = "ipf/commons/ihe/xds/src/test/resources"
 IPF_CAMEL = "ipf/platform-camel/ihe/xds/src/test/resources"
 STANDARD_SLOTS = None
@@ -118,6 +119,8 @@ class Extras:
             env = etree.parse(envelope_file).getroot()
             for to in env.iter("{%s}To" % soap.WSA_NS):
                 to.text = url
+            for act in env.iter("{%s}Action" % soap.WSA_NS):
+                act.text = action  # the same as the example's, except where the example is wrong (ITI-86)
             body = env.find("{%s}Body" % soap.SOAP_NS)
             for c in list(body):
                 body.remove(c)
@@ -238,6 +241,78 @@ class Extras:
             if got.get(uid) != data:
                 raise StepFailure("ITI-43: document %s not returned byte-identical" % uid)
 
+    # ------------------------------------------------------------ IHE RMD examples
+    def rmd_status(self, name):
+        return response_status(self.body_of(self.path(RMD_DIR, name)))[0]
+
+    def ihe_remove_metadata(self, res, soap_form):
+        """ITI-62: the example removes four objects by entryUUID. Its UUIDs exist nowhere, so
+        (as the uniqueIds of the other examples) they become those of a submission made
+        here first: the IHE ITI-42 example registered with UUID ids."""
+        sor = self.body_of(self.path(IHE_DIR, "RegisterDocumentSet-bRequest.xml"))
+        rewrite_submission(sor, self.patient, self.svc.new_uid)
+        add_repository_attributes(sor, self.svc.repository_uid)
+        ids = list(ebrs.assign_uuids(sor).values())
+        top = [o.get("id") for o in ebrs.top_objects(sor)
+               if o.get("id") and local(o) in ("ExtrinsicObject", "RegistryPackage", "Association")]
+        a = self.send(res, "ITI-42 (objects to remove)", self.svc.registry_url, ACTIONS["RegisterTransaction"], sor)
+        self.expect(a, ["Success"], "ITI-42 of the objects the ITI-62 example removes")
+        req = self.body_of(self.path(RMD_DIR, "RemoveMetadataRequest%s.xml" % soap_form))
+        refs = list(req.iter("{%s}ObjectRef" % RIM))
+        ref_list = refs[0].getparent()
+        for r in refs:
+            ref_list.remove(r)
+        for i in top:
+            etree.SubElement(ref_list, "{%s}ObjectRef" % RIM, id=i)
+        self.eng.notes.append("IHE RemoveMetadataRequest%s.xml: its %d entryUUIDs replaced by the %d objects of a "
+                              "submission registered first" % (soap_form, len(refs), len(top)))
+        env = self.path(RMD_DIR, "RemoveMetadataRequest_SOAP.xml") if soap_form else None
+        want = self.rmd_status("RemoveMetadataResponse.xml")
+        a = self.send(res, "ITI-62", self.svc.registry_url, ACTIONS["RemoveMetadataTransaction"], req, env)
+        self.expect(a, [want], "ITI-62")
+        # Its twin: the same request again names objects that no longer exist.
+        a = self.send(res, "ITI-62 again", self.svc.registry_url, ACTIONS["RemoveMetadataTransaction"], req, env)
+        _, errors = self.expect(a, ["Failure"], "ITI-62 repeated")
+        if not any(e[0] == "UnresolvedReferenceException" for e in errors):
+            raise StepFailure("ITI-62 repeated: no UnresolvedReferenceException%s" % fmt_errors(errors))
+        assert ids
+
+    def ihe_remove_documents(self, res, soap_form):
+        """ITI-86: the two documents the IHE ITI-41 examples stored. The _SOAP example's own
+        body (rmd:RemoveDocumentSetRequest, action urn:ihe:iti:rmd:2016:RemoveDocuments)
+        matches neither RMD.xsd nor RMD_DocumentRepository.wsdl: its envelope is sent with
+        the bare example's rmd:RemoveDocumentsRequest and the WSDL's action."""
+        # Two documents of its own, stored by the IHE ITI-41 example (the ITI-43 examples
+        # keep theirs).
+        before = len(self.provided)
+        while len(self.provided) - before < 2:
+            self.ihe_provide(res, "")
+        docs = self.provided[before:before + 2]
+        req = self.body_of(self.path(RMD_DIR, "RemoveDocumentsRequest.xml"))
+        for dr, (uid, _) in zip(req.findall("{%s}DocumentRequest" % XDSB), docs):
+            dr.find("{%s}RepositoryUniqueId" % XDSB).text = self.svc.repository_uid
+            dr.find("{%s}DocumentUniqueId" % XDSB).text = uid
+        env = None
+        if soap_form:
+            env = self.path(RMD_DIR, "RemoveDocumentsRequest_SOAP.xml")
+            self.eng.notes.append("IHE RemoveDocumentsRequest_SOAP.xml: body rmd:RemoveDocumentSetRequest and action "
+                                  "urn:ihe:iti:rmd:2016:RemoveDocuments are not RMD's (RMD.xsd, WSDL): sent as "
+                                  "rmd:RemoveDocumentsRequest with urn:ihe:iti:2017:RemoveDocuments")
+        want = self.rmd_status("RemoveDocumentsResponse.xml")
+        a = self.send(res, "ITI-86", self.svc.repository_url, ACTIONS["RdTransaction"], req, env)
+        self.expect(a, [want], "ITI-86")
+        # Its twin: the documents are gone for ITI-43 and for a second ITI-86.
+        retrieve = etree.Element("{%s}RetrieveDocumentSetRequest" % XDSB)
+        for dr in req.findall("{%s}DocumentRequest" % XDSB):
+            retrieve.append(etree.fromstring(etree.tostring(dr)))
+        a = self.send(res, "ITI-43 after ITI-86", self.svc.repository_url, ACTIONS["RetrieveTransaction"], retrieve,
+                      mtom=True)
+        _, errors = self.expect(a, ["Failure"], "ITI-43 of removed documents")
+        if sorted(e[0] for e in errors) != ["XDSDocumentUniqueIdError"] * 2:
+            raise StepFailure("ITI-43 of removed documents:%s" % fmt_errors(errors))
+        a = self.send(res, "ITI-86 again", self.svc.repository_url, ACTIONS["RdTransaction"], req, env)
+        self.expect(a, ["Failure"], "ITI-86 repeated")
+
     # ------------------------------------------------------------ IPF
     def ipf_register(self, res, rel, extra_slots=(), also_provide=False):
         req = etree.parse(self.path(rel)).getroot()
@@ -332,6 +407,10 @@ def run_all(conf, svc, eng, after_each=None):
         x.run("IHE-ITI-18%s" % form, "ihe", lambda r, f=form: x.ihe_query(r, f))
         x.run("IHE-ITI-43%s" % form, "ihe", lambda r, f=form: x.ihe_retrieve(r, f))
     x.run("IHE-ITI-61_SOAP", "ihe", None, na=engine.NOT_IMPLEMENTED["RegisterODDETransaction"])
+    if os.path.isdir(x.path(RMD_DIR)):
+        for form in ("", "_SOAP"):
+            x.run("IHE-ITI-62%s" % form, "ihe", lambda r, f=form: x.ihe_remove_metadata(r, f))
+            x.run("IHE-ITI-86%s" % form, "ihe", lambda r, f=form: x.ihe_remove_documents(r, f))
     if os.path.isdir(x.path(IPF_FILES)):
         x.run("IPF-SubmitObjectsRequest_ebrs30", "ipf",
               lambda r: x.ipf_register(r, os.path.join(IPF_FILES, "SubmitObjectsRequest_ebrs30.xml")))

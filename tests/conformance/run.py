@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import engine  # noqa: E402
 import extras  # noqa: E402
 
-DEFAULT_COLLECTIONS = "SQ.b,reg,rep,R.b,PR.b,Ret.b"
+DEFAULT_COLLECTIONS = "SQ.b,reg,rep,R.b,PR.b,Ret.b,reg_rm,rep_rd"
 # The NIST kit's Patient Identity Feed tests allocate ids in the IHERED affinity domain
 # (environment/default/pids.txt: IHERED-n^^^&1.3.6.1.4.1.21367.13.20.1000&ISO).
 KIT_AUTHORITY = "1.3.6.1.4.1.21367.13.20.1000"

@@ -26,6 +26,13 @@ struct ParsedSubmission {
 // ITI-41 ProvideAndRegisterDocumentSetRequest). Ids are kept as sent (symbolic or UUID).
 ParsedSubmission ParseSubmitObjectsRequest(const pugi::xml_node& submit_objects_request);
 
+// Parses an lcm:RemoveObjectsRequest (ITI-62) into the entryUUIDs of its rim:ObjectRefList.
+struct ParsedRemoval {
+  RemoveMetadataRequest request;
+  std::vector<RegistryError> errors;
+};
+ParsedRemoval ParseRemoveObjectsRequest(const pugi::xml_node& remove_objects_request);
+
 // Parses an AdhocQueryRequest element into a StoredQueryRequest. Problems that make the
 // request meaningless (no AdhocQuery) come back as errors.
 struct ParsedQuery {

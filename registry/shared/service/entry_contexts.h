@@ -49,6 +49,9 @@ inline std::string_view TransactionOfAction(std::string_view action) {
   if (action == vocab::kActionStoredQuery) return "ITI-18";
   if (action == vocab::kActionProvideAndRegister) return "ITI-41";
   if (action == vocab::kActionRetrieve) return "ITI-43";
+  if (action == vocab::kActionUpdateDocumentSet) return "ITI-57";
+  if (action == vocab::kActionRemoveMetadata) return "ITI-62";
+  if (action == vocab::kActionRemoveDocuments) return "ITI-86";
   return "SOAP";
 }
 

@@ -1,0 +1,267 @@
+// ITI-57 Update Document Set (XDS Metadata Update option, Document Administrator -> Document
+// Registry). One lcm:SubmitObjectsRequest with one SubmissionSet that records the change, and:
+//   - UpdateAvailabilityStatus associations (SubmissionSet -> a registered DocumentEntry or
+//     Folder, slots OriginalStatus and NewStatus): the target's status changes;
+//   - DocumentEntries whose lid names a registered logicalId (lid != id): a new version of
+//     that entry, tied to the SubmissionSet by a HasMember with slot PreviousVersion = the
+//     versionName it replaces. It becomes version latest+1, Approved; the previous version
+//     becomes Deprecated. Its uniqueId and patientId cannot change (hash and size can: TF-43
+//     Delayed Document Assembly corrects them this way; NIST 15801 expects it).
+// Everything else of the request is checked as ITI-42 checks it, and the whole update
+// commits in one checked write (the store's group commit), or nothing does.
+// Not supported (answered XDSMetadataUpdateOperationError): new Folder versions and
+// SubmitAssociation.
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "registry/registry.h"
+#include "registry/shared/ebrim/vocabulary.h"
+#include "registry/shared/model/errors.h"
+
+namespace xds {
+namespace {
+
+constexpr char kApprovedUrn[] = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved";
+constexpr char kDeprecatedUrn[] = "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated";
+
+const Slot* FindSlot(const ObjectHeader& header, const std::string& name) {
+  for (const Slot& slot : header.extra_slots()) {
+    if (slot.name() == name) return &slot;
+  }
+  return nullptr;
+}
+
+AvailabilityStatus StatusOf(const std::string& urn) {
+  if (urn == kApprovedUrn) return APPROVED;
+  if (urn == kDeprecatedUrn) return DEPRECATED;
+  return AVAILABILITY_STATUS_UNSPECIFIED;
+}
+
+int64_t VersionNumber(const std::string& version) {
+  int64_t n = 0;
+  return absl::SimpleAtoi(version, &n) ? n : 0;
+}
+
+bool IsNewVersion(const ObjectHeader& header) {
+  return !header.logical_id().empty() && header.logical_id() != header.entry_uuid() &&
+         absl::StartsWith(header.logical_id(), "urn:uuid:");
+}
+
+// The ITI-57 operations of an update that ITI-42's rules do not cover; `s` has UUID ids.
+std::vector<RegistryError> CheckUpdate(RegistryView& view, WritePlan* plan) {
+  std::vector<RegistryError> errors;
+  Submission& s = plan->submission;
+  const std::string ss = s.submission_sets_size() == 1 ? s.submission_sets(0).header().entry_uuid() : "";
+
+  // UpdateAvailabilityStatus.
+  for (const Association& a : s.associations()) {
+    if (a.type() != vocab::kUpdateAvailabilityStatus) continue;
+    const std::string& id = a.header().entry_uuid();
+    if (a.source() != ss) {
+      errors.push_back(
+          MakeError(err::kMetadataUpdateError,
+                    absl::StrCat("UpdateAvailabilityStatus ", id, " must have the SubmissionSet as source"), id));
+      continue;
+    }
+    const Slot* original = FindSlot(a.header(), "OriginalStatus");
+    const Slot* wanted = FindSlot(a.header(), "NewStatus");
+    AvailabilityStatus from =
+        original && original->values_size() == 1 ? StatusOf(original->values(0)) : AVAILABILITY_STATUS_UNSPECIFIED;
+    AvailabilityStatus to =
+        wanted && wanted->values_size() == 1 ? StatusOf(wanted->values(0)) : AVAILABILITY_STATUS_UNSPECIFIED;
+    if (from == AVAILABILITY_STATUS_UNSPECIFIED || to == AVAILABILITY_STATUS_UNSPECIFIED) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("UpdateAvailabilityStatus ", id,
+                                              " needs the slots OriginalStatus and NewStatus, each one StatusType URN "
+                                              "(Approved or Deprecated)"),
+                                 id));
+      continue;
+    }
+    auto target = view.FindObjects({a.target()});
+    if (!target.ok()) return errors;  // the store noted the failure
+    if (target->empty() ||
+        ((*target)[0].kind != ObjectKind::kDocumentEntry && (*target)[0].kind != ObjectKind::kFolder)) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("UpdateAvailabilityStatus ", id,
+                                              " must target a registered "
+                                              "DocumentEntry or Folder; ",
+                                              a.target(), " is not one"),
+                                 id));
+      continue;
+    }
+    const StoredObjectInfo& object = (*target)[0];
+    if (object.status != from) {
+      errors.push_back(MakeError(err::kMetadataUpdateOperationError,
+                                 absl::StrCat("Object ", a.target(), " is not ", original->values(0),
+                                              "; OriginalStatus must be its current status"),
+                                 id));
+      continue;
+    }
+    if (object.kind == ObjectKind::kDocumentEntry) {
+      // Only the latest version's status can change.
+      DocumentEntryFilter by_uuid;
+      by_uuid.entry_uuids = {a.target()};
+      auto entry = view.DocumentEntries(by_uuid);
+      if (!entry.ok() || entry->empty()) return errors;
+      DocumentEntryFilter versions;
+      versions.logical_ids = {(*entry)[0].header().logical_id()};
+      auto all = view.DocumentEntries(versions);
+      if (!all.ok()) return errors;
+      for (const DocumentEntry& v : *all) {
+        if (VersionNumber(v.header().version()) > VersionNumber((*entry)[0].header().version())) {
+          errors.push_back(
+              MakeError(err::kMetadataVersionError,
+                        absl::StrCat("DocumentEntry ", a.target(), " is version ", (*entry)[0].header().version(),
+                                     "; only the latest version (", v.header().version(), ") can change its status"),
+                        id));
+          break;
+        }
+      }
+    }
+    plan->status_changes.emplace_back(a.target(), to);
+  }
+
+  // The SubmissionSet's HasMember of each object, for PreviousVersion.
+  std::map<std::string, const Association*> member_of_set;
+  for (const Association& a : s.associations()) {
+    if (a.type() != vocab::kHasMember) continue;
+    if (a.source() == ss) member_of_set[a.target()] = &a;
+    const Slot* propagation = FindSlot(a.header(), "AssociationPropagation");
+    if (propagation != nullptr &&
+        (propagation->values_size() != 1 || (propagation->values(0) != "yes" && propagation->values(0) != "no"))) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("HasMember ", a.header().entry_uuid(),
+                                              ": slot AssociationPropagation takes one value, yes or no"),
+                                 a.header().entry_uuid()));
+    }
+  }
+  std::set<std::string> logical_ids;
+  for (DocumentEntry& de : *s.mutable_document_entries()) {
+    const std::string& id = de.header().entry_uuid();
+    const std::string lid = de.header().logical_id();
+    if (!IsNewVersion(de.header())) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("DocumentEntry ", id,
+                                              " is a first version (no lid of a registered DocumentEntry); first "
+                                              "versions are registered with ITI-42"),
+                                 id));
+      continue;
+    }
+    if (!logical_ids.insert(lid).second) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("logicalId ", lid, " is updated twice in one request"), id));
+      continue;
+    }
+    DocumentEntryFilter versions;
+    versions.logical_ids = {lid};
+    auto all = view.DocumentEntries(versions);
+    if (!all.ok()) return errors;
+    const DocumentEntry* latest = nullptr;
+    for (const DocumentEntry& v : *all) {
+      if (latest == nullptr || VersionNumber(v.header().version()) > VersionNumber(latest->header().version())) {
+        latest = &v;
+      }
+    }
+    if (latest == nullptr) {
+      errors.push_back(MakeError(
+          err::kMetadataVersionError,
+          absl::StrCat("No registered DocumentEntry has the logicalId ", lid, ": there is no version to follow"), id));
+      continue;
+    }
+    auto member = member_of_set.find(id);
+    const Slot* previous =
+        member == member_of_set.end() ? nullptr : FindSlot(member->second->header(), "PreviousVersion");
+    if (previous == nullptr || previous->values_size() != 1) {
+      errors.push_back(MakeError(err::kMetadataVersionError,
+                                 absl::StrCat("The SubmissionSet's HasMember of DocumentEntry ", id,
+                                              " must carry the slot PreviousVersion (the versionName it replaces)"),
+                                 id));
+      continue;
+    }
+    if (previous->values(0) != latest->header().version()) {
+      errors.push_back(MakeError(err::kMetadataVersionError,
+                                 absl::StrCat("DocumentEntry ", lid, " is at version ", latest->header().version(),
+                                              "; PreviousVersion ", previous->values(0), " is not the latest"),
+                                 id));
+      continue;
+    }
+    // The uniqueId names the document; hash and size may be corrected (TF-43 Delayed
+    // Document Assembly uses ITI-57 for that), and so may repositoryUniqueId.
+    if (latest->unique_id() != de.unique_id()) {
+      errors.push_back(MakeError(
+          err::kMetadataUpdateError,
+          absl::StrCat("DocumentEntry ", lid, ": uniqueId cannot change in a new version (it names the document)"),
+          id));
+    }
+    if (latest->patient_id() != de.patient_id()) {
+      errors.push_back(MakeError(
+          err::kPatientIDReconciliationError,
+          absl::StrCat("DocumentEntry ", lid, ": a new version cannot move the document to another patient"), id));
+    }
+    de.mutable_header()->set_version(absl::StrCat(VersionNumber(latest->header().version()) + 1));
+    if (latest->header().status() == APPROVED)
+      plan->status_changes.emplace_back(latest->header().entry_uuid(), DEPRECATED);
+  }
+  for (const Folder& fd : s.folders()) {
+    if (IsNewVersion(fd.header())) {
+      errors.push_back(MakeError(err::kMetadataUpdateOperationError,
+                                 "New Folder versions are not supported by this registry", fd.header().entry_uuid()));
+    }
+  }
+  for (const Association& a : s.associations()) {
+    if (a.type() == vocab::kSubmitAssociation) {
+      errors.push_back(MakeError(err::kMetadataUpdateOperationError,
+                                 "SubmitAssociation is not supported by this registry", a.header().entry_uuid()));
+    }
+  }
+  return errors;
+}
+
+}  // namespace
+
+namespace iti57 {
+
+RegistryResponse UpdateDocumentSet(MetadataStore& store, const RegistryOptions& options, Submission submission,
+                                   CallOutcome& outcome) {
+  // ITI-42's rules for what is not an update operation (the SubmissionSet, its HasMembers,
+  // every new version as a complete DocumentEntry).
+  Submission plain = submission;
+  plain.clear_associations();
+  for (const Association& a : submission.associations()) {
+    if (a.type() != vocab::kUpdateAvailabilityStatus && a.type() != vocab::kSubmitAssociation) {
+      *plain.add_associations() = a;
+    }
+  }
+  std::vector<RegistryError> invalid = ValidateSubmission(plain, options.validation);
+  bool has_operation = submission.associations_size() != plain.associations_size();
+  for (const DocumentEntry& de : submission.document_entries()) has_operation |= IsNewVersion(de.header());
+  for (const Folder& fd : submission.folders()) has_operation |= IsNewVersion(fd.header());
+  if (!has_operation) {
+    invalid.push_back(MakeError(err::kMetadataUpdateError,
+                                "The request holds no update operation (UpdateAvailabilityStatus, a new version of a "
+                                "DocumentEntry or Folder, SubmitAssociation)"));
+  }
+  iti42::AssignIds(&submission);
+  WritePlan plan;
+  plan.submission = std::move(submission);
+  plan.last_update_time = CurrentDtm();
+  auto check = [&invalid](RegistryView& view, WritePlan* p) {
+    std::vector<RegistryError> errors = invalid;
+    for (RegistryError& e : iti42::CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
+    for (RegistryError& e : CheckUpdate(view, p)) errors.push_back(std::move(e));
+    return errors;
+  };
+  auto result = store.Submit(std::move(plan), check, outcome.audit, &outcome.audit_committed);
+  if (!result.ok()) {
+    outcome.detail = result.status().ToString();
+    return FailureResponse({MakeError(err::kRegistryError, "The registry could not store the update; retry later")});
+  }
+  if (!result->empty()) return FailureResponse(std::move(*result));
+  return SuccessResponse();
+}
+
+}  // namespace iti57
+}  // namespace xds
