@@ -34,6 +34,11 @@ grpc::Status RegistryGrpcService::Register(grpc::ServerContext* server_context, 
   return grpc::Status::OK;
 }
 
+grpc::Status RegistryGrpcService::UpdateDocumentSet(grpc::ServerContext* server_context, const RegisterRequest* request,
+                                                    RegistryResponse* response) {
+  return Answer(registry_->UpdateDocumentSet(GrpcCallContext(*server_context), request->submission()), response);
+}
+
 grpc::Status RegistryGrpcService::RemoveMetadata(grpc::ServerContext* server_context,
                                                  const RemoveMetadataRequest* request, RegistryResponse* response) {
   return Answer(registry_->RemoveMetadata(GrpcCallContext(*server_context), *request), response);

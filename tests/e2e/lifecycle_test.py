@@ -469,6 +469,39 @@ class LifecycleTest(unittest.TestCase):
         # Twin: version 1 is no longer the latest.
         self.expect(self.soap("ITI-57", self.new_version(orig, "1").sor), "Failure", "XDSMetadataVersionError")
 
+    # --- 5. xdsctl, over gRPC and over SOAP -------------------------------------------------
+    def ctl(self, *args, soap=False, expect=0):
+        endpoints = ["--registry=" + self.registry_url, "--repository=" + self.repository_url]
+        if not soap:
+            endpoints += ["--registry_grpc=" + self.registry_grpc, "--repository_grpc=" + self.repository_grpc]
+        out = subprocess.run(["tools/xdsctl/xdsctl"] + endpoints + ["--format=json"] + list(args),
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, expect, "%s: %s %s" % (args, out.stdout, out.stderr))
+        return json.loads(out.stdout) if expect == 0 else out
+
+    def test_xdsctl_verbs(self):
+        for soap in (False, True):
+            (a, _), (b, _) = self.submit_documents(2)
+            self.assertEqual(self.ctl("deprecate", a, soap=soap)["updated"], "Deprecated")
+            self.assertEqual(self.ctl("show", a, soap=soap)["object"]["availabilityStatus"], "Deprecated")
+            self.ctl("deprecate", "2.25.404", soap=soap, expect=4)  # no such DocumentEntry
+            self.assertEqual(self.ctl("update", a, "--status", "approved", soap=soap)["updated"], "Approved")
+            self.assertEqual(self.ctl("update", b, "--title", "Corrected", soap=soap)["updated"], "version 2")
+            versions = self.query(GET_DOCUMENTS, XDSDocumentEntryUniqueId="('%s')" % b)
+            current = [eo for eo in versions.iter("{%s}ExtrinsicObject" % RIM) if eo.get("status") == APPROVED]
+            self.assertEqual(len(current), 1)
+            self.assertEqual(current[0].find("{%s}VersionInfo" % RIM).get("versionName"), "2")
+            self.assertIn("Corrected", etree.tostring(current[0].find("{%s}Name" % RIM)).decode())
+            self.ctl("update", b, soap=soap, expect=2)  # nothing to update
+            self.assertEqual(self.ctl("remove-documents", a, b, soap=soap)["removed"], [a, b])
+            refused = self.ctl("remove-documents", a, "--repository-id", REPOSITORY_UID, soap=soap, expect=1)
+            self.assertIn("XDSDocumentUniqueIdError", refused.stderr)
+        o = self.base()
+        self.assertIn("ReferencesExistException",
+                      self.ctl("remove-metadata", o.id("SubmissionSet01"), expect=1).stderr)
+        self.assertEqual(len(self.ctl("remove-metadata", *o.top_ids(), soap=True)["removed"]), len(o.top_ids()))
+        self.assertEqual(self.contents(o.id("SubmissionSet01")), [])
+
 
 def tx_schema(element):
     return {"RegistryResponse": "ebRS/rs.xsd", "AdhocQueryResponse": "ebRS/query.xsd",

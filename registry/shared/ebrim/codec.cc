@@ -312,6 +312,18 @@ void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submiss
   });
 }
 
+void AppendRemoveObjectsRequest(pugi::xml_node parent, const RemoveMetadataRequest& request) {
+  xml::AppendWritten(parent, [&](xml::XmlWriter& w) {
+    w.Open("lcm:RemoveObjectsRequest");
+    w.Attr("xmlns:lcm", vocab::kLcmNs);
+    w.Attr("xmlns:rim", vocab::kRimNs);
+    w.Open("rim:ObjectRefList");
+    for (const std::string& id : request.entry_uuids()) WriteObjectRef(w, id);
+    w.Close();
+    w.Close();
+  });
+}
+
 void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& request) {
   xml::AppendWritten(parent, [&](xml::XmlWriter& w) {
     w.Open("query:AdhocQueryRequest");

@@ -50,6 +50,7 @@ void AppendAdhocQueryResponse(pugi::xml_node parent, const StoredQueryResponse& 
 std::string AdhocQueryResponseXml(const StoredQueryResponse& response);
 void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submission);
 void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& request);
+void AppendRemoveObjectsRequest(pugi::xml_node parent, const RemoveMetadataRequest& request);
 
 // Single objects as rim: elements (LeafClass form), appended under a rim:RegistryObjectList.
 void AppendDocumentEntry(pugi::xml_node list, const DocumentEntry& entry);
