@@ -183,7 +183,11 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     }
   };
   for (const auto& ss : s.submission_sets()) check_package(ss.unique_id(), "SubmissionSet", ss.header().entry_uuid());
-  for (const auto& fd : s.folders()) check_package(fd.unique_id(), "Folder", fd.header().entry_uuid());
+  for (const auto& fd : s.folders()) {
+    // An ITI-57 new version keeps its Folder's uniqueId (iti57 checks it is the same).
+    if (fd.header().logical_id() != fd.header().entry_uuid()) continue;
+    check_package(fd.unique_id(), "Folder", fd.header().entry_uuid());
+  }
 
   // Association ends outside the submission must be registered.
   std::vector<std::string> outside;

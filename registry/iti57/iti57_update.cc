@@ -9,8 +9,10 @@
 //     Delayed Document Assembly corrects them this way; NIST 15801 expects it).
 // Everything else of the request is checked as ITI-42 checks it, and the whole update
 // commits in one checked write (the store's group commit), or nothing does.
-// Not supported (answered XDSMetadataUpdateOperationError): new Folder versions and
-// SubmitAssociation.
+//   - Folders likewise (lid, PreviousVersion on the SubmissionSet's HasMember).
+// A new version takes over its previous version's Folder memberships (a DocumentEntry) or
+// members (a Folder), unless the HasMember says AssociationPropagation = no.
+// Not supported (answered XDSMetadataUpdateOperationError): SubmitAssociation.
 #include <map>
 #include <set>
 
@@ -18,14 +20,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "registry/registry.h"
+#include "registry/shared/ebrim/codec.h"
 #include "registry/shared/ebrim/vocabulary.h"
 #include "registry/shared/model/errors.h"
 
 namespace xds {
 namespace {
-
-constexpr char kApprovedUrn[] = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved";
-constexpr char kDeprecatedUrn[] = "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated";
 
 const Slot* FindSlot(const ObjectHeader& header, const std::string& name) {
   for (const Slot& slot : header.extra_slots()) {
@@ -35,9 +35,27 @@ const Slot* FindSlot(const ObjectHeader& header, const std::string& name) {
 }
 
 AvailabilityStatus StatusOf(const std::string& urn) {
-  if (urn == kApprovedUrn) return APPROVED;
-  if (urn == kDeprecatedUrn) return DEPRECATED;
+  if (urn == vocab::kStatusApproved) return APPROVED;
+  if (urn == vocab::kStatusDeprecated) return DEPRECATED;
   return AVAILABILITY_STATUS_UNSPECIFIED;
+}
+
+// What a new version is checked against: one registered version of its logicalId.
+struct Version {
+  ObjectHeader header;
+  std::string unique_id, patient_id;
+};
+
+Association NewAssociation(const std::string& type, const std::string& source, const std::string& target) {
+  Association a;
+  a.mutable_header()->set_entry_uuid(ebrim::NewUuidUrn());
+  a.mutable_header()->set_logical_id(a.header().entry_uuid());
+  a.mutable_header()->set_version("1");
+  a.mutable_header()->set_status(APPROVED);
+  a.set_type(type);
+  a.set_source(source);
+  a.set_target(target);
+  return a;
 }
 
 int64_t VersionNumber(const std::string& version) {
@@ -139,77 +157,132 @@ std::vector<RegistryError> CheckUpdate(RegistryView& view, WritePlan* plan) {
     }
   }
   std::set<std::string> logical_ids;
-  for (DocumentEntry& de : *s.mutable_document_entries()) {
-    const std::string& id = de.header().entry_uuid();
-    const std::string lid = de.header().logical_id();
-    if (!IsNewVersion(de.header())) {
-      errors.push_back(MakeError(err::kMetadataUpdateError,
-                                 absl::StrCat("DocumentEntry ", id,
-                                              " is a first version (no lid of a registered DocumentEntry); first "
-                                              "versions are registered with ITI-42"),
-                                 id));
-      continue;
-    }
+  std::vector<Association> propagated;
+  // One new version (of a DocumentEntry or a Folder): `versions` are the registered ones of
+  // its logicalId. Returns the previous (latest) version's entryUUID, "" when refused.
+  auto new_version = [&](ObjectHeader* header, const std::string& unique_id, const std::string& patient_id,
+                         const std::vector<Version>& versions, const char* what) -> std::string {
+    const std::string id = header->entry_uuid();
+    const std::string lid = header->logical_id();
     if (!logical_ids.insert(lid).second) {
       errors.push_back(MakeError(err::kMetadataUpdateError,
                                  absl::StrCat("logicalId ", lid, " is updated twice in one request"), id));
-      continue;
+      return "";
     }
-    DocumentEntryFilter versions;
-    versions.logical_ids = {lid};
-    auto all = view.DocumentEntries(versions);
-    if (!all.ok()) return errors;
-    const DocumentEntry* latest = nullptr;
-    for (const DocumentEntry& v : *all) {
-      if (latest == nullptr || VersionNumber(v.header().version()) > VersionNumber(latest->header().version())) {
-        latest = &v;
-      }
+    const Version* latest = nullptr;
+    for (const Version& v : versions) {
+      if (latest == nullptr || VersionNumber(v.header.version()) > VersionNumber(latest->header.version())) latest = &v;
     }
     if (latest == nullptr) {
       errors.push_back(MakeError(
           err::kMetadataVersionError,
-          absl::StrCat("No registered DocumentEntry has the logicalId ", lid, ": there is no version to follow"), id));
-      continue;
+          absl::StrCat("No registered ", what, " has the logicalId ", lid, ": there is no version to follow"), id));
+      return "";
     }
     auto member = member_of_set.find(id);
     const Slot* previous =
         member == member_of_set.end() ? nullptr : FindSlot(member->second->header(), "PreviousVersion");
     if (previous == nullptr || previous->values_size() != 1) {
       errors.push_back(MakeError(err::kMetadataVersionError,
-                                 absl::StrCat("The SubmissionSet's HasMember of DocumentEntry ", id,
+                                 absl::StrCat("The SubmissionSet's HasMember of ", what, " ", id,
                                               " must carry the slot PreviousVersion (the versionName it replaces)"),
                                  id));
-      continue;
+      return "";
     }
-    if (previous->values(0) != latest->header().version()) {
+    if (previous->values(0) != latest->header.version()) {
       errors.push_back(MakeError(err::kMetadataVersionError,
-                                 absl::StrCat("DocumentEntry ", lid, " is at version ", latest->header().version(),
+                                 absl::StrCat(what, " ", lid, " is at version ", latest->header.version(),
                                               "; PreviousVersion ", previous->values(0), " is not the latest"),
                                  id));
+      return "";
+    }
+    // The uniqueId names the object; a DocumentEntry's hash and size may be corrected
+    // (TF-43 Delayed Document Assembly uses ITI-57 for that), and so may the rest.
+    if (latest->unique_id != unique_id) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat(what, " ", lid, ": uniqueId cannot change in a new version"), id));
+    }
+    if (latest->patient_id != patient_id) {
+      errors.push_back(MakeError(err::kPatientIDReconciliationError,
+                                 absl::StrCat(what, " ", lid, ": a new version cannot move it to another patient"),
+                                 id));
+    }
+    header->set_version(absl::StrCat(VersionNumber(latest->header.version()) + 1));
+    if (latest->header.status() == APPROVED) plan->status_changes.emplace_back(latest->header.entry_uuid(), DEPRECATED);
+    return latest->header.entry_uuid();
+  };
+  // AssociationPropagation (default yes): the previous version's Folder memberships move
+  // to the new one, each recorded in this SubmissionSet (as RPLC does, TF-3 4.2.2.2).
+  auto propagate = [&](const std::string& id, const std::string& previous, bool folder) {
+    auto member = member_of_set.find(id);
+    const Slot* slot =
+        member == member_of_set.end() ? nullptr : FindSlot(member->second->header(), "AssociationPropagation");
+    if (slot != nullptr && slot->values_size() == 1 && slot->values(0) == "no") return;
+    auto around = view.AssociationsOf(previous);
+    if (!around.ok()) return;
+    for (const Association& old : *around) {
+      if (old.type() != vocab::kHasMember || old.header().status() != APPROVED) continue;
+      std::string source, target;
+      if (folder && old.source() == previous) {
+        auto end = view.FindObjects({old.target()});
+        if (!end.ok() || end->empty() || (*end)[0].kind != ObjectKind::kDocumentEntry) continue;
+        source = id;
+        target = old.target();
+      } else if (!folder && old.target() == previous) {
+        auto end = view.FindObjects({old.source()});
+        if (!end.ok() || end->empty() || (*end)[0].kind != ObjectKind::kFolder || (*end)[0].status != APPROVED) {
+          continue;
+        }
+        source = old.source();
+        target = id;
+        plan->touched_folder_uuids.push_back(source);
+      } else {
+        continue;
+      }
+      Association membership = NewAssociation(vocab::kHasMember, source, target);
+      Association recorded = NewAssociation(vocab::kHasMember, ss, membership.header().entry_uuid());
+      propagated.push_back(std::move(membership));
+      propagated.push_back(std::move(recorded));
+    }
+  };
+  for (DocumentEntry& de : *s.mutable_document_entries()) {
+    if (!IsNewVersion(de.header())) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("DocumentEntry ", de.header().entry_uuid(),
+                                              " is a first version (no lid of a registered DocumentEntry); first "
+                                              "versions are registered with ITI-42"),
+                                 de.header().entry_uuid()));
       continue;
     }
-    // The uniqueId names the document; hash and size may be corrected (TF-43 Delayed
-    // Document Assembly uses ITI-57 for that), and so may repositoryUniqueId.
-    if (latest->unique_id() != de.unique_id()) {
-      errors.push_back(MakeError(
-          err::kMetadataUpdateError,
-          absl::StrCat("DocumentEntry ", lid, ": uniqueId cannot change in a new version (it names the document)"),
-          id));
-    }
-    if (latest->patient_id() != de.patient_id()) {
-      errors.push_back(MakeError(
-          err::kPatientIDReconciliationError,
-          absl::StrCat("DocumentEntry ", lid, ": a new version cannot move the document to another patient"), id));
-    }
-    de.mutable_header()->set_version(absl::StrCat(VersionNumber(latest->header().version()) + 1));
-    if (latest->header().status() == APPROVED)
-      plan->status_changes.emplace_back(latest->header().entry_uuid(), DEPRECATED);
+    DocumentEntryFilter filter;
+    filter.logical_ids = {de.header().logical_id()};
+    auto all = view.DocumentEntries(filter);
+    if (!all.ok()) return errors;
+    std::vector<Version> versions;
+    for (const DocumentEntry& v : *all) versions.push_back({v.header(), v.unique_id(), v.patient_id()});
+    std::string previous = new_version(de.mutable_header(), de.unique_id(), de.patient_id(), versions, "DocumentEntry");
+    if (!previous.empty()) propagate(de.header().entry_uuid(), previous, false);
   }
-  for (const Folder& fd : s.folders()) {
-    if (IsNewVersion(fd.header())) {
-      errors.push_back(MakeError(err::kMetadataUpdateOperationError,
-                                 "New Folder versions are not supported by this registry", fd.header().entry_uuid()));
+  for (Folder& fd : *s.mutable_folders()) {
+    if (!IsNewVersion(fd.header())) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("Folder ", fd.header().entry_uuid(),
+                                              " is a first version (no lid of a registered Folder); first versions "
+                                              "are registered with ITI-42"),
+                                 fd.header().entry_uuid()));
+      continue;
     }
+    PackageFilter filter;
+    filter.logical_ids = {fd.header().logical_id()};
+    auto all = view.Folders(filter);
+    if (!all.ok()) return errors;
+    std::vector<Version> versions;
+    for (const Folder& v : *all) versions.push_back({v.header(), v.unique_id(), v.patient_id()});
+    std::string previous = new_version(fd.mutable_header(), fd.unique_id(), fd.patient_id(), versions, "Folder");
+    if (!previous.empty()) propagate(fd.header().entry_uuid(), previous, true);
+  }
+  if (errors.empty()) {
+    for (Association& a : propagated) *s.add_associations() = std::move(a);
   }
   for (const Association& a : s.associations()) {
     if (a.type() == vocab::kSubmitAssociation) {

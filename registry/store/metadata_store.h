@@ -23,6 +23,7 @@ namespace xds {
 enum class ObjectKind { kDocumentEntry, kSubmissionSet, kFolder, kAssociation };
 
 struct DocumentEntryFilter;
+struct PackageFilter;
 
 // The facts about an already registered object that validation needs.
 struct StoredObjectInfo {
@@ -49,8 +50,10 @@ class RegistryView {
   virtual absl::StatusOr<std::vector<Association>> AssociationsOf(const std::string& uuid) = 0;
   // The associations whose entryUUID is in `uuids`; unknown ones are absent.
   virtual absl::StatusOr<std::vector<Association>> AssociationsById(const std::vector<std::string>& uuids) = 0;
-  // DocumentEntries as FindDocumentEntries finds them (e.g. every version of a logicalId).
+  // DocumentEntries and Folders as FindDocumentEntries / FindFolders find them (e.g. every
+  // version of a logicalId).
   virtual absl::StatusOr<std::vector<DocumentEntry>> DocumentEntries(const DocumentEntryFilter& filter) = 0;
+  virtual absl::StatusOr<std::vector<Folder>> Folders(const PackageFilter& filter) = 0;
 };
 
 // What a checked submission changes besides inserting its own objects.
@@ -108,6 +111,7 @@ struct PackageFilter {
   std::vector<std::string> patient_ids;
   std::vector<AvailabilityStatus> statuses;
   std::vector<std::string> entry_uuids, unique_ids, source_ids;
+  std::vector<std::string> logical_ids;                // Folder, exact, OR
   std::vector<CodeRef> content_type_codes;             // SubmissionSet, OR
   std::vector<std::vector<CodeRef>> folder_codes_all;  // Folder, AND of ORs
   std::vector<std::string> author_person_patterns;     // SubmissionSet, LIKE, OR

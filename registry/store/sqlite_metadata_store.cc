@@ -63,6 +63,9 @@ class WriteView : public RegistryView {
   absl::StatusOr<std::vector<DocumentEntry>> DocumentEntries(const DocumentEntryFilter& filter) override {
     return Note(sqlite::FindDocumentEntries(conn_, filter));
   }
+  absl::StatusOr<std::vector<Folder>> Folders(const PackageFilter& filter) override {
+    return Note(sqlite::FindFolders(conn_, filter));
+  }
 
   const absl::Status& first_error() const { return first_error_; }
 

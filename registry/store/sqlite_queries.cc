@@ -288,11 +288,16 @@ absl::Status InsertSubmissionSet(Connection& conn, const SubmissionSet& ss) {
 
 absl::Status InsertFolder(Connection& conn, const Folder& fd) {
   const std::string& uuid = fd.header().entry_uuid();
-  std::vector<SqlValue> params = {uuid, fd.patient_id(), static_cast<int64_t>(fd.header().status()), fd.unique_id(),
-                                  TextOrNull(NormalizeDtm(fd.last_update_time()))};
+  std::vector<SqlValue> params = {uuid,
+                                  fd.patient_id(),
+                                  static_cast<int64_t>(fd.header().status()),
+                                  fd.unique_id(),
+                                  TextOrNull(NormalizeDtm(fd.last_update_time())),
+                                  fd.header().logical_id().empty() ? uuid : fd.header().logical_id(),
+                                  TextOrNull(fd.header().version())};
   absl::Status s = RunWithBlob(conn,
                                "INSERT INTO folders (entry_uuid, patient_id, status, unique_id, last_update_time, "
-                               "blob) VALUES (?,?,?,?,?,?)",
+                               "logical_id, version, blob) VALUES (?,?,?,?,?,?,?,?)",
                                params, fd.SerializeAsString());
   if (s.ok()) s = InsertCodes(conn, uuid, kFolderCode, fd.codes());
   return s;
@@ -376,6 +381,7 @@ Query BuildFolderQuery(const PackageFilter& f) {
   w.InEnum("fd.status", f.statuses);
   w.In("fd.entry_uuid", f.entry_uuids);
   w.In("fd.unique_id", f.unique_ids);
+  w.In("fd.logical_id", f.logical_ids);
   w.MultiCodes("fd.entry_uuid", kFolderCode, f.folder_codes_all);
   w.AtLeast("fd.last_update_time", f.time_from, false);
   w.Before("fd.last_update_time", f.time_to, false);

@@ -575,6 +575,8 @@ class Engine:
             ts = etree.SubElement(logdoc, "TestStep", id=sid)
             if lg.tx:
                 t = etree.SubElement(ts, lg.tx)
+                if lg.input is not None:  # the toolkit's log keeps what each step sent too
+                    etree.SubElement(t, "InputMetadata").append(etree.fromstring(etree.tostring(lg.input)))
                 r = etree.SubElement(t, "Result")
                 if lg.result is not None:
                     r.append(etree.fromstring(etree.tostring(lg.result)))

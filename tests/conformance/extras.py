@@ -5,6 +5,7 @@ registry, fresh uniqueIds, our repositoryUniqueId), then its expected outcome is
 Expected outcomes: MANIFEST.md (IHE: "compare with the sample response for structure and
 status"; IPF: from IPF's own Java tests)."""
 import base64
+import copy
 import os
 import re
 import urllib.parse
@@ -19,6 +20,7 @@ from engine import ACTIONS, StepFailure, TestResult, XDSB, response_status, fmt_
 
 IHE_DIR = "other/ihe-iti-info/examples/XDS.b"
 RMD_DIR = "other/ihe-iti-info/examples/RMD"
+MU_DIR = "other/ihe-iti-info/examples/MU/example01"
 IPF_FILES = "ipf/commons/ihe/xds/src/test/resources"
 IPF_CAMEL = "ipf/platform-camel/ihe/xds/src/test/resources"
 STANDARD_SLOTS = None
@@ -313,6 +315,58 @@ class Extras:
         a = self.send(res, "ITI-86 again", self.svc.repository_url, ACTIONS["RdTransaction"], req, env)
         self.expect(a, ["Failure"], "ITI-86 repeated")
 
+    def ihe_metadata_update(self, res):
+        """MU example01: the DocumentEntry of query_result.xml (version 1) is registered first
+        (ITI-42, with update.xml's SubmissionSet), then update.xml (ITI-57) gives it a new
+        classCode as version 2: Success, then both versions, the new one Approved."""
+        patient = self.svc.new_patient()
+        update = self.body_of(self.path(MU_DIR, "update.xml"))
+        original = self.body_of(self.path(MU_DIR, "query_result.xml")).find(".//{%s}ExtrinsicObject" % RIM)
+        sor = etree.Element("{%s}SubmitObjectsRequest" % LCM)
+        rol = etree.SubElement(sor, "{%s}RegistryObjectList" % RIM)
+        ss = copy.deepcopy(update.find(".//{%s}RegistryPackage" % RIM))
+        rol.append(ss)
+        for c in update.find("{%s}RegistryObjectList" % RIM):
+            if c.tag == "{%s}Classification" % RIM and c.get("classifiedObject") == ss.get("id"):
+                rol.append(copy.deepcopy(c))
+        rol.append(copy.deepcopy(original))
+        hm = etree.SubElement(rol, "{%s}Association" % RIM, id="HM", sourceObject=ss.get("id"),
+                              targetObject=original.get("id"),
+                              associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember")
+        slot = etree.SubElement(hm, "{%s}Slot" % RIM, name="SubmissionSetStatus")
+        etree.SubElement(etree.SubElement(slot, "{%s}ValueList" % RIM), "{%s}Value" % RIM).text = "Original"
+        uids = rewrite_submission(sor, patient, self.svc.new_uid)
+        add_repository_attributes(sor, self.svc.repository_uid)
+        a = self.send(res, "ITI-42 (version 1 of MU example01)", self.svc.registry_url,
+                      ACTIONS["RegisterTransaction"], sor)
+        self.expect(a, ["Success"], "ITI-42 of the DocumentEntry MU example01 updates")
+        rewrite_submission(update, patient, self.svc.new_uid)
+        add_repository_attributes(update, self.svc.repository_uid)
+        for ei in update.iter("{%s}ExternalIdentifier" % RIM):  # the document keeps its uniqueId
+            if ei.get("identificationScheme") == ebrs.DE_UNIQUE_ID:
+                ei.set("value", uids[original.get("id")])
+        a = self.send(res, "ITI-57", self.svc.registry_url, ACTIONS["MuTransaction"], update)
+        self.expect(a, ["Success"], "ITI-57 (MU example01)")
+        q = etree.fromstring(
+            '<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" xmlns:rim="%s">'
+            '<query:ResponseOption returnComposedObjects="true" returnType="LeafClass"/>'
+            '<rim:AdhocQuery id="urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"><rim:Slot name="$XDSDocumentEntryUniqueId">'
+            "<rim:ValueList><rim:Value>('%s')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery>"
+            "</query:AdhocQueryRequest>" % (RIM, uids[original.get("id")]))
+        a = self.send(res, "ITI-18 after ITI-57", self.svc.registry_url, ACTIONS["StoredQueryTransaction"], q)
+        self.expect(a, ["Success"], "GetDocuments after ITI-57")
+        versions = {}
+        for eo in a.body.iter("{%s}ExtrinsicObject" % RIM):
+            vi = eo.find("{%s}VersionInfo" % RIM)
+            classes = [c.get("nodeRepresentation") for c in eo.findall("{%s}Classification" % RIM)
+                       if c.get("classificationScheme") == "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"]
+            versions[vi.get("versionName") if vi is not None else "?"] = (eo.get("status"), eo.get("lid"), classes)
+        want = {"1": ("urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated", original.get("id"), ["History and Physical"]),
+                "2": ("urn:oasis:names:tc:ebxml-regrep:StatusType:Approved", original.get("id"),
+                      ["Evaluation and management"])}
+        if versions != want:
+            raise StepFailure("GetDocuments after ITI-57: versions %s, expected %s" % (versions, want))
+
     # ------------------------------------------------------------ IPF
     def ipf_register(self, res, rel, extra_slots=(), also_provide=False):
         req = etree.parse(self.path(rel)).getroot()
@@ -382,6 +436,16 @@ class Extras:
         if missing:
             raise StepFailure("extra slots not returned by GetAll (not saved?): %s" % missing)
 
+    def ipf_update_same_lid(self, res):
+        """IPF's ITI-57 with one logicalId updated twice (IPF: LOGICAL_ID_SAME): refused."""
+        req = etree.parse(self.path(IPF_FILES, "SubmitObjectsRequest_ebrs30_update_sameLid.xml")).getroot()
+        rewrite_submission(req, self.svc.new_patient(), self.svc.new_uid)
+        add_repository_attributes(req, self.svc.repository_uid)
+        a = self.send(res, "ITI-57", self.svc.registry_url, ACTIONS["MuTransaction"], req)
+        _, errors = self.expect(a, ["Failure"], "ITI-57 with one logicalId twice")
+        if not any("twice" in (x or "") for _, x, _ in errors):
+            raise StepFailure("ITI-57: no error naming the logicalId updated twice%s" % fmt_errors(errors))
+
     def ipf_query(self, res):
         req = etree.parse(self.path(IPF_FILES, "iti18request.xml")).getroot()
         a = self.send(res, "ITI-18", self.svc.registry_url, ACTIONS["StoredQueryTransaction"], req)
@@ -399,7 +463,6 @@ def run_all(conf, svc, eng, after_each=None):
     if not os.path.isdir(x.path(IHE_DIR)):
         return []
     x.patient = svc.new_patient()
-    mu = "ITI-57 Update Document Set (Metadata Update option) not implemented"
     for form in ("", "_SOAP"):
         x.run("IHE-ITI-42%s" % form, "ihe", lambda r, f=form: x.ihe_register(r, f))
         x.run("IHE-ITI-41%s" % form, "ihe", lambda r, f=form: x.ihe_provide(r, f))
@@ -407,6 +470,8 @@ def run_all(conf, svc, eng, after_each=None):
         x.run("IHE-ITI-18%s" % form, "ihe", lambda r, f=form: x.ihe_query(r, f))
         x.run("IHE-ITI-43%s" % form, "ihe", lambda r, f=form: x.ihe_retrieve(r, f))
     x.run("IHE-ITI-61_SOAP", "ihe", None, na=engine.NOT_IMPLEMENTED["RegisterODDETransaction"])
+    if os.path.isdir(x.path(MU_DIR)):
+        x.run("IHE-ITI-57-MU-example01", "ihe", x.ihe_metadata_update)
     if os.path.isdir(x.path(RMD_DIR)):
         for form in ("", "_SOAP"):
             x.run("IHE-ITI-62%s" % form, "ihe", lambda r, f=form: x.ihe_remove_metadata(r, f))
@@ -424,8 +489,14 @@ def run_all(conf, svc, eng, after_each=None):
                                        extra_slots=["urn:nist:extraDESlot", "urn:nist:extraSSSlot",
                                                     "urn:nist:extraAssocSlot"], also_provide=True))
         x.run("IPF-iti18request", "ipf", x.ipf_query)
-        for f in ("SubmitObjectsRequest_ebrs30_update", "SubmitObjectsRequest_ebrs30_update_sameLid",
-                  "SubmitObjectsRequest_ebrs30_update_nonstandard_association"):
-            x.run("IPF-" + f, "ipf", None, na=mu)
+        # IPF's expectation for this one is about ITI-92 (Restricted Update, RMU): refused
+        # without homeCommunityId.
+        x.run("IPF-SubmitObjectsRequest_ebrs30_update", "ipf", None,
+              na="ITI-92 Restricted Update Document Set (RMU option) not implemented")
+        x.run("IPF-SubmitObjectsRequest_ebrs30_update_sameLid", "ipf", x.ipf_update_same_lid)
+        # Accepted only where the DocumentEntry and Folder its lids name are registered;
+        # the harness does not build them yet.
+        x.run("IPF-SubmitObjectsRequest_ebrs30_update_nonstandard_association", "ipf", None,
+              na="not run yet: the harness does not register the objects its lids name (ITI-57 is implemented)")
         x.run("IPF-iti51request", "ipf", None, na=engine.NOT_IMPLEMENTED["MPQTransaction"])
     return x.results
