@@ -245,41 +245,45 @@ std::vector<RegistryError> CheckUpdate(RegistryView& view, WritePlan* plan) {
       propagated.push_back(std::move(recorded));
     }
   };
-  for (DocumentEntry& de : *s.mutable_document_entries()) {
-    if (!IsNewVersion(de.header())) {
-      errors.push_back(MakeError(err::kMetadataUpdateError,
-                                 absl::StrCat("DocumentEntry ", de.header().entry_uuid(),
-                                              " is a first version (no lid of a registered DocumentEntry); first "
-                                              "versions are registered with ITI-42"),
-                                 de.header().entry_uuid()));
-      continue;
+  // Every DocumentEntry or Folder of an update is a new version of a registered one.
+  // `registered(lid)` reads that logicalId's versions; false when the store failed.
+  auto versions_of = [&](auto& objects, const char* what, bool folder, auto registered) {
+    for (auto& object : objects) {
+      const std::string id = object.header().entry_uuid();
+      if (!IsNewVersion(object.header())) {
+        errors.push_back(MakeError(err::kMetadataUpdateError,
+                                   absl::StrCat(what, " ", id, " is a first version (no lid of a registered ", what,
+                                                "); first versions are registered with ITI-42"),
+                                   id));
+        continue;
+      }
+      std::vector<Version> versions;
+      if (!registered(object.header().logical_id(), &versions)) return false;
+      std::string previous =
+          new_version(object.mutable_header(), object.unique_id(), object.patient_id(), versions, what);
+      if (!previous.empty()) propagate(id, previous, folder);
     }
+    return true;
+  };
+  auto document_entries = [&](const std::string& lid, std::vector<Version>* out) {
     DocumentEntryFilter filter;
-    filter.logical_ids = {de.header().logical_id()};
+    filter.logical_ids = {lid};
     auto all = view.DocumentEntries(filter);
-    if (!all.ok()) return errors;
-    std::vector<Version> versions;
-    for (const DocumentEntry& v : *all) versions.push_back({v.header(), v.unique_id(), v.patient_id()});
-    std::string previous = new_version(de.mutable_header(), de.unique_id(), de.patient_id(), versions, "DocumentEntry");
-    if (!previous.empty()) propagate(de.header().entry_uuid(), previous, false);
-  }
-  for (Folder& fd : *s.mutable_folders()) {
-    if (!IsNewVersion(fd.header())) {
-      errors.push_back(MakeError(err::kMetadataUpdateError,
-                                 absl::StrCat("Folder ", fd.header().entry_uuid(),
-                                              " is a first version (no lid of a registered Folder); first versions "
-                                              "are registered with ITI-42"),
-                                 fd.header().entry_uuid()));
-      continue;
-    }
+    if (!all.ok()) return false;
+    for (const DocumentEntry& v : *all) out->push_back({v.header(), v.unique_id(), v.patient_id()});
+    return true;
+  };
+  auto folders = [&](const std::string& lid, std::vector<Version>* out) {
     PackageFilter filter;
-    filter.logical_ids = {fd.header().logical_id()};
+    filter.logical_ids = {lid};
     auto all = view.Folders(filter);
-    if (!all.ok()) return errors;
-    std::vector<Version> versions;
-    for (const Folder& v : *all) versions.push_back({v.header(), v.unique_id(), v.patient_id()});
-    std::string previous = new_version(fd.mutable_header(), fd.unique_id(), fd.patient_id(), versions, "Folder");
-    if (!previous.empty()) propagate(fd.header().entry_uuid(), previous, true);
+    if (!all.ok()) return false;
+    for (const Folder& v : *all) out->push_back({v.header(), v.unique_id(), v.patient_id()});
+    return true;
+  };
+  if (!versions_of(*s.mutable_document_entries(), "DocumentEntry", false, document_entries) ||
+      !versions_of(*s.mutable_folders(), "Folder", true, folders)) {
+    return errors;  // the store noted its failure
   }
   if (errors.empty()) {
     for (Association& a : propagated) *s.add_associations() = std::move(a);
