@@ -12,7 +12,8 @@
 //   - Folders likewise (lid, PreviousVersion on the SubmissionSet's HasMember).
 // A new version takes over its previous version's Folder memberships (a DocumentEntry) or
 // members (a Folder), unless the HasMember says AssociationPropagation = no.
-// Not supported (answered XDSMetadataUpdateOperationError): SubmitAssociation.
+//   - SubmitAssociation (SubmissionSet -> an association of the request): that association
+//     between registered objects is added; its ends must be Approved and of one patient.
 #include <map>
 #include <set>
 
@@ -56,6 +57,11 @@ Association NewAssociation(const std::string& type, const std::string& source, c
   a.set_source(source);
   a.set_target(target);
   return a;
+}
+
+bool IsRelationship(const std::string& type) {
+  return type == vocab::kRplc || type == vocab::kXfrmRplc || type == vocab::kApnd || type == vocab::kXfrm ||
+         type == vocab::kSigns || type == vocab::kIsSnapshotOf;
 }
 
 int64_t VersionNumber(const std::string& version) {
@@ -288,10 +294,65 @@ std::vector<RegistryError> CheckUpdate(RegistryView& view, WritePlan* plan) {
   if (errors.empty()) {
     for (Association& a : propagated) *s.add_associations() = std::move(a);
   }
-  for (const Association& a : s.associations()) {
-    if (a.type() == vocab::kSubmitAssociation) {
-      errors.push_back(MakeError(err::kMetadataUpdateOperationError,
-                                 "SubmitAssociation is not supported by this registry", a.header().entry_uuid()));
+  return errors;
+}
+
+// SubmitAssociation: each submitted association joins two registered objects, both
+// Approved (XDSRegistryDeprecatedDocumentError) and of one patient
+// (XDSPatientIDReconciliationError); its SubmitAssociation comes from the SubmissionSet.
+std::vector<RegistryError> CheckSubmitted(RegistryView& view, const Submission& s,
+                                          const std::vector<Association>& submitted) {
+  std::vector<RegistryError> errors;
+  const std::string ss = s.submission_sets_size() == 1 ? s.submission_sets(0).header().entry_uuid() : "";
+  for (const Association& a : submitted) {
+    if (a.type() == vocab::kSubmitAssociation && a.source() != ss) {
+      errors.push_back(MakeError(err::kMetadataUpdateError, "SubmitAssociation must have the SubmissionSet as source",
+                                 a.header().entry_uuid()));
+    }
+  }
+  for (const Association& a : submitted) {
+    if (a.type() == vocab::kSubmitAssociation) continue;
+    const std::string& id = a.header().entry_uuid();
+    if (a.type() != vocab::kHasMember && !IsRelationship(a.type())) {
+      errors.push_back(MakeError(err::kRegistryMetadataError,
+                                 absl::StrCat("Submitted association ", id, " has type ", a.type(),
+                                              ", which is not an XDS association type (TF-3 4.2.2)"),
+                                 id));
+      continue;
+    }
+    auto existing = view.AssociationsOf(a.source());
+    if (!existing.ok()) return errors;
+    bool twin = false;
+    for (const Association& e : *existing) {
+      twin = twin || (e.type() == a.type() && e.source() == a.source() && e.target() == a.target() &&
+                      e.header().status() == APPROVED);
+    }
+    if (twin) {
+      errors.push_back(MakeError(err::kMetadataUpdateError,
+                                 absl::StrCat("Submitted association ", id, ": an Approved ", a.type(), " from ",
+                                              a.source(), " to ", a.target(), " exists already"),
+                                 id));
+      continue;
+    }
+    auto ends = view.FindObjects({a.source(), a.target()});
+    if (!ends.ok()) return errors;  // the store noted the failure
+    if (ends->size() != 2 || (a.type() != vocab::kHasMember && ((*ends)[0].kind != ObjectKind::kDocumentEntry ||
+                                                                (*ends)[1].kind != ObjectKind::kDocumentEntry))) {
+      errors.push_back(MakeError(err::kUnresolvedReferenceException,
+                                 absl::StrCat("Submitted association ", id, " must join two registered ",
+                                              a.type() == vocab::kHasMember ? "objects" : "DocumentEntries"),
+                                 id));
+      continue;
+    }
+    if ((*ends)[0].status != APPROVED || (*ends)[1].status != APPROVED) {
+      errors.push_back(MakeError(err::kRegistryDeprecatedDocumentError,
+                                 absl::StrCat("Submitted association ", id, " joins a Deprecated object"), id));
+      continue;
+    }
+    if ((*ends)[0].patient_id != (*ends)[1].patient_id) {
+      errors.push_back(MakeError(err::kPatientIDReconciliationError,
+                                 absl::StrCat("Submitted association ", id, " joins objects of different patients"),
+                                 id));
     }
   }
   return errors;
@@ -305,10 +366,17 @@ RegistryResponse UpdateDocumentSet(MetadataStore& store, const RegistryOptions& 
                                    CallOutcome& outcome) {
   // ITI-42's rules for what is not an update operation (the SubmissionSet, its HasMembers,
   // every new version as a complete DocumentEntry).
+  // Submitted associations join registered objects: ITI-42's rules (a relationship's source
+  // in the submission) do not apply to them; CheckSubmitted has theirs.
+  std::set<std::string> submitted;
+  for (const Association& a : submission.associations()) {
+    if (a.type() == vocab::kSubmitAssociation) submitted.insert(a.target());
+  }
   Submission plain = submission;
   plain.clear_associations();
   for (const Association& a : submission.associations()) {
-    if (a.type() != vocab::kUpdateAvailabilityStatus && a.type() != vocab::kSubmitAssociation) {
+    if (a.type() != vocab::kUpdateAvailabilityStatus && a.type() != vocab::kSubmitAssociation &&
+        !submitted.count(a.header().entry_uuid())) {
       *plain.add_associations() = a;
     }
   }
@@ -327,8 +395,24 @@ RegistryResponse UpdateDocumentSet(MetadataStore& store, const RegistryOptions& 
   plan.last_update_time = CurrentDtm();
   auto check = [&invalid](RegistryView& view, WritePlan* p) {
     std::vector<RegistryError> errors = invalid;
+    // The submitted associations (SubmitAssociation targets) and the SubmitAssociations are
+    // set aside while ITI-42's checks run, checked on their own, then stored with the rest.
+    std::set<std::string> targets;
+    for (const Association& a : p->submission.associations()) {
+      if (a.type() == vocab::kSubmitAssociation) targets.insert(a.target());
+    }
+    std::vector<Association> submitted;
+    auto* all = p->submission.mutable_associations();
+    for (int i = all->size() - 1; i >= 0; --i) {
+      const Association& a = all->Get(i);
+      if (!targets.count(a.header().entry_uuid()) && a.type() != vocab::kSubmitAssociation) continue;
+      submitted.push_back(all->Get(i));
+      all->DeleteSubrange(i, 1);
+    }
     for (RegistryError& e : iti42::CheckAgainstRegistry(view, p)) errors.push_back(std::move(e));
     for (RegistryError& e : CheckUpdate(view, p)) errors.push_back(std::move(e));
+    for (RegistryError& e : CheckSubmitted(view, p->submission, submitted)) errors.push_back(std::move(e));
+    for (Association& a : submitted) *all->Add() = std::move(a);
     return errors;
   };
   auto result = store.Submit(std::move(plan), check, outcome.audit, &outcome.audit_committed);

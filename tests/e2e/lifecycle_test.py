@@ -469,6 +469,29 @@ class LifecycleTest(unittest.TestCase):
         # Twin: version 1 is no longer the latest.
         self.expect(self.soap("ITI-57", self.new_version(orig, "1").sor), "Failure", "XDSMetadataVersionError")
 
+    def submit_association(self, kind, source, target):
+        o = Objects()
+        for el in list(o.list):
+            if el.get("id") != o.id("SubmissionSet01") and el.get("classifiedObject") != o.id("SubmissionSet01"):
+                o.list.remove(el)
+        submitted = o.associate(kind, source, target)
+        o.associate("urn:ihe:iti:2010:AssociationType:SubmitAssociation", o.id("SubmissionSet01"), submitted)
+        return self.soap("ITI-57", o.sor)
+
+    def test_submit_association(self):
+        o = self.base()
+        d1, d2 = o.id("Document01"), o.id("Document02")
+        self.expect(self.submit_association(APND, d2, d1), "Success")
+        related = self.query(GET_ASSOCIATIONS, uuid="('%s')" % d1)
+        self.assertEqual(len([a for a in related.iter("{%s}Association" % RIM)
+                              if a.get("associationType") == APND and a.get("sourceObject") == d2]), 1)
+        # Twins: the same association again, a made-up type, a Deprecated end.
+        self.expect(self.submit_association(APND, d2, d1), "Failure", "XDSMetadataUpdateError")
+        self.expect(self.submit_association("urn:ihe:iti:2007:AssociationType:APND_TXFM", d1, d2), "Failure",
+                    "XDSRegistryMetadataError")
+        self.expect(self.update_status(d2, APPROVED, DEPRECATED), "Success")
+        self.expect(self.submit_association(XFRM, d1, d2), "Failure", "XDSRegistryDeprecatedDocumentError")
+
     # --- 5. xdsctl, over gRPC and over SOAP -------------------------------------------------
     def ctl(self, *args, soap=False, expect=0):
         endpoints = ["--registry=" + self.registry_url, "--repository=" + self.repository_url]
