@@ -330,25 +330,26 @@ class LifecycleTest(unittest.TestCase):
         self.expect(self.remove(orig.top_ids()), "Success")
 
     def test_kill_during_removals_leaves_each_submission_whole_or_gone(self):
-        subs = [self.base() for _ in range(30)]
-        stop = threading.Event()
+        subs = [self.base() for _ in range(150)]
+        done = []
 
-        def remove_all():
-            for o in subs:
-                if stop.is_set():
-                    return
+        def remove_all(mine):
+            for o in mine:
                 try:
                     self.remove(o.top_ids())
+                    done.append(o)
                 except Exception:  # the registry died under us
                     return
 
-        t = threading.Thread(target=remove_all)
-        t.start()
-        time.sleep(0.15)
+        threads = [threading.Thread(target=remove_all, args=(subs[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        while len(done) < 10:  # removals are under way
+            time.sleep(0.002)
         os.kill(self.registry.pid, signal.SIGKILL)
         self.registry.wait()
-        stop.set()
-        t.join()
+        for t in threads:
+            t.join()
         # The same ports: the repository keeps its registry address.
         type(self).start_registry(int(self.registry_url.split(":")[2].split("/")[0]),
                                   int(self.registry_grpc.split(":")[1]))
@@ -356,11 +357,12 @@ class LifecycleTest(unittest.TestCase):
         for o in subs:
             left = self.contents(o.id("SubmissionSet01"))
             if left:
-                self.assertEqual(sorted(left), sorted(o.top_ids()))
+                self.assertEqual(sorted(left), sorted(o.top_ids()), "a submission was removed in part")
                 whole += 1
             else:
                 gone += 1
-        self.assertEqual(whole + gone, len(subs))
+        self.assertGreaterEqual(gone, len(done))  # every answered removal is durable
+        self.assertGreater(whole, 0, "the kill came after the last removal; nothing was tested")
 
     # --- 3. ITI-86 ------------------------------------------------------------------------
     def submit_documents(self, n):
