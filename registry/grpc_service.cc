@@ -51,6 +51,16 @@ grpc::Status RegistryGrpcService::WatchPolicy(grpc::ServerContext* server_contex
       [server_context] { return server_context->IsCancelled(); }));
 }
 
+grpc::Status RegistryGrpcService::UpdateDocumentSet(grpc::ServerContext* server_context, const RegisterRequest* request,
+                                                    RegistryResponse* response) {
+  return Answer(registry_->UpdateDocumentSet(GrpcCallContext(*server_context), request->submission()), response);
+}
+
+grpc::Status RegistryGrpcService::RemoveMetadata(grpc::ServerContext* server_context,
+                                                 const RemoveMetadataRequest* request, RegistryResponse* response) {
+  return Answer(registry_->RemoveMetadata(GrpcCallContext(*server_context), *request), response);
+}
+
 grpc::Status RegistryGrpcService::StoredQuery(grpc::ServerContext* server_context, const StoredQueryRequest* request,
                                               StoredQueryResponse* response) {
   auto answered = registry_->StoredQuery(GrpcCallContext(*server_context), *request);

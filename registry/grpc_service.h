@@ -22,6 +22,10 @@ class RegistryGrpcService final : public RegistryService::Service {
   grpc::Status Register(grpc::ServerContext*, const RegisterRequest* request, RegistryResponse* response) override;
   grpc::Status StoredQuery(grpc::ServerContext*, const StoredQueryRequest* request,
                            StoredQueryResponse* response) override;
+  grpc::Status UpdateDocumentSet(grpc::ServerContext*, const RegisterRequest* request,
+                                 RegistryResponse* response) override;
+  grpc::Status RemoveMetadata(grpc::ServerContext*, const RemoveMetadataRequest* request,
+                              RegistryResponse* response) override;
   grpc::Status AddPatient(grpc::ServerContext*, const Patient* request, AddPatientResponse* response) override;
   grpc::Status ListPatients(grpc::ServerContext*, const ListPatientsRequest*, ListPatientsResponse* response) override;
   grpc::Status PatientLinks(grpc::ServerContext*, const Patient* request, PatientLinksResponse* response) override;

@@ -82,6 +82,45 @@ absl::StatusOr<StoredQueryResponse> Registry::StoredQuery(const CallContext& con
   return response;
 }
 
+absl::StatusOr<RegistryResponse> Registry::UpdateDocumentSet(const CallContext& context, Submission submission,
+                                                             std::vector<RegistryError> decode_errors) {
+  GatedCall call(gate_, context, "ITI-57");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  audit::DescribeSubmission(submission, &call.event());
+  RegistryResponse response = decode_errors.empty()
+                                  ? iti57::UpdateDocumentSet(*store_, options_, std::move(submission), call.outcome())
+                                  : FailureResponse(std::move(decode_errors));
+  call.outcome().Answered(response);
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  return response;
+}
+
+absl::StatusOr<RegistryResponse> Registry::RemoveMetadata(const CallContext& context,
+                                                          const RemoveMetadataRequest& request,
+                                                          std::vector<RegistryError> decode_errors) {
+  GatedCall call(gate_, context, "ITI-62");
+  if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
+  if (decode_errors.empty() && request.entry_uuids_size() > 0) {
+    // The event names the patients and documents of what is to go, read before it goes.
+    std::vector<std::string> ids(request.entry_uuids().begin(), request.entry_uuids().end());
+    DocumentEntryFilter documents;
+    documents.entry_uuids = ids;
+    Submission removed;
+    if (auto entries = store_->FindDocumentEntries(documents); entries.ok()) {
+      for (DocumentEntry& entry : *entries) *removed.add_document_entries() = std::move(entry);
+    }
+    audit::DescribeSubmission(removed, &call.event());
+    if (auto objects = store_->FindObjects(ids); objects.ok()) {
+      for (const StoredObjectInfo& o : *objects) audit::AddPatient(o.patient_id, &call.event());
+    }
+  }
+  RegistryResponse response = decode_errors.empty() ? iti62::RemoveMetadata(*store_, request, call.outcome())
+                                                    : FailureResponse(std::move(decode_errors));
+  call.outcome().Answered(response);
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  return response;
+}
+
 absl::StatusOr<bool> Registry::AddPatient(const CallContext& context, const std::string& patient_id) {
   GatedCall call(gate_, context, "AddPatient");
   if (!call.admitted().ok()) return Denied(call.admitted(), call.outcome());
@@ -201,8 +240,10 @@ absl::StatusOr<VerifyAuditResponse> Registry::VerifyAudit(const CallContext& con
 
 std::optional<AccessGuard> Registry::GuardFor(const CallContext& context) const {
   std::optional<AccessGuard> guard;
-  const bool plain_grpc = context.transport == CallContext::Transport::kGrpc && context.node.subject.empty();
-  if (options_.domain_policy && !context.node.HasRole(tls::kRoleRepository) && !plain_grpc) {
+  const bool grpc = context.transport == CallContext::Transport::kGrpc;
+  const bool unfiltered = context.node.HasRole(tls::kRoleRepository) ||
+                          (grpc && (context.node.subject.empty() || context.node.HasRole(tls::kRoleAdmin)));
+  if (options_.domain_policy && !unfiltered) {
     guard.emplace(*store_, policies_, *options_.domain_policy, RequesterOf(context), context.received);
   }
   return guard;

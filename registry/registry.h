@@ -100,6 +100,17 @@ class Registry {
   absl::StatusOr<StoredQueryResponse> StoredQuery(const CallContext& context, const StoredQueryRequest& request,
                                                   std::vector<RegistryError> decode_errors = {});
 
+  // ITI-57 Update Document Set (XDS Metadata Update): availabilityStatus changes and new
+  // DocumentEntry versions, all or nothing (iti57/). Refusals and `decode_errors` as for
+  // Register.
+  absl::StatusOr<RegistryResponse> UpdateDocumentSet(const CallContext& context, Submission submission,
+                                                     std::vector<RegistryError> decode_errors = {});
+
+  // ITI-62 Remove Metadata (RMD): deletes the named objects all or nothing, after the
+  // metadata-model checks of iti62/. Refusals and `decode_errors` as for Register.
+  absl::StatusOr<RegistryResponse> RemoveMetadata(const CallContext& context, const RemoveMetadataRequest& request,
+                                                  std::vector<RegistryError> decode_errors = {});
+
   // Patient index. Returns an InvalidArgument status for ids that are not CX of the domain.
   absl::StatusOr<bool> AddPatient(const CallContext& context, const std::string& patient_id);
   absl::StatusOr<std::vector<std::string>> ListPatients(const CallContext& context);
@@ -175,9 +186,10 @@ class Registry {
       const std::function<absl::StatusOr<PolicyChange>(std::string* detail)>& build);
 
   // The access guard of a query; none without a domain policy, for a repository node (it
-  // holds the documents it registered anyway, and reconciles them with GetDocuments), and
-  // over plain gRPC (development on loopback: the repository and xdsctl without
-  // certificates; plain transport is refused on any other address).
+  // holds the documents it registered anyway, and reconciles them with GetDocuments), for
+  // the region's administrators on gRPC (xdsctl with the admin right: the document
+  // administrator must find what to update or remove; recorded like every query), and over
+  // plain gRPC (development on loopback; plain transport is refused on any other address).
   std::optional<AccessGuard> GuardFor(const CallContext& context) const;
 
   std::unique_ptr<MetadataStore> store_;
@@ -192,6 +204,17 @@ class Registry {
 namespace iti42 {
 RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
                           const std::string& submitting_organization, CallOutcome& outcome);
+// The steps of Register that ITI-57 shares: symbolic ids to UUIDs (first versions get
+// lid = id, version 1, Approved), and the checks against the registry (inside the write).
+void AssignIds(Submission* submission);
+std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* plan);
+}  // namespace iti42
+namespace iti57 {
+RegistryResponse UpdateDocumentSet(MetadataStore& store, const RegistryOptions& options, Submission submission,
+                                   CallOutcome& outcome);
+}
+namespace iti62 {
+RegistryResponse RemoveMetadata(MetadataStore& store, const RemoveMetadataRequest& request, CallOutcome& outcome);
 }
 namespace iti18 {
 // `guard` (null without a domain policy) hides what the requester may not see.

@@ -26,9 +26,12 @@ size_t CountRegistryObjects(const pugi::xml_node& submit_objects_request) {
   return count;
 }
 
+// ITI-42 and ITI-57 (the same lcm:SubmitObjectsRequest; the action decides).
 http::Response Register(Registry* registry, const EndpointLimits& limits, const CallContext& context,
                         const soap::Request& request) {
-  soap::ResponseEnvelope envelope(kRegisterResponseAction, request.message_id);
+  const bool update = request.action == vocab::kActionUpdateDocumentSet;
+  const char* response_action = update ? vocab::kActionUpdateDocumentSetResponse : kRegisterResponseAction;
+  soap::ResponseEnvelope envelope(response_action, request.message_id);
   // What cannot be decoded is answered by the registry too, after its gate: a node
   // without the right learns nothing about its request but the refusal.
   ebrim::ParsedSubmission parsed;
@@ -45,10 +48,28 @@ http::Response Register(Registry* registry, const EndpointLimits& limits, const 
     parsed = ebrim::ParseSubmitObjectsRequest(body);
   }
   absl::StatusOr<RegistryResponse> registered =
-      registry->Register(context, std::move(parsed.submission), std::move(parsed.errors));
+      update ? registry->UpdateDocumentSet(context, std::move(parsed.submission), std::move(parsed.errors))
+             : registry->Register(context, std::move(parsed.submission), std::move(parsed.errors));
   if (!registered.ok()) return soap::RefusalFault(registered.status(), request.message_id);
   ebrim::AppendRegistryResponse(envelope.body(), *registered);
-  return soap::MakeResponse(envelope, kRegisterResponseAction, request.mtom);
+  return soap::MakeResponse(envelope, response_action, request.mtom);
+}
+
+http::Response RemoveMetadata(Registry* registry, const CallContext& context, const soap::Request& request) {
+  soap::ResponseEnvelope envelope(vocab::kActionRemoveMetadataResponse, request.message_id);
+  ebrim::ParsedRemoval parsed;
+  const pugi::xml_node& body = request.body_element;
+  if (ebrim::xml::LocalName(body) != "RemoveObjectsRequest" || ebrim::xml::NamespaceOf(body) != vocab::kLcmNs) {
+    parsed.errors.push_back(
+        MakeError(err::kRegistryMetadataError, "DeleteDocumentSet expects an lcm:RemoveObjectsRequest body"));
+  } else {
+    parsed = ebrim::ParseRemoveObjectsRequest(body);
+  }
+  absl::StatusOr<RegistryResponse> removed =
+      registry->RemoveMetadata(context, parsed.request, std::move(parsed.errors));
+  if (!removed.ok()) return soap::RefusalFault(removed.status(), request.message_id);
+  ebrim::AppendRegistryResponse(envelope.body(), *removed);
+  return soap::MakeResponse(envelope, vocab::kActionRemoveMetadataResponse, request.mtom);
 }
 
 http::Response StoredQuery(Registry* registry, FifoGate& leaf_class_gate, const CallContext& context,
@@ -98,7 +119,10 @@ http::Handler MakeRegistrySoapHandler(Registry* registry, EndpointLimits limits)
       registry->RecordEdgeRefusal(context, TransactionOfAction(request.action), FaultCode(*refused), refused->reason);
       return soap::MakeFaultResponse(*refused, request.message_id);
     }
-    if (request.action == vocab::kActionRegister) return Register(registry, limits, context, request);
+    if (request.action == vocab::kActionRegister || request.action == vocab::kActionUpdateDocumentSet) {
+      return Register(registry, limits, context, request);
+    }
+    if (request.action == vocab::kActionRemoveMetadata) return RemoveMetadata(registry, context, request);
     if (request.action == vocab::kActionStoredQuery) {
       return StoredQuery(registry, *leaf_class_gate, context, request);
     }

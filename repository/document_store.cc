@@ -199,14 +199,15 @@ absl::StatusOr<StageResult> Conflict(const StoredDocument& existing, StageResult
 
 // One queued write (a GroupCommitWriter item). Lives on the caller's stack.
 struct Op : sqlite::GroupCommitWriter::Item {
-  enum Kind { kStage, kCommit, kAbort } kind;
+  enum Kind { kStage, kCommit, kAbort, kRemove } kind;
   // kStage
   std::string unique_id, mime_type, patient_id, class_code;
   StageResult stage;
   bool placed_file = false;  // this Stage created the content file
-  // kCommit / kAbort
+  // kCommit / kAbort / kRemove
   const std::vector<std::string>* unique_ids = nullptr;
-  std::set<std::string> aborted_hashes;
+  std::set<std::string> aborted_hashes;  // kAbort and kRemove: files that may have lost their last row
+  std::vector<std::string> removed;      // kRemove
 
   absl::Status status;
 
@@ -222,6 +223,9 @@ struct Op : sqlite::GroupCommitWriter::Item {
         break;
       case kAbort:
         ApplyAbort(conn);
+        break;
+      case kRemove:
+        ApplyRemove(conn);
         break;
     }
     return status.ok() ? Outcome::kKeep : Outcome::kUndo;
@@ -259,6 +263,24 @@ struct Op : sqlite::GroupCommitWriter::Item {
       status = Execute(conn, "UPDATE documents SET state = 'committed' WHERE unique_id = ? AND state = 'pending'", {id},
                        "commit");
       if (!status.ok()) return;
+    }
+  }
+
+  void ApplyRemove(Connection& conn) {
+    removed.clear();
+    aborted_hashes.clear();
+    for (const std::string& id : *unique_ids) {
+      auto committed = SelectDocuments(
+          conn, absl::StrCat(kSelectDocument, "WHERE unique_id = ? AND state = 'committed'"), {id}, "remove");
+      if (!committed.ok()) {
+        status = committed.status();
+        return;
+      }
+      if (committed->empty()) continue;
+      status = Execute(conn, "DELETE FROM documents WHERE unique_id = ? AND state = 'committed'", {id}, "remove");
+      if (!status.ok()) return;
+      aborted_hashes.insert(committed->front().hash);
+      removed.push_back(id);
     }
   }
 
@@ -362,6 +384,16 @@ class FileDocumentStore : public DocumentStore {
   absl::Status Abort(const std::vector<std::string>& unique_ids) override {
     if (unique_ids.empty()) return absl::OkStatus();
     return RunIds(Op::kAbort, unique_ids);
+  }
+
+  absl::StatusOr<std::vector<std::string>> Remove(const std::vector<std::string>& unique_ids) override {
+    if (unique_ids.empty()) return std::vector<std::string>();
+    Op op;
+    op.kind = Op::kRemove;
+    op.unique_ids = &unique_ids;
+    if (absl::Status queued = writer_.Run(op); !queued.ok()) return queued;
+    if (!op.status.ok()) return op.status;
+    return std::move(op.removed);
   }
 
   absl::StatusOr<std::optional<StoredDocument>> Find(const std::string& unique_id) override {
@@ -493,7 +525,11 @@ class FileDocumentStore : public DocumentStore {
   // Writer thread, before each batch: FULL (an fsync at COMMIT) only when it stages.
   absl::Status SetSynchronous(Connection& conn, absl::Span<sqlite::GroupCommitWriter::Item* const> batch) {
     bool full = false;
-    for (auto* item : batch) full = full || static_cast<Op*>(item)->kind == Op::kStage;
+    // Stage and Remove are answered as durable: their batch fsyncs at COMMIT.
+    for (auto* item : batch) {
+      Op::Kind kind = static_cast<Op*>(item)->kind;
+      full = full || kind == Op::kStage || kind == Op::kRemove;
+    }
     if (synchronous_full_ == full) return absl::OkStatus();
     absl::Status status = conn.Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     if (!status.ok()) return IndexError("synchronous", status);
@@ -507,7 +543,7 @@ class FileDocumentStore : public DocumentStore {
     std::set<std::string> candidates;
     for (auto* item : batch) {
       Op* op = static_cast<Op*>(item);
-      if (op->kind == Op::kAbort && op->status.ok()) {
+      if ((op->kind == Op::kAbort || op->kind == Op::kRemove) && op->status.ok()) {
         candidates.insert(op->aborted_hashes.begin(), op->aborted_hashes.end());
       }
       if (op->kind == Op::kStage && !op->status.ok() && op->placed_file) candidates.insert(op->stage.hash);

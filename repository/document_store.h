@@ -80,6 +80,13 @@ class DocumentStore {
   // Drops pending rows (never committed ones) and deletes files no remaining row references.
   virtual absl::Status Abort(const std::vector<std::string>& unique_ids) = 0;
 
+  // ITI-86: deletes the committed rows of `unique_ids` in one durable transaction (fsynced
+  // before this returns) and then unlinks every content file no row references any more.
+  // Returns the ids that were removed; unknown or pending ids are left alone and absent
+  // from the answer. A crash between the commit and the unlink leaves a file no row
+  // references, which RemoveOrphanFiles deletes at the next start.
+  virtual absl::StatusOr<std::vector<std::string>> Remove(const std::vector<std::string>& unique_ids) = 0;
+
   // The document in any state, or nullopt. For duplicate checks before staging.
   virtual absl::StatusOr<std::optional<StoredDocument>> Find(const std::string& unique_id) = 0;
 

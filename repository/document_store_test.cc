@@ -56,6 +56,34 @@ TEST(DocumentStore, StageIsHiddenUntilCommit) {
   EXPECT_TRUE((*(*store)->Lookup("1.2.3")).has_value());
 }
 
+// ITI-86: Remove deletes committed rows only, and a content file once no row shares it;
+// the removal survives a reopen (it was committed before Remove returned).
+TEST(DocumentStore, RemoveDeletesCommittedRowsAndTheirLastFile) {
+  std::string dir = FreshDir();
+  std::string file = dir + "/documents/" + Sha1Hex("same").substr(0, 2) + "/" + Sha1Hex("same");
+  {
+    auto store = OpenFileDocumentStore(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (const char* id : {"1.1", "1.2", "1.3"}) ASSERT_TRUE((*store)->Stage({id, "text/plain", "same", ""}).ok());
+    ASSERT_TRUE((*store)->Commit({"1.1", "1.2"}).ok());  // 1.3 stays pending
+    auto removed = (*store)->Remove({"1.1", "1.3", "9.9"});
+    ASSERT_TRUE(removed.ok()) << removed.status();
+    EXPECT_EQ(*removed, std::vector<std::string>{"1.1"});
+    EXPECT_FALSE((*(*store)->Find("1.1")).has_value());
+    EXPECT_TRUE((*(*store)->Find("1.3")).has_value());
+    EXPECT_TRUE(fs::exists(file));  // 1.2 and 1.3 still use it
+    ASSERT_TRUE((*store)->Abort({"1.3"}).ok());
+    removed = (*store)->Remove({"1.2"});
+    ASSERT_TRUE(removed.ok());
+    EXPECT_EQ(*removed, std::vector<std::string>{"1.2"});
+    EXPECT_FALSE(fs::exists(file));
+    EXPECT_EQ(CountFiles(dir), 0);
+  }
+  auto reopened = OpenFileDocumentStore(dir);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_FALSE((*(*reopened)->Find("1.2")).has_value());
+}
+
 TEST(DocumentStore, AbortRemovesRowAndUnsharedFileOnly) {
   std::string dir = FreshDir();
   auto store = OpenFileDocumentStore(dir);

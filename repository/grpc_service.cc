@@ -17,6 +17,15 @@ grpc::Status ToGrpc(const absl::Status& status) {
 
 }  // namespace
 
+grpc::Status RepositoryGrpcService::RemoveDocuments(grpc::ServerContext* context,
+                                                    const RetrieveDocumentSetRequest* request,
+                                                    RegistryResponse* response) {
+  auto removed = repository_->RemoveDocuments(GrpcCallContext(*context), *request);
+  if (!removed.ok()) return ToGrpc(removed.status());
+  *response = *std::move(removed);
+  return grpc::Status::OK;
+}
+
 grpc::Status RepositoryGrpcService::Retrieve(grpc::ServerContext* context, const RetrieveRequest* request,
                                              grpc::ServerWriter<DocumentChunk>* writer) {
   constexpr size_t kChunk = 1 << 20;

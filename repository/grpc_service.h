@@ -13,6 +13,8 @@ class RepositoryGrpcService final : public RepositoryService::Service {
   explicit RepositoryGrpcService(Repository* repository) : repository_(repository) {}
   grpc::Status Retrieve(grpc::ServerContext* context, const RetrieveRequest* request,
                         grpc::ServerWriter<DocumentChunk>* writer) override;
+  grpc::Status RemoveDocuments(grpc::ServerContext* context, const RetrieveDocumentSetRequest* request,
+                               RegistryResponse* response) override;
 
  private:
   Repository* repository_;

@@ -5,6 +5,22 @@
 
 namespace xds {
 
+std::optional<RegistryError> DocumentRequestError(const DocumentRequest& dr, const RetrieveOptions& options) {
+  const std::string& home = dr.home_community_id();
+  const std::string& repository = dr.repository_unique_id();
+  const std::string& uid = dr.document_unique_id();
+  if (uid.empty()) return MakeError(err::kDocumentUniqueIdError, "A DocumentRequest has no DocumentUniqueId", "");
+  if (repository != options.repository_unique_id) {  // Q4
+    return MakeError(
+        err::kUnknownRepositoryId,
+        absl::StrCat("Repository ", repository, " is not this repository (", options.repository_unique_id, ")"), uid);
+  }
+  if (!home.empty() && !options.home_community_id.empty() && home != options.home_community_id) {
+    return MakeError(err::kUnknownCommunity, absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
+  }
+  return std::nullopt;
+}
+
 RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, DocumentStore* store,
                                    const RetrieveOptions& options, const absl::StatusOr<AccessCache::Decision>* access,
                                    CallOutcome& outcome) {
@@ -14,19 +30,8 @@ RetrieveResult RetrieveDocumentSet(const RetrieveDocumentSetRequest& request, Do
     const std::string& home = dr.home_community_id();
     const std::string& repository = dr.repository_unique_id();
     const std::string& uid = dr.document_unique_id();
-    if (uid.empty()) {
-      *response.add_errors() = MakeError(err::kDocumentUniqueIdError, "A DocumentRequest has no DocumentUniqueId", "");
-      continue;
-    }
-    if (repository != options.repository_unique_id) {  // Q4
-      *response.add_errors() = MakeError(
-          err::kUnknownRepositoryId,
-          absl::StrCat("Repository ", repository, " is not this repository (", options.repository_unique_id, ")"), uid);
-      continue;
-    }
-    if (!home.empty() && !options.home_community_id.empty() && home != options.home_community_id) {
-      *response.add_errors() =
-          MakeError(err::kUnknownCommunity, absl::StrCat("homeCommunityId ", home, " is not this community"), uid);
+    if (std::optional<RegistryError> error = DocumentRequestError(dr, options)) {
+      *response.add_errors() = std::move(*error);
       continue;
     }
     if (access != nullptr && !access->ok()) {

@@ -4,6 +4,7 @@
 #define XDS_REPOSITORY_ITI43_RETRIEVE_H_
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct RetrieveResult {
   std::vector<std::string> patient_ids;
   int hidden = 0;  // documents held here that the access policy hid
 };
+
+// What is wrong with one DocumentRequest before the store is asked (ITI-43 and ITI-86): no
+// DocumentUniqueId (XDSDocumentUniqueIdError), another repository's id
+// (XDSUnknownRepositoryId), another community (XDSUnknownCommunity); nullopt when none.
+std::optional<RegistryError> DocumentRequestError(const DocumentRequest& request, const RetrieveOptions& options);
 
 // ITI-43, run by Repository once the gate admitted the call. Unknown (or still pending)
 // uniqueIds get XDSDocumentUniqueIdError, another repository's id XDSUnknownRepositoryId,

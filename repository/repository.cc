@@ -24,7 +24,7 @@ void DescribeDocument(const StoredDocument& document, const std::string& reposit
   event->add_repository_unique_ids(repository_unique_id);
 }
 
-// ITI-43: every document asked for; the patients of those answered.
+// ITI-43 and ITI-86: every document asked for; the patients of those answered (removed).
 void DescribeRetrieve(const RetrieveDocumentSetRequest& request, const RetrieveResult& result, AuditEvent* event) {
   std::set<std::string> answered;
   for (const DocumentResponse& document : result.response.document_responses()) {
@@ -96,6 +96,26 @@ absl::StatusOr<RetrieveResult> Repository::Retrieve(const CallContext& context,
   call.outcome().Answered(result.response.response());
   if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
   return result;
+}
+
+absl::StatusOr<RegistryResponse> Repository::RemoveDocuments(const CallContext& context,
+                                                             const RetrieveDocumentSetRequest& request,
+                                                             std::vector<RegistryError> decode_errors) {
+  GatedCall call(gate_, context, "ITI-86");
+  if (!call.admitted().ok()) return Refused(call.admitted(), call.outcome());
+  RemoveDocumentsResult result;
+  if (!decode_errors.empty()) {
+    result.response = FailureResponse(std::move(decode_errors));
+  } else {
+    result = xds::RemoveDocuments(request, store_.get(), options_.retrieve, call.outcome());
+  }
+  // Every document asked for; the patients of those removed.
+  RetrieveResult described;
+  for (const StoredDocument& d : result.removed) described.patient_ids.push_back(d.patient_id);
+  DescribeRetrieve(request, described, &call.event());
+  call.outcome().Answered(result.response);
+  if (absl::Status recorded = call.Close(); !recorded.ok()) return recorded;
+  return result.response;
 }
 
 absl::StatusOr<RetrievedDocument> Repository::RetrieveDocument(const CallContext& context,

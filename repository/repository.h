@@ -18,6 +18,7 @@
 #include "repository/document_store.h"
 #include "repository/iti41_provide_and_register.h"
 #include "repository/iti43_retrieve.h"
+#include "repository/iti86/iti86_remove_documents.h"
 #include "repository/registry_client.h"
 
 namespace xds {
@@ -57,6 +58,12 @@ class Repository {
   // a Failure, when not empty. Refusals as for ProvideAndRegister.
   absl::StatusOr<RetrieveResult> Retrieve(const CallContext& context, const RetrieveDocumentSetRequest& request,
                                           std::vector<RegistryError> decode_errors = {});
+
+  // ITI-86 Remove Documents (RMD): deletes the documents asked for, durably, with their
+  // files. `decode_errors` and refusals as for Retrieve.
+  absl::StatusOr<RegistryResponse> RemoveDocuments(const CallContext& context,
+                                                   const RetrieveDocumentSetRequest& request,
+                                                   std::vector<RegistryError> decode_errors = {});
 
   // One committed document by uniqueId (the internal gRPC retrieval). NotFound when the
   // repository holds no committed document with that id; Unavailable, with a message safe

@@ -40,6 +40,16 @@ http::Response Retrieve(Repository* repository, const CallContext& context, cons
   return response;
 }
 
+http::Response RemoveDocuments(Repository* repository, const CallContext& context, const soap::Request& request) {
+  soap::ResponseEnvelope envelope(vocab::kActionRemoveDocumentsResponse, request.message_id);
+  ebrim::ParsedRetrieveRequest parsed = ebrim::ParseRemoveDocumentsRequest(request.body_element);
+  absl::StatusOr<RegistryResponse> removed =
+      repository->RemoveDocuments(context, parsed.request, std::move(parsed.errors));
+  if (!removed.ok()) return soap::RefusalFault(removed.status(), request.message_id);
+  ebrim::AppendRegistryResponse(envelope.body(), *removed);
+  return soap::MakeResponse(envelope, vocab::kActionRemoveDocumentsResponse, request.mtom);
+}
+
 }  // namespace
 
 http::Handler MakeRepositorySoapHandler(Repository* repository, RepositoryEndpointOptions options) {
@@ -60,6 +70,7 @@ http::Handler MakeRepositorySoapHandler(Repository* repository, RepositoryEndpoi
     }
     if (request.action == vocab::kActionProvideAndRegister) return ProvideAndRegister(repository, context, request);
     if (request.action == vocab::kActionRetrieve) return Retrieve(repository, context, request);
+    if (request.action == vocab::kActionRemoveDocuments) return RemoveDocuments(repository, context, request);
     return soap::MakeFaultResponse(
         {"Sender", "a:ActionNotSupported",
          absl::StrCat("The action ", request.action, " is not supported by the Document Repository endpoint")},

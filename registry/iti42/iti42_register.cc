@@ -48,6 +48,9 @@ class IdAssigner {
   std::map<std::string, std::string> ids_;  // symbolic -> urn:uuid; "" maps to a fresh one each time
 };
 
+}  // namespace
+
+namespace iti42 {
 void AssignIds(Submission* s) {
   IdAssigner ids;
   for (auto& ss : *s->mutable_submission_sets()) {
@@ -77,6 +80,9 @@ void AssignIds(Submission* s) {
   }
 }
 
+}  // namespace iti42
+
+namespace {
 // A failed read of the registry's own store: the sender can only retry; details stay in the log.
 RegistryError StoreReadError() {
   return MakeError(err::kRegistryError, "The registry could not read its store; retry later");
@@ -89,6 +95,9 @@ bool IsRelationship(const std::string& type) {
          type == vocab::kSigns || type == vocab::kIsSnapshotOf;
 }
 
+}  // namespace
+
+namespace iti42 {
 // Checks against the committed registry (TF-2 3.42.4.1.3) and plans the side effects of
 // replacements (R13) and folder membership (R16).
 std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* plan) {
@@ -143,6 +152,9 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     auto existing = view.DocumentEntriesByUniqueId(de.unique_id());
     if (!existing.ok()) return {StoreReadError()};
     for (const auto& old : *existing) {
+      // An ITI-57 new version shares its uniqueId with the versions before it and may
+      // correct their hash and size (TF-43 Delayed Document Assembly).
+      if (old.header().logical_id() == de.header().logical_id()) continue;
       if (!absl::EqualsIgnoreCase(old.hash(), de.hash())) {
         errors.push_back(MakeError(
             err::kNonIdenticalHash,
@@ -172,7 +184,11 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
     }
   };
   for (const auto& ss : s.submission_sets()) check_package(ss.unique_id(), "SubmissionSet", ss.header().entry_uuid());
-  for (const auto& fd : s.folders()) check_package(fd.unique_id(), "Folder", fd.header().entry_uuid());
+  for (const auto& fd : s.folders()) {
+    // An ITI-57 new version keeps its Folder's uniqueId (iti57 checks it is the same).
+    if (fd.header().logical_id() != fd.header().entry_uuid()) continue;
+    check_package(fd.unique_id(), "Folder", fd.header().entry_uuid());
+  }
 
   // Association ends outside the submission must be registered.
   std::vector<std::string> outside;
@@ -330,10 +346,6 @@ std::vector<RegistryError> CheckAgainstRegistry(RegistryView& view, WritePlan* p
   }
   return errors;
 }
-
-}  // namespace
-
-namespace iti42 {
 
 RegistryResponse Register(MetadataStore& store, const RegistryOptions& options, Submission submission,
                           const std::string& submitting_organization, CallOutcome& outcome) {

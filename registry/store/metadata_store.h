@@ -23,6 +23,9 @@ namespace xds {
 // Kind of a stored registry object.
 enum class ObjectKind { kDocumentEntry, kSubmissionSet, kFolder, kAssociation };
 
+struct DocumentEntryFilter;
+struct PackageFilter;
+
 // The facts about an already registered object that validation needs.
 struct StoredObjectInfo {
   std::string entry_uuid;
@@ -46,6 +49,12 @@ class RegistryView {
   virtual absl::StatusOr<bool> UniqueIdRegistered(const std::string& unique_id) = 0;
   // Associations (any status) whose source or target is `uuid`.
   virtual absl::StatusOr<std::vector<Association>> AssociationsOf(const std::string& uuid) = 0;
+  // The associations whose entryUUID is in `uuids`; unknown ones are absent.
+  virtual absl::StatusOr<std::vector<Association>> AssociationsById(const std::vector<std::string>& uuids) = 0;
+  // DocumentEntries and Folders as FindDocumentEntries / FindFolders find them (e.g. every
+  // version of a logicalId).
+  virtual absl::StatusOr<std::vector<DocumentEntry>> DocumentEntries(const DocumentEntryFilter& filter) = 0;
+  virtual absl::StatusOr<std::vector<Folder>> Folders(const PackageFilter& filter) = 0;
 };
 
 // What a checked submission changes besides inserting its own objects.
@@ -57,10 +66,17 @@ struct WritePlan {
   // The organisation that registers it (the source's certificate; issue 16): kept per
   // DocumentEntry, it always sees its own submissions. Empty when unknown (plain transport).
   std::string submitting_organization;
+  // ITI-62 Remove Metadata: objects of any kind deleted with their codes, authors and
+  // reference ids, after the inserts above.
+  std::vector<std::string> remove_uuids;
+  // ITI-57 UpdateAvailabilityStatus and new versions: DocumentEntries and Folders whose
+  // availabilityStatus becomes the one given (column and stored object).
+  std::vector<std::pair<std::string, AvailabilityStatus>> status_changes;
 };
 
-// Runs inside the write transaction. Returns the errors that refuse the submission (none to
-// accept), and may fill plan->deprecate_uuids / touched_folder_uuids.
+// Runs inside the write transaction. Returns the errors that refuse the change (none to
+// accept), and may fill in the rest of the plan (deprecations, touched folders, removals,
+// status changes): ITI-42, ITI-57 and ITI-62 are all one checked WritePlan.
 using SubmissionCheck = std::function<std::vector<RegistryError>(RegistryView& view, WritePlan* plan)>;
 
 // Filter for FindDocuments-like lookups. Empty vectors mean "no constraint". Each inner
@@ -115,6 +131,7 @@ struct PackageFilter {
   std::vector<std::string> patient_ids;
   std::vector<AvailabilityStatus> statuses;
   std::vector<std::string> entry_uuids, unique_ids, source_ids;
+  std::vector<std::string> logical_ids;                // Folder, exact, OR
   std::vector<CodeRef> content_type_codes;             // SubmissionSet, OR
   std::vector<std::vector<CodeRef>> folder_codes_all;  // Folder, AND of ORs
   std::vector<std::string> author_person_patterns;     // SubmissionSet, LIKE, OR
@@ -182,7 +199,8 @@ class MetadataStore {
 
   // Checks and commits one submission atomically and durably: runs `check` against the
   // committed state inside the write transaction; when it returns no errors, inserts every
-  // object of plan.submission and applies the plan's status/lastUpdateTime changes. Either
+  // object of plan.submission and applies the plan's status/lastUpdateTime changes and
+  // removals (ITI-42, ITI-57 and ITI-62 all write through here). Either
   // all of it is durable when this returns an empty vector, or nothing was written.
   // Thread-safe; concurrent callers are committed in groups (one fsync for many).
   // A non-OK status means nothing of this submission was written: the store failed (disk,

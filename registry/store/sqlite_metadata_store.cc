@@ -60,6 +60,15 @@ class WriteView : public RegistryView {
   absl::StatusOr<std::vector<Association>> AssociationsOf(const std::string& uuid) override {
     return Note(sqlite::AssociationsOf(conn_, uuid));
   }
+  absl::StatusOr<std::vector<Association>> AssociationsById(const std::vector<std::string>& uuids) override {
+    return Note(sqlite::AssociationsById(conn_, uuids));
+  }
+  absl::StatusOr<std::vector<DocumentEntry>> DocumentEntries(const DocumentEntryFilter& filter) override {
+    return Note(sqlite::FindDocumentEntries(conn_, filter));
+  }
+  absl::StatusOr<std::vector<Folder>> Folders(const PackageFilter& filter) override {
+    return Note(sqlite::FindFolders(conn_, filter));
+  }
 
   const absl::Status& first_error() const { return first_error_; }
 
@@ -146,6 +155,8 @@ class SubmitTask : public Task {
     }
     if (s.ok()) s = sqlite::DeprecateDocumentEntries(conn, plan_.deprecate_uuids);
     if (s.ok()) s = sqlite::TouchFolders(conn, plan_.touched_folder_uuids, plan_.last_update_time);
+    if (s.ok()) s = sqlite::SetStatuses(conn, plan_.status_changes);
+    if (s.ok()) s = sqlite::RemoveObjects(conn, plan_.remove_uuids);
     if (s.ok() && audit_ != nullptr) {
       audit_->set_outcome(0);  // success: the gate does not see this event again
       s = audit::OutboxMover::Put(conn, *audit_);

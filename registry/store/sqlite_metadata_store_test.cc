@@ -29,6 +29,47 @@ int64_t Count(MetadataStore& store, ObjectKind kind) {
   return n.ok() ? *n : -1;
 }
 
+// ITI-62 and ITI-57 write through Submit too: a plan's removals take every row of the
+// objects with them (codes, authors, reference ids), its status changes reach column and
+// blob, and a refused plan changes nothing.
+TEST(SqliteMetadataStoreTest, PlansRemoveObjectsAndChangeStatuses) {
+  auto store = OpenStore(FreshDbPath("lifecycle"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Submit(SimplePlan("a", "1.2.a"), AcceptAll()).ok());
+  ASSERT_TRUE(store->Submit(SimplePlan("b", "1.2.b"), AcceptAll()).ok());
+
+  WritePlan refused;
+  refused.remove_uuids = {"urn:uuid:a-ss", "urn:uuid:a-de", "urn:uuid:a-as"};
+  auto no = store->Submit(refused, [](RegistryView&, WritePlan*) {
+    RegistryError e;
+    e.set_code("ReferencesExistException");
+    return std::vector<RegistryError>{e};
+  });
+  ASSERT_TRUE(no.ok());
+  EXPECT_EQ(no->size(), 1u);
+  EXPECT_EQ(Count(*store, ObjectKind::kDocumentEntry), 2);
+
+  WritePlan remove;
+  remove.remove_uuids = refused.remove_uuids;
+  remove.status_changes = {{"urn:uuid:b-de", DEPRECATED}};
+  auto yes = store->Submit(remove, AcceptAll());
+  ASSERT_TRUE(yes.ok() && yes->empty());
+  EXPECT_EQ(Count(*store, ObjectKind::kDocumentEntry), 1);
+  EXPECT_EQ(Count(*store, ObjectKind::kSubmissionSet), 1);
+  EXPECT_EQ(Count(*store, ObjectKind::kAssociation), 1);
+  DocumentEntryFilter by_code;
+  by_code.patient_ids = {kPatient1};
+  by_code.statuses = {APPROVED, DEPRECATED};
+  by_code.confidentiality_codes_all = {{{"N", "2.16.840.1.113883.5.25"}}};
+  auto left = store->FindDocumentEntries(by_code);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);  // a-de's confidentiality code went with it
+  EXPECT_EQ((*left)[0].header().entry_uuid(), "urn:uuid:b-de");
+  EXPECT_EQ((*left)[0].header().status(), DEPRECATED);  // the stored object too
+  by_code.statuses = {APPROVED};
+  EXPECT_TRUE(UuidsOf(store->FindDocumentEntries(by_code)).empty());  // and the column
+}
+
 TEST(SqliteMetadataStoreTest, SubmitAndReadBackFullObjects) {
   auto store = OpenStore(FreshDbPath("readback"));
   ASSERT_NE(store, nullptr);
@@ -467,17 +508,19 @@ TEST(SqliteMetadataStoreTest, VersionOneStoreIsUpgraded) {
   ASSERT_EQ(sqlite3_open(v1_path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, sqlite::Migrations()[0].c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);
-  const std::string copy = "ATTACH '" + path +
-                           "' AS src;"
-                           "INSERT INTO patients SELECT * FROM src.patients;"
-                           "INSERT INTO document_entries SELECT * FROM src.document_entries;"
-                           "INSERT INTO object_codes SELECT * FROM src.object_codes;"
-                           "INSERT INTO author_persons SELECT * FROM src.author_persons;"
-                           "INSERT INTO reference_ids SELECT * FROM src.reference_ids;"
-                           "INSERT INTO submission_sets SELECT * FROM src.submission_sets;"
-                           "INSERT INTO folders SELECT * FROM src.folders;"
-                           "INSERT INTO associations SELECT * FROM src.associations;"
-                           "DETACH src; PRAGMA user_version = 1;";
+  const std::string copy =
+      "ATTACH '" + path +
+      "' AS src;"
+      "INSERT INTO patients SELECT * FROM src.patients;"
+      "INSERT INTO document_entries SELECT * FROM src.document_entries;"
+      "INSERT INTO object_codes SELECT * FROM src.object_codes;"
+      "INSERT INTO author_persons SELECT * FROM src.author_persons;"
+      "INSERT INTO reference_ids SELECT * FROM src.reference_ids;"
+      "INSERT INTO submission_sets SELECT * FROM src.submission_sets;"
+      "INSERT INTO folders SELECT entry_uuid, patient_id, status, unique_id, last_update_time, blob "
+      "FROM src.folders;"
+      "INSERT INTO associations SELECT * FROM src.associations;"
+      "DETACH src; PRAGMA user_version = 1;";
   ASSERT_EQ(sqlite3_exec(db, copy.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
 

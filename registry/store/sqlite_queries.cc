@@ -288,11 +288,16 @@ absl::Status InsertSubmissionSet(Connection& conn, const SubmissionSet& ss) {
 
 absl::Status InsertFolder(Connection& conn, const Folder& fd) {
   const std::string& uuid = fd.header().entry_uuid();
-  std::vector<SqlValue> params = {uuid, fd.patient_id(), static_cast<int64_t>(fd.header().status()), fd.unique_id(),
-                                  TextOrNull(NormalizeDtm(fd.last_update_time()))};
+  std::vector<SqlValue> params = {uuid,
+                                  fd.patient_id(),
+                                  static_cast<int64_t>(fd.header().status()),
+                                  fd.unique_id(),
+                                  TextOrNull(NormalizeDtm(fd.last_update_time())),
+                                  fd.header().logical_id().empty() ? uuid : fd.header().logical_id(),
+                                  TextOrNull(fd.header().version())};
   absl::Status s = RunWithBlob(conn,
                                "INSERT INTO folders (entry_uuid, patient_id, status, unique_id, last_update_time, "
-                               "blob) VALUES (?,?,?,?,?,?)",
+                               "logical_id, version, blob) VALUES (?,?,?,?,?,?,?,?)",
                                params, fd.SerializeAsString());
   if (s.ok()) s = InsertCodes(conn, uuid, kFolderCode, fd.codes());
   return s;
@@ -494,6 +499,7 @@ Query BuildFolderQuery(const PackageFilter& f) {
   w.InEnum("fd.status", f.statuses);
   w.In("fd.entry_uuid", f.entry_uuids);
   w.In("fd.unique_id", f.unique_ids);
+  w.In("fd.logical_id", f.logical_ids);
   w.MultiCodes("fd.entry_uuid", kFolderCode, f.folder_codes_all);
   w.AtLeast("fd.last_update_time", f.time_from, false);
   w.Before("fd.last_update_time", f.time_to, false);
@@ -603,6 +609,17 @@ absl::StatusOr<std::vector<Association>> AssociationsOf(Connection& conn, const 
   return FindAssociations(conn, {uuid}, {});
 }
 
+absl::StatusOr<std::vector<Association>> AssociationsById(Connection& conn, const std::vector<std::string>& uuids) {
+  std::vector<Association> out;
+  for (const std::string& uuid : uuids) {
+    absl::StatusOr<Association> found = LoadByUuid<Association>(conn, "associations", uuid);
+    if (absl::IsNotFound(found.status())) continue;
+    if (!found.ok()) return found.status();
+    out.push_back(*std::move(found));
+  }
+  return out;
+}
+
 absl::StatusOr<bool> PatientKnown(Connection& conn, const std::string& patient_id) {
   // A merged (subsumed) id stays in the index for the record, but is no longer known.
   absl::StatusOr<int64_t> found = conn.QueryInt(
@@ -646,8 +663,21 @@ absl::Status InsertSubmission(Connection& conn, const Submission& submission, co
     if (absl::Status s = InsertSubmissionSet(conn, ss); !s.ok()) return s;
   }
   for (const DocumentEntry& de : submission.document_entries()) {
+    // A new version (ITI-57) stays its first submitter's: who registered the document
+    // keeps seeing it, whoever updates its metadata.
+    std::string submitter = submitting_org;
+    if (!de.header().logical_id().empty() && de.header().logical_id() != de.header().entry_uuid()) {
+      absl::StatusOr<Statement> first = conn.Prepare(
+          "SELECT a.submitting_org FROM document_entries AS de JOIN document_access AS a "
+          "ON a.entry_uuid = de.entry_uuid WHERE de.logical_id = ? ORDER BY de.rowid LIMIT 1");
+      if (!first.ok()) return first.status();
+      if (absl::Status s = first->BindAll({de.header().logical_id()}); !s.ok()) return s;
+      absl::StatusOr<bool> found = first->Step();
+      if (!found.ok()) return found.status();
+      if (*found) submitter = first->ColumnText(0);
+    }
     if (absl::Status s = InsertDocumentEntry(conn, de); !s.ok()) return s;
-    if (absl::Status s = InsertDocumentAccess(conn, de, submitting_org, domain_policy); !s.ok()) return s;
+    if (absl::Status s = InsertDocumentAccess(conn, de, submitter, domain_policy); !s.ok()) return s;
   }
   for (const Folder& fd : submission.folders()) {
     if (absl::Status s = InsertFolder(conn, fd); !s.ok()) return s;
@@ -690,6 +720,55 @@ absl::Status TouchFolders(Connection& conn, const std::vector<std::string>& uuid
     if (s.ok()) s = stmt->Bind(3, uuid);
     if (s.ok()) s = stmt->Run();
     if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+template <typename Proto>
+absl::Status SetStatusIn(Connection& conn, const std::string& table, const std::string& uuid, AvailabilityStatus status,
+                         bool* found) {
+  absl::StatusOr<Proto> object = LoadByUuid<Proto>(conn, table, uuid);
+  *found = object.ok();
+  if (absl::IsNotFound(object.status())) return absl::OkStatus();
+  if (!object.ok()) return object.status();
+  object->mutable_header()->set_status(status);
+  absl::StatusOr<Statement> stmt =
+      conn.Prepare(absl::StrCat("UPDATE ", table, " SET status = ?, blob = ? WHERE entry_uuid = ?"));
+  if (!stmt.ok()) return stmt.status();
+  absl::Status s = stmt->Bind(1, static_cast<int64_t>(status));
+  if (s.ok()) s = stmt->BindBlob(2, object->SerializeAsString());
+  if (s.ok()) s = stmt->Bind(3, uuid);
+  if (s.ok()) s = stmt->Run();
+  return s;
+}
+}  // namespace
+
+absl::Status SetStatuses(Connection& conn, const std::vector<std::pair<std::string, AvailabilityStatus>>& changes) {
+  for (const auto& [uuid, status] : changes) {
+    bool found = false;
+    absl::Status s = SetStatusIn<DocumentEntry>(conn, "document_entries", uuid, status, &found);
+    if (s.ok() && !found) s = SetStatusIn<Folder>(conn, "folders", uuid, status, &found);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveObjects(Connection& conn, const std::vector<std::string>& uuids) {
+  static constexpr const char* kDeletes[] = {
+      "DELETE FROM document_entries WHERE entry_uuid = ?", "DELETE FROM submission_sets WHERE entry_uuid = ?",
+      "DELETE FROM folders WHERE entry_uuid = ?",          "DELETE FROM associations WHERE entry_uuid = ?",
+      "DELETE FROM object_codes WHERE owner = ?",          "DELETE FROM author_persons WHERE owner = ?",
+      "DELETE FROM reference_ids WHERE owner = ?",         "DELETE FROM document_access WHERE entry_uuid = ?",
+  };
+  for (const std::string& uuid : uuids) {
+    for (const char* sql : kDeletes) {
+      absl::StatusOr<Statement> stmt = conn.Prepare(sql);
+      if (!stmt.ok()) return stmt.status();
+      absl::Status s = stmt->Bind(1, uuid);
+      if (s.ok()) s = stmt->Run();
+      if (!s.ok()) return s;
+    }
   }
   return absl::OkStatus();
 }

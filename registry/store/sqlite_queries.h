@@ -38,6 +38,7 @@ absl::StatusOr<std::vector<StoredObjectInfo>> FindObjects(Connection& conn, cons
 absl::StatusOr<std::vector<DocumentEntry>> DocumentEntriesByUniqueId(Connection& conn, const std::string& unique_id);
 absl::StatusOr<bool> UniqueIdRegistered(Connection& conn, const std::string& unique_id);
 absl::StatusOr<std::vector<Association>> AssociationsOf(Connection& conn, const std::string& uuid);
+absl::StatusOr<std::vector<Association>> AssociationsById(Connection& conn, const std::vector<std::string>& uuids);
 absl::StatusOr<bool> PatientKnown(Connection& conn, const std::string& patient_id);
 absl::StatusOr<std::vector<std::string>> ListPatients(Connection& conn);
 absl::StatusOr<int64_t> CountObjects(Connection& conn, ObjectKind kind);
@@ -58,6 +59,11 @@ absl::StatusOr<int64_t> ReclassifyDocuments(Connection& conn, const policy::Doma
 absl::Status DeprecateDocumentEntries(Connection& conn, const std::vector<std::string>& uuids);
 // Sets lastUpdateTime (column normalised, blob verbatim) on existing Folders.
 absl::Status TouchFolders(Connection& conn, const std::vector<std::string>& uuids, const std::string& time);
+// Sets availabilityStatus (column and stored object) of DocumentEntries and Folders.
+// Unknown uuids are skipped (the check decides what may change).
+absl::Status SetStatuses(Connection& conn, const std::vector<std::pair<std::string, AvailabilityStatus>>& changes);
+// Deletes objects of any kind by entryUUID with their codes, authors and reference ids.
+absl::Status RemoveObjects(Connection& conn, const std::vector<std::string>& uuids);
 // True when the patient was new.
 absl::StatusOr<bool> InsertPatient(Connection& conn, const std::string& patient_id);
 

@@ -222,9 +222,19 @@ CREATE TABLE patient_merges (
 CREATE INDEX patient_merges_by_surviving ON patient_merges(surviving, subsumed);
 )sql";
 
+// Version 6. Folder versions (ITI-57, issue 18): a Folder's logicalId and versionName as columns, so
+// that every version of a Folder is found by its logicalId (DocumentEntries have had them
+// since version 1). Every Folder registered before is its own first version.
+constexpr char kSchemaFolderVersions[] = R"sql(
+ALTER TABLE folders ADD COLUMN logical_id TEXT;
+ALTER TABLE folders ADD COLUMN version TEXT;
+UPDATE folders SET logical_id = entry_uuid, version = '1';
+CREATE INDEX folders_logical_id ON folders(logical_id, version);
+)sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* migrations =
-      new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kPatientMerges};
+      new std::vector<std::string>{kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kPatientMerges, kSchemaFolderVersions};
   return *migrations;
 }
 

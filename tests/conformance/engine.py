@@ -30,13 +30,13 @@ ACTIONS = {
     "ProvideAndRegisterTransaction": "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b",
     "StoredQueryTransaction": "urn:ihe:iti:2007:RegistryStoredQuery",
     "RetrieveTransaction": "urn:ihe:iti:2007:RetrieveDocumentSet",
+    "RemoveMetadataTransaction": "urn:ihe:iti:2010:DeleteDocumentSet",
+    "MuTransaction": "urn:ihe:iti:2010:UpdateDocumentSet",
+    "RdTransaction": "urn:ihe:iti:2017:RemoveDocuments",
 }
 # Transactions/options this product does not implement: a test using any of them is
 # "not applicable" (decided per transaction/option, never per test).
 NOT_IMPLEMENTED = {
-    "MuTransaction": "ITI-57 Update Document Set (Metadata Update option) not implemented",
-    "RemoveMetadataTransaction": "ITI-62 Remove Metadata (RMD option) not implemented",
-    "RdTransaction": "ITI-86 Remove Documents (RMD option) not implemented",
     "MPQTransaction": "ITI-51 Multi-Patient Stored Query option not implemented",
     "RegisterODDETransaction": "ITI-61 On-Demand Documents option not implemented",
     "XDRProvideAndRegisterTransaction": "XDR Document Recipient actor not implemented",
@@ -408,12 +408,16 @@ class Engine:
         except etree.XMLSyntaxError as e:
             raise StepFailure("metadata file %s not well-formed after substitution: %s" % (mfile, e))
         answer = None
+        # Placeholders inside XML comments (objects the kit commented out) are not sent.
+        for c in root.xpath("//comment()"):
+            if c.getparent() is not None:
+                c.getparent().remove(c)
 
         def no_placeholders(el):
             left = sorted(set(SYMBOL.findall(etree.tostring(el).decode())))
             if left:
                 raise StepFailure("unresolved placeholders %s in %s" % (left, mfile))
-        if tx.tag in ("RegisterTransaction", "ProvideAndRegisterTransaction"):
+        if tx.tag in ("RegisterTransaction", "ProvideAndRegisterTransaction", "MuTransaction"):
             sor = self._prepare_submission(test_id, step, tx, root, log)
             log.input = sor
             no_placeholders(sor)
@@ -427,7 +431,7 @@ class Engine:
                     "'urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427']/@value")
                 if pids:
                     log.reports["$patientid$"] = str(pids[0])
-            if tx.tag == "RegisterTransaction":
+            if tx.tag in ("RegisterTransaction", "MuTransaction"):
                 body = etree.tostring(sor)
                 answer = soap.post(self.svc.registry_url, ACTIONS[tx.tag], body)
             else:
@@ -436,6 +440,14 @@ class Engine:
             no_placeholders(root)
             log.input = root
             answer = soap.post(self.svc.registry_url, ACTIONS[tx.tag], etree.tostring(root))
+        elif tx.tag == "RemoveMetadataTransaction":
+            no_placeholders(root)
+            log.input = root
+            answer = soap.post(self.svc.registry_url, ACTIONS[tx.tag], etree.tostring(root))
+        elif tx.tag == "RdTransaction":
+            no_placeholders(root)
+            log.input = root
+            answer = soap.post(self.svc.repository_url, ACTIONS[tx.tag], etree.tostring(root))
         elif tx.tag == "RetrieveTransaction":
             no_placeholders(root)
             log.input = root
@@ -453,7 +465,7 @@ class Engine:
             problems = check_contents(ec, answer.body, lambda ui: self.use_id(test_id, section, ui))
             if problems:
                 raise StepFailure("ExpectedContents: " + "; ".join(problems) + "; got " + summarize(answer.body))
-        if tx.tag == "RetrieveTransaction":
+        if tx.tag == "RetrieveTransaction" and status != "Failure":
             self._check_retrieve(test_id, section, tx, answer, values)
         if tx.find("Assertions") is not None:
             self._assertions(test_id, section, tx, steps)
@@ -600,6 +612,8 @@ class Engine:
             ts = etree.SubElement(logdoc, "TestStep", id=sid)
             if lg.tx:
                 t = etree.SubElement(ts, lg.tx)
+                if lg.input is not None:  # the toolkit's log keeps what each step sent too
+                    etree.SubElement(t, "InputMetadata").append(etree.fromstring(etree.tostring(lg.input)))
                 r = etree.SubElement(t, "Result")
                 if lg.result is not None:
                     r.append(etree.fromstring(etree.tostring(lg.result)))
@@ -726,7 +740,10 @@ def check_contents(ec, body, use_id=None):
         elif t in ("DocApp", "DocDep"):
             want = "Approved" if t.endswith("App") else "Deprecated"
             docs = k["DocumentEntry"]
-            if not docs:
+            zero = ec.find("Documents") is not None and ec.find("Documents").get("count", "").strip() == "0"
+            if not docs and zero:
+                pass  # the kit asks for no documents and "all Approved" together (30006, 30007): vacuous
+            elif not docs:
                 problems.append("%s: no DocumentEntries" % t)
             elif any(_status(d) != want for d in docs):
                 problems.append("%s: a DocumentEntry is not %s" % (t, want))

@@ -5,6 +5,7 @@ registry, fresh uniqueIds, our repositoryUniqueId), then its expected outcome is
 Expected outcomes: MANIFEST.md (IHE: "compare with the sample response for structure and
 status"; IPF: from IPF's own Java tests)."""
 import base64
+import copy
 import os
 import re
 import urllib.parse
@@ -18,6 +19,8 @@ from ebrs import RIM, LCM, local
 from engine import ACTIONS, StepFailure, TestResult, XDSB, response_status, fmt_errors, classify
 
 IHE_DIR = "other/ihe-iti-info/examples/XDS.b"
+RMD_DIR = "other/ihe-iti-info/examples/RMD"
+MU_DIR = "other/ihe-iti-info/examples/MU/example01"
 IPF_FILES = "ipf/commons/ihe/xds/src/test/resources"
 IPF_CAMEL = "ipf/platform-camel/ihe/xds/src/test/resources"
 STANDARD_SLOTS = None
@@ -118,6 +121,8 @@ class Extras:
             env = etree.parse(envelope_file).getroot()
             for to in env.iter("{%s}To" % soap.WSA_NS):
                 to.text = url
+            for act in env.iter("{%s}Action" % soap.WSA_NS):
+                act.text = action  # the same as the example's, except where the example is wrong (ITI-86)
             body = env.find("{%s}Body" % soap.SOAP_NS)
             for c in list(body):
                 body.remove(c)
@@ -238,6 +243,130 @@ class Extras:
             if got.get(uid) != data:
                 raise StepFailure("ITI-43: document %s not returned byte-identical" % uid)
 
+    # ------------------------------------------------------------ IHE RMD examples
+    def rmd_status(self, name):
+        return response_status(self.body_of(self.path(RMD_DIR, name)))[0]
+
+    def ihe_remove_metadata(self, res, soap_form):
+        """ITI-62: the example removes four objects by entryUUID. Its UUIDs exist nowhere, so
+        (as the uniqueIds of the other examples) they become those of a submission made
+        here first: the IHE ITI-42 example registered with UUID ids."""
+        sor = self.body_of(self.path(IHE_DIR, "RegisterDocumentSet-bRequest.xml"))
+        rewrite_submission(sor, self.patient, self.svc.new_uid)
+        add_repository_attributes(sor, self.svc.repository_uid)
+        ids = list(ebrs.assign_uuids(sor).values())
+        top = [o.get("id") for o in ebrs.top_objects(sor)
+               if o.get("id") and local(o) in ("ExtrinsicObject", "RegistryPackage", "Association")]
+        a = self.send(res, "ITI-42 (objects to remove)", self.svc.registry_url, ACTIONS["RegisterTransaction"], sor)
+        self.expect(a, ["Success"], "ITI-42 of the objects the ITI-62 example removes")
+        req = self.body_of(self.path(RMD_DIR, "RemoveMetadataRequest%s.xml" % soap_form))
+        refs = list(req.iter("{%s}ObjectRef" % RIM))
+        ref_list = refs[0].getparent()
+        for r in refs:
+            ref_list.remove(r)
+        for i in top:
+            etree.SubElement(ref_list, "{%s}ObjectRef" % RIM, id=i)
+        self.eng.notes.append("IHE RemoveMetadataRequest%s.xml: its %d entryUUIDs replaced by the %d objects of a "
+                              "submission registered first" % (soap_form, len(refs), len(top)))
+        env = self.path(RMD_DIR, "RemoveMetadataRequest_SOAP.xml") if soap_form else None
+        want = self.rmd_status("RemoveMetadataResponse.xml")
+        a = self.send(res, "ITI-62", self.svc.registry_url, ACTIONS["RemoveMetadataTransaction"], req, env)
+        self.expect(a, [want], "ITI-62")
+        # Its twin: the same request again names objects that no longer exist.
+        a = self.send(res, "ITI-62 again", self.svc.registry_url, ACTIONS["RemoveMetadataTransaction"], req, env)
+        _, errors = self.expect(a, ["Failure"], "ITI-62 repeated")
+        if not any(e[0] == "UnresolvedReferenceException" for e in errors):
+            raise StepFailure("ITI-62 repeated: no UnresolvedReferenceException%s" % fmt_errors(errors))
+        assert ids
+
+    def ihe_remove_documents(self, res, soap_form):
+        """ITI-86: the two documents the IHE ITI-41 examples stored. The _SOAP example's own
+        body (rmd:RemoveDocumentSetRequest, action urn:ihe:iti:rmd:2016:RemoveDocuments)
+        matches neither RMD.xsd nor RMD_DocumentRepository.wsdl: its envelope is sent with
+        the bare example's rmd:RemoveDocumentsRequest and the WSDL's action."""
+        # Two documents of its own, stored by the IHE ITI-41 example (the ITI-43 examples
+        # keep theirs).
+        before = len(self.provided)
+        while len(self.provided) - before < 2:
+            self.ihe_provide(res, "")
+        docs = self.provided[before:before + 2]
+        req = self.body_of(self.path(RMD_DIR, "RemoveDocumentsRequest.xml"))
+        for dr, (uid, _) in zip(req.findall("{%s}DocumentRequest" % XDSB), docs):
+            dr.find("{%s}RepositoryUniqueId" % XDSB).text = self.svc.repository_uid
+            dr.find("{%s}DocumentUniqueId" % XDSB).text = uid
+        env = None
+        if soap_form:
+            env = self.path(RMD_DIR, "RemoveDocumentsRequest_SOAP.xml")
+            self.eng.notes.append("IHE RemoveDocumentsRequest_SOAP.xml: body rmd:RemoveDocumentSetRequest and action "
+                                  "urn:ihe:iti:rmd:2016:RemoveDocuments are not RMD's (RMD.xsd, WSDL): sent as "
+                                  "rmd:RemoveDocumentsRequest with urn:ihe:iti:2017:RemoveDocuments")
+        want = self.rmd_status("RemoveDocumentsResponse.xml")
+        a = self.send(res, "ITI-86", self.svc.repository_url, ACTIONS["RdTransaction"], req, env)
+        self.expect(a, [want], "ITI-86")
+        # Its twin: the documents are gone for ITI-43 and for a second ITI-86.
+        retrieve = etree.Element("{%s}RetrieveDocumentSetRequest" % XDSB)
+        for dr in req.findall("{%s}DocumentRequest" % XDSB):
+            retrieve.append(etree.fromstring(etree.tostring(dr)))
+        a = self.send(res, "ITI-43 after ITI-86", self.svc.repository_url, ACTIONS["RetrieveTransaction"], retrieve,
+                      mtom=True)
+        _, errors = self.expect(a, ["Failure"], "ITI-43 of removed documents")
+        if sorted(e[0] for e in errors) != ["XDSDocumentUniqueIdError"] * 2:
+            raise StepFailure("ITI-43 of removed documents:%s" % fmt_errors(errors))
+        a = self.send(res, "ITI-86 again", self.svc.repository_url, ACTIONS["RdTransaction"], req, env)
+        self.expect(a, ["Failure"], "ITI-86 repeated")
+
+    def ihe_metadata_update(self, res):
+        """MU example01: the DocumentEntry of query_result.xml (version 1) is registered first
+        (ITI-42, with update.xml's SubmissionSet), then update.xml (ITI-57) gives it a new
+        classCode as version 2: Success, then both versions, the new one Approved."""
+        patient = self.svc.new_patient()
+        update = self.body_of(self.path(MU_DIR, "update.xml"))
+        original = self.body_of(self.path(MU_DIR, "query_result.xml")).find(".//{%s}ExtrinsicObject" % RIM)
+        sor = etree.Element("{%s}SubmitObjectsRequest" % LCM)
+        rol = etree.SubElement(sor, "{%s}RegistryObjectList" % RIM)
+        ss = copy.deepcopy(update.find(".//{%s}RegistryPackage" % RIM))
+        rol.append(ss)
+        for c in update.find("{%s}RegistryObjectList" % RIM):
+            if c.tag == "{%s}Classification" % RIM and c.get("classifiedObject") == ss.get("id"):
+                rol.append(copy.deepcopy(c))
+        rol.append(copy.deepcopy(original))
+        hm = etree.SubElement(rol, "{%s}Association" % RIM, id="HM", sourceObject=ss.get("id"),
+                              targetObject=original.get("id"),
+                              associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember")
+        slot = etree.SubElement(hm, "{%s}Slot" % RIM, name="SubmissionSetStatus")
+        etree.SubElement(etree.SubElement(slot, "{%s}ValueList" % RIM), "{%s}Value" % RIM).text = "Original"
+        uids = rewrite_submission(sor, patient, self.svc.new_uid)
+        add_repository_attributes(sor, self.svc.repository_uid)
+        a = self.send(res, "ITI-42 (version 1 of MU example01)", self.svc.registry_url,
+                      ACTIONS["RegisterTransaction"], sor)
+        self.expect(a, ["Success"], "ITI-42 of the DocumentEntry MU example01 updates")
+        rewrite_submission(update, patient, self.svc.new_uid)
+        add_repository_attributes(update, self.svc.repository_uid)
+        for ei in update.iter("{%s}ExternalIdentifier" % RIM):  # the document keeps its uniqueId
+            if ei.get("identificationScheme") == ebrs.DE_UNIQUE_ID:
+                ei.set("value", uids[original.get("id")])
+        a = self.send(res, "ITI-57", self.svc.registry_url, ACTIONS["MuTransaction"], update)
+        self.expect(a, ["Success"], "ITI-57 (MU example01)")
+        q = etree.fromstring(
+            '<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" xmlns:rim="%s">'
+            '<query:ResponseOption returnComposedObjects="true" returnType="LeafClass"/>'
+            '<rim:AdhocQuery id="urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"><rim:Slot name="$XDSDocumentEntryUniqueId">'
+            "<rim:ValueList><rim:Value>('%s')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery>"
+            "</query:AdhocQueryRequest>" % (RIM, uids[original.get("id")]))
+        a = self.send(res, "ITI-18 after ITI-57", self.svc.registry_url, ACTIONS["StoredQueryTransaction"], q)
+        self.expect(a, ["Success"], "GetDocuments after ITI-57")
+        versions = {}
+        for eo in a.body.iter("{%s}ExtrinsicObject" % RIM):
+            vi = eo.find("{%s}VersionInfo" % RIM)
+            classes = [c.get("nodeRepresentation") for c in eo.findall("{%s}Classification" % RIM)
+                       if c.get("classificationScheme") == "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"]
+            versions[vi.get("versionName") if vi is not None else "?"] = (eo.get("status"), eo.get("lid"), classes)
+        want = {"1": ("urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated", original.get("id"), ["History and Physical"]),
+                "2": ("urn:oasis:names:tc:ebxml-regrep:StatusType:Approved", original.get("id"),
+                      ["Evaluation and management"])}
+        if versions != want:
+            raise StepFailure("GetDocuments after ITI-57: versions %s, expected %s" % (versions, want))
+
     # ------------------------------------------------------------ IPF
     def ipf_register(self, res, rel, extra_slots=(), also_provide=False):
         req = etree.parse(self.path(rel)).getroot()
@@ -307,6 +436,16 @@ class Extras:
         if missing:
             raise StepFailure("extra slots not returned by GetAll (not saved?): %s" % missing)
 
+    def ipf_update_same_lid(self, res):
+        """IPF's ITI-57 with one logicalId updated twice (IPF: LOGICAL_ID_SAME): refused."""
+        req = etree.parse(self.path(IPF_FILES, "SubmitObjectsRequest_ebrs30_update_sameLid.xml")).getroot()
+        rewrite_submission(req, self.svc.new_patient(), self.svc.new_uid)
+        add_repository_attributes(req, self.svc.repository_uid)
+        a = self.send(res, "ITI-57", self.svc.registry_url, ACTIONS["MuTransaction"], req)
+        _, errors = self.expect(a, ["Failure"], "ITI-57 with one logicalId twice")
+        if not any("twice" in (x or "") for _, x, _ in errors):
+            raise StepFailure("ITI-57: no error naming the logicalId updated twice%s" % fmt_errors(errors))
+
     def ipf_query(self, res):
         req = etree.parse(self.path(IPF_FILES, "iti18request.xml")).getroot()
         a = self.send(res, "ITI-18", self.svc.registry_url, ACTIONS["StoredQueryTransaction"], req)
@@ -324,7 +463,6 @@ def run_all(conf, svc, eng, after_each=None):
     if not os.path.isdir(x.path(IHE_DIR)):
         return []
     x.patient = svc.new_patient()
-    mu = "ITI-57 Update Document Set (Metadata Update option) not implemented"
     for form in ("", "_SOAP"):
         x.run("IHE-ITI-42%s" % form, "ihe", lambda r, f=form: x.ihe_register(r, f))
         x.run("IHE-ITI-41%s" % form, "ihe", lambda r, f=form: x.ihe_provide(r, f))
@@ -332,6 +470,12 @@ def run_all(conf, svc, eng, after_each=None):
         x.run("IHE-ITI-18%s" % form, "ihe", lambda r, f=form: x.ihe_query(r, f))
         x.run("IHE-ITI-43%s" % form, "ihe", lambda r, f=form: x.ihe_retrieve(r, f))
     x.run("IHE-ITI-61_SOAP", "ihe", None, na=engine.NOT_IMPLEMENTED["RegisterODDETransaction"])
+    if os.path.isdir(x.path(MU_DIR)):
+        x.run("IHE-ITI-57-MU-example01", "ihe", x.ihe_metadata_update)
+    if os.path.isdir(x.path(RMD_DIR)):
+        for form in ("", "_SOAP"):
+            x.run("IHE-ITI-62%s" % form, "ihe", lambda r, f=form: x.ihe_remove_metadata(r, f))
+            x.run("IHE-ITI-86%s" % form, "ihe", lambda r, f=form: x.ihe_remove_documents(r, f))
     if os.path.isdir(x.path(IPF_FILES)):
         x.run("IPF-SubmitObjectsRequest_ebrs30", "ipf",
               lambda r: x.ipf_register(r, os.path.join(IPF_FILES, "SubmitObjectsRequest_ebrs30.xml")))
@@ -345,8 +489,14 @@ def run_all(conf, svc, eng, after_each=None):
                                        extra_slots=["urn:nist:extraDESlot", "urn:nist:extraSSSlot",
                                                     "urn:nist:extraAssocSlot"], also_provide=True))
         x.run("IPF-iti18request", "ipf", x.ipf_query)
-        for f in ("SubmitObjectsRequest_ebrs30_update", "SubmitObjectsRequest_ebrs30_update_sameLid",
-                  "SubmitObjectsRequest_ebrs30_update_nonstandard_association"):
-            x.run("IPF-" + f, "ipf", None, na=mu)
+        # IPF's expectation for this one is about ITI-92 (Restricted Update, RMU): refused
+        # without homeCommunityId.
+        x.run("IPF-SubmitObjectsRequest_ebrs30_update", "ipf", None,
+              na="ITI-92 Restricted Update Document Set (RMU option) not implemented")
+        x.run("IPF-SubmitObjectsRequest_ebrs30_update_sameLid", "ipf", x.ipf_update_same_lid)
+        # Accepted only where the DocumentEntry and Folder its lids name are registered;
+        # the harness does not build them yet.
+        x.run("IPF-SubmitObjectsRequest_ebrs30_update_nonstandard_association", "ipf", None,
+              na="not run yet: the harness does not register the objects its lids name (ITI-57 is implemented)")
         x.run("IPF-iti51request", "ipf", None, na=engine.NOT_IMPLEMENTED["MPQTransaction"])
     return x.results

@@ -6,5 +6,5 @@ if [ -z "${XDS_SHARED:-}" ] || [ ! -d "$XDS_SHARED/conformance/nist-testkit" ]; 
   echo "nist_conformance_test: SKIPPED: \$XDS_SHARED is empty or \$XDS_SHARED/conformance is absent"
   exit 0
 fi
-exec /usr/bin/python3 tests/conformance/run.py --collections SQ.b,reg,rep,R.b,PR.b,Ret.b \
+exec /usr/bin/python3 tests/conformance/run.py \
   --bin-dir . ${XML_OUTPUT_FILE:+--junit "$XML_OUTPUT_FILE"} "$@"

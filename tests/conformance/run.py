@@ -24,11 +24,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import engine  # noqa: E402
 import extras  # noqa: E402
 
-DEFAULT_COLLECTIONS = "SQ.b,reg,rep,R.b,PR.b,Ret.b"
+DEFAULT_COLLECTIONS = "SQ.b,reg,rep,R.b,PR.b,Ret.b,reg_rm,rep_rd"
 # The Patient Identity Feed tests (ITI-8) belong to no collection, and of the PatientMove tests
 # (collection reg_xadpid) the variants b and c expect the XAD-PID change to create version 2 of
-# each DocumentEntry and deprecate version 1 (Metadata Update semantics, ITI-57, which this
-# registry does not implement); the rest are run and counted beside the collections.
+# each DocumentEntry and deprecate version 1 (Metadata Update semantics: ITI-57 moving a patient id, which this
+# registry refuses); the rest are run and counted beside the collections.
 FEED_TESTS = ["15804"] + ["158%02d" % n for n in range(17, 29)] + ["15817b", "16101", "16102", "16103"]
 # The NIST kit's Patient Identity Feed tests allocate ids in the IHERED affinity domain
 # (environment/default/pids.txt: IHERED-n^^^&1.3.6.1.4.1.21367.13.20.1000&ISO).

@@ -138,7 +138,7 @@ class AccessPolicyTest(unittest.TestCase):
         cls.hospital = cls.issue("hospital", HOSPITAL, "consumer")
         cls.hospital2 = cls.issue("hospital-2", HOSPITAL2, "consumer")
         cls.youth = cls.issue("youth-health", YOUTH, "consumer")
-        cls.desk = cls.issue("region-desk", DESK, "admin")
+        cls.desk = cls.issue("region-desk", DESK, "admin,consumer")
         idp_dir = os.path.join(cls.tmp, "idp")
         must(XDSCTL, "pki", "init", "--dir", idp_dir, "--region", "IdP")
         issued = json.loads(must(XDSCTL, "pki", "issue", "--dir", idp_dir, "--name", "idp", "--organization-id",
@@ -279,6 +279,15 @@ class AccessPolicyTest(unittest.TestCase):
         # Twin: the submitting organisation sees and retrieves its own document.
         self.assertEqual(self.visible(self.midwife, p), {doc})
         self.assertEqual(self.retrieve(self.midwife, doc), "ok")
+
+    def test_a_new_version_stays_its_submitters(self):
+        p = self.new_patient()
+        doc = self.submit(self.midwife, p)
+        # The region's document administrator (gRPC, admin right: not filtered) corrects the
+        # metadata (ITI-57 new version).
+        self.desk_ok("update", doc, "--title", "corrected")
+        self.assertEqual(self.visible(self.midwife, p), {doc})
+        self.assertEqual(self.visible(self.hospital, p), set())
 
     def test_consent_for_hospitals_not_youth_health(self):
         p = self.new_patient()

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Writes an ITI-42 SOAP request with one SubmissionSet and N DocumentEntries, whose
 uniqueIds are the placeholder @UID@ (the wrk script makes each one fresh per request).
+With MODE "update" (and N = 0): an ITI-57 request whose SubmissionSet deprecates the
+DocumentEntry @DE@ (UpdateAvailabilityStatus Approved -> Deprecated; lifecycle.lua fills it in).
 
-usage: make_submission.py N PATIENT_ID > request.xml
+usage: make_submission.py N PATIENT_ID [update] > request.xml
 """
 import sys
 from xml.sax.saxutils import quoteattr, escape
 
 n = int(sys.argv[1])
 patient = sys.argv[2]
+update = len(sys.argv) > 3 and sys.argv[3] == "update"
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
 
 
@@ -62,8 +65,14 @@ for i in range(n):
     objects.append('<rim:Association id="A%d" associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember" '
                    'sourceObject="SS" targetObject="Doc%d">%s</rim:Association>' % (i, i, slot("SubmissionSetStatus", "Original")))
 
+if update:
+    objects.append('<rim:Association id="U" associationType="urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus" '
+                   'sourceObject="SS" targetObject="@DE@">%s%s</rim:Association>'
+                   % (slot("OriginalStatus", "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"),
+                      slot("NewStatus", "urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated")))
+action = "urn:ihe:iti:2010:UpdateDocumentSet" if update else "urn:ihe:iti:2007:RegisterDocumentSet-b"
 print('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing">'
-      '<s:Header><a:Action s:mustUnderstand="1">urn:ihe:iti:2007:RegisterDocumentSet-b</a:Action>'
+      '<s:Header><a:Action s:mustUnderstand="1">' + action + '</a:Action>'
       '<a:MessageID>urn:uuid:bench</a:MessageID></s:Header><s:Body>'
       '<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" xmlns:rim="%s">'
       '<rim:RegistryObjectList>%s</rim:RegistryObjectList></lcm:SubmitObjectsRequest></s:Body></s:Envelope>'

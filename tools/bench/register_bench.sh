@@ -11,25 +11,9 @@ for tool in wrk sqlite3; do
   command -v "$tool" >/dev/null || { echo "$0 needs $tool: sudo apt-get install wrk nginx-light sqlite3" >&2; exit 2; }
 done
 SECONDS_PER_RUN="${1:-10}"
-bazel build -c opt //registry:xds-registry //tools/xdsctl //tools/bench:sqlite_ceiling >/dev/null 2>&1
-WORK="$(mktemp -d /tmp/xds-bench.XXXXXX)"
-trap 'kill $REG 2>/dev/null || true; rm -rf "$WORK"' EXIT
-PATIENT='BENCH-1^^^&1.3.6.1.4.1.21367.2005.3.7&ISO'
-bazel-bin/registry/xds-registry --data_dir="$WORK/registry" --http_port=0 --grpc_port=0 --insecure --port_file="$WORK/ports" \
-  2>"$WORK/registry.log" &
-REG=$!
-for _ in $(seq 1 100); do [ -f "$WORK/ports" ] && break; sleep 0.1; done
-read -r HTTP GRPC <"$WORK/ports"
-bazel-bin/tools/xdsctl/xdsctl --registry_grpc="127.0.0.1:$GRPC" patient add "$PATIENT" >/dev/null
-URL="http://127.0.0.1:$HTTP/xds/registry"
+source tools/bench/registry_bench_lib.sh
 
 printf '%-44s %10s %10s %10s %8s\n' "case" "reg/s" "p50 ms" "p99 ms" "errors"
-row() { # label, RESULT line
-  local r="$2"
-  printf '%-44s %10s %10s %10s %8s\n' "$1" "$(sed 's/.*rps=\([0-9.]*\).*/\1/' <<<"$r")" \
-    "$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' <<<"$r")" "$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' <<<"$r")" \
-    "$(sed 's/.*errors=\([0-9]*\).*/\1/' <<<"$r")"
-}
 total=0
 for docs in 1 10; do
   python3 tools/bench/make_submission.py "$docs" "$PATIENT" >"$WORK/request-$docs.xml"

@@ -33,6 +33,9 @@ class RegistryBackend {
   virtual ~RegistryBackend() = default;
   virtual std::string Describe() const = 0;  // "the registry at ..." for messages
   virtual absl::StatusOr<StoredQueryResponse> StoredQuery(const StoredQueryRequest& request) = 0;
+  // ITI-57 Update Document Set and ITI-62 Remove Metadata (gRPC, or SOAP to any registry).
+  virtual absl::StatusOr<RegistryResponse> UpdateDocumentSet(const Submission& submission) = 0;
+  virtual absl::StatusOr<RegistryResponse> RemoveMetadata(const RemoveMetadataRequest& request) = 0;
   // Administrative calls: gRPC only (XDS.b has no transaction for them).
   virtual absl::StatusOr<bool> AddPatient(const std::string& patient_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ListPatients() = 0;
@@ -90,6 +93,8 @@ class RepositoryBackend {
   // with XDS errors.
   virtual absl::Status Retrieve(const std::string& repository_unique_id, const std::string& document_unique_id,
                                 DocumentSink* sink, RegistryResponse* refusal) = 0;
+  // ITI-86 Remove Documents (gRPC, or SOAP to any repository).
+  virtual absl::StatusOr<RegistryResponse> RemoveDocuments(const RetrieveDocumentSetRequest& request) = 0;
   // ITI-41 Provide and Register Document Set-b (SOAP only).
   virtual absl::StatusOr<RegistryResponse> ProvideAndRegister(const Submission& submission,
                                                               const std::vector<DocumentContent>& documents) = 0;

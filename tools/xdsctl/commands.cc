@@ -119,6 +119,35 @@ const std::vector<VerbSpec>& Verbs() {
        "      --class 'DISCHARGE^^2.999.100.1' --title 'Discharge letter'",
        {"patient", "class", "type", "mime", "title", "practice", "hcft", "format-code", "confidentiality",
         "content-type", "language", "author", "source-id", "creation-time", "event-code"}},
+      {"deprecate",
+       "deprecate ID",
+       "ITI-57 Update Document Set (Metadata Update): the DocumentEntry (entryUUID or uniqueId) becomes\n"
+       "Deprecated (UpdateAvailabilityStatus from its current status). Same as update ID --status deprecated.",
+       "xdsctl deprecate 2.25.31899872349834",
+       {}},
+      {"update",
+       "update ID (--status approved|deprecated | --title TEXT | --comments TEXT)",
+       "ITI-57 Update Document Set for one DocumentEntry (entryUUID or uniqueId; the latest version):\n"
+       "--status changes its availabilityStatus (UpdateAvailabilityStatus); --title/--comments submit a new\n"
+       "version (same logicalId and uniqueId, PreviousVersion = the current version) that becomes the\n"
+       "Approved one while the previous version becomes Deprecated. Over gRPC, or SOAP to any registry.",
+       "xdsctl update 2.25.31899872349834 --title 'Discharge letter (corrected)'",
+       {"status", "title", "comments"}},
+      {"remove-metadata",
+       "remove-metadata ENTRYUUID...",
+       "ITI-62 Remove Metadata (RMD): deletes these registry objects (DocumentEntries, Folders,\n"
+       "SubmissionSets, Associations by entryUUID) all or nothing. The registry refuses what would leave\n"
+       "an association dangling (ReferencesExistException) or an object without its SubmissionSet\n"
+       "(XDSUnreferencedObjectException). Document bytes stay: see remove-documents.",
+       "xdsctl remove-metadata urn:uuid:... urn:uuid:... urn:uuid:...",
+       {}},
+      {"remove-documents",
+       "remove-documents UNIQUEID... [--repository-id OID]",
+       "ITI-86 Remove Documents (RMD): the repository deletes these documents' bytes (durably, file and\n"
+       "index row). --repository-id defaults to the repository the registry names for each document (ask\n"
+       "it before remove-metadata). Over the repository's gRPC service or ITI-86 SOAP to --repository.",
+       "xdsctl remove-documents 2.25.31899872349834 --repository-id 1.2.3.4.5.8.1",
+       {"repository-id"}},
       {"stats",
        "stats",
        "Counts per availabilityStatus, classCode and repositoryUniqueId, patients, associations and the\n"
@@ -933,6 +962,146 @@ int Submit(Context& c) {
   return kExitOk;
 }
 
+// ---------------------------------------------------------------------------------------
+// Document administrators: ITI-57, ITI-62, ITI-86.
+
+// An XDS answer of a lifecycle transaction: exit 1 with its codes unless Success.
+int Answered(Context& c, const std::string& who, const absl::StatusOr<RegistryResponse>& r, const std::string& what,
+             const Json& done, const std::string& done_text) {
+  if (!r.ok()) return Fail(c, r.status());
+  if (r->status() != SUCCESS) {
+    std::vector<RegistryError> errors(r->errors().begin(), r->errors().end());
+    return Fail(c, kExitRefused, who + (r->status() == PARTIAL_SUCCESS ? " did only part of " : " refused ") + what,
+                errors);
+  }
+  if (c.json) {
+    Print(c, done);
+  } else {
+    *c.out << done_text << "\n";
+  }
+  return kExitOk;
+}
+
+int Update(Context& c, bool deprecate) {
+  if (c.args.positional.size() != 2) return Usage(c, c.args.positional[0] + " wants one ID (entryUUID or uniqueId)");
+  const bool status = deprecate || c.args.Has("status");
+  if (!deprecate && (status + c.args.Has("title") + c.args.Has("comments") == 0)) {
+    return Usage(c, "update needs --status, --title or --comments");
+  }
+  if (status && (c.args.Has("title") || c.args.Has("comments"))) {
+    return Usage(c, "--status changes the status only; --title/--comments make a new version: one at a time");
+  }
+  AvailabilityStatus to = DEPRECATED;
+  if (!deprecate && status) {
+    std::string s = absl::AsciiStrToLower(c.args.Get("status"));
+    if (s != "approved" && s != "deprecated") return Usage(c, "--status takes approved or deprecated");
+    to = s == "approved" ? APPROVED : DEPRECATED;
+  }
+  const std::string id = c.args.positional[1];
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  QueryOutcome q = Query(c, **registry, GetDocumentsQuery(id));
+  if (q.exit != kExitOk) return q.exit;
+  // The latest version: GetDocuments by uniqueId answers every version.
+  const DocumentEntry* found = nullptr;
+  for (const DocumentEntry& de : q.response.document_entries()) {
+    if (found == nullptr || std::stoll("0" + de.header().version()) > std::stoll("0" + found->header().version())) {
+      found = &de;
+    }
+  }
+  if (found == nullptr) return Fail(c, kExitNotFound, "the registry knows no DocumentEntry " + id);
+  const DocumentEntry de = *found;
+  Submission sub;
+  AddSubmissionSet(&sub, de.patient_id(), de.class_code(), "Updated with xdsctl", SubmitOptions().source_id);
+  Association* a = sub.add_associations();
+  a->mutable_header()->set_entry_uuid("Association01");
+  a->set_source("SubmissionSet01");
+  std::string done;
+  if (status) {
+    auto urn = [](AvailabilityStatus s) { return s == APPROVED ? vocab::kStatusApproved : vocab::kStatusDeprecated; };
+    a->set_type(vocab::kUpdateAvailabilityStatus);
+    a->set_target(de.header().entry_uuid());
+    Slot* from = a->mutable_header()->add_extra_slots();
+    from->set_name("OriginalStatus");
+    from->add_values(urn(de.header().status()));
+    Slot* next = a->mutable_header()->add_extra_slots();
+    next->set_name("NewStatus");
+    next->add_values(urn(to));
+    done = StatusName(to);
+  } else {
+    DocumentEntry* v = sub.add_document_entries();
+    *v = de;
+    v->mutable_header()->set_entry_uuid("Document01");
+    v->mutable_header()->set_logical_id(de.header().logical_id().empty() ? de.header().entry_uuid()
+                                                                         : de.header().logical_id());
+    v->mutable_header()->clear_version();
+    v->mutable_header()->clear_nested_ids();
+    if (c.args.Has("title")) v->mutable_header()->set_title(c.args.Get("title"));
+    if (c.args.Has("comments")) v->mutable_header()->set_comments(c.args.Get("comments"));
+    a->set_type(vocab::kHasMember);
+    a->set_target("Document01");
+    a->set_submission_set_status("Original");
+    Slot* previous = a->mutable_header()->add_extra_slots();
+    previous->set_name("PreviousVersion");
+    previous->add_values(de.header().version());
+    done = "version " + std::to_string(std::stoll("0" + de.header().version()) + 1);
+  }
+  return Answered(c, (*registry)->Describe(), (*registry)->UpdateDocumentSet(sub), "the update of " + id,
+                  Json::Object()
+                      .Set("uniqueId", Json::Str(de.unique_id()))
+                      .Set("entryUUID", Json::Str(de.header().entry_uuid()))
+                      .Set("updated", Json::Str(done)),
+                  "updated " + de.unique_id() + " (" + de.header().entry_uuid() + "): " + done);
+}
+
+int RemoveMetadata(Context& c) {
+  if (c.args.positional.size() < 2) return Usage(c, "remove-metadata wants one or more entryUUIDs");
+  RemoveMetadataRequest request;
+  Json ids = Json::Array();
+  for (size_t i = 1; i < c.args.positional.size(); ++i) {
+    request.add_entry_uuids(c.args.positional[i]);
+    ids.Push(Json::Str(c.args.positional[i]));
+  }
+  auto registry = Registry(c);
+  if (!registry.ok()) return Fail(c, registry.status());
+  return Answered(c, (*registry)->Describe(), (*registry)->RemoveMetadata(request), "the removal",
+                  Json::Object().Set("removed", std::move(ids)),
+                  "removed " + std::to_string(request.entry_uuids_size()) + " registry object(s)");
+}
+
+int RemoveDocuments(Context& c) {
+  if (c.args.positional.size() < 2) return Usage(c, "remove-documents wants one or more document uniqueIds");
+  RetrieveDocumentSetRequest request;
+  Json ids = Json::Array();
+  std::unique_ptr<RegistryBackend> registry;
+  for (size_t i = 1; i < c.args.positional.size(); ++i) {
+    const std::string& uid = c.args.positional[i];
+    std::string repository_id = c.args.Get("repository-id");
+    if (repository_id.empty()) {  // where the registry says the document is
+      if (!registry) {
+        auto r = Registry(c);
+        if (!r.ok()) return Fail(c, r.status());
+        registry = *std::move(r);
+      }
+      QueryOutcome q = Query(c, *registry, GetDocumentsQuery(uid));
+      if (q.exit != kExitOk) return q.exit;
+      if (q.response.document_entries_size() == 0) {
+        return Usage(c, "the registry knows no DocumentEntry " + uid + "; give --repository-id");
+      }
+      repository_id = q.response.document_entries(0).repository_unique_id();
+    }
+    DocumentRequest* dr = request.add_document_requests();
+    dr->set_repository_unique_id(repository_id);
+    dr->set_document_unique_id(uid);
+    ids.Push(Json::Str(uid));
+  }
+  auto repository = Repository(c, false);
+  if (!repository.ok()) return Fail(c, repository.status());
+  return Answered(c, (*repository)->Describe(), (*repository)->RemoveDocuments(request), "the removal",
+                  Json::Object().Set("removed", std::move(ids)),
+                  "removed " + std::to_string(request.document_requests_size()) + " document(s)");
+}
+
 int Stats(Context& c) {
   if (c.args.positional.size() != 1) return Usage(c, "stats takes no arguments");
   auto registry = Registry(c);
@@ -1667,6 +1836,10 @@ int Run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (name == "related") return Related(c);
   if (name == "retrieve") return Retrieve(c);
   if (name == "submit") return Submit(c);
+  if (name == "deprecate") return Update(c, true);
+  if (name == "update") return Update(c, false);
+  if (name == "remove-metadata") return RemoveMetadata(c);
+  if (name == "remove-documents") return RemoveDocuments(c);
   if (name == "stats") return Stats(c);
   if (name == "backup") return Backup(c);
   if (name == "restore") return RestoreVerb(c);

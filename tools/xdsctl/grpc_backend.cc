@@ -66,6 +66,24 @@ class GrpcRegistry : public RegistryBackend {
     return response;
   }
 
+  absl::StatusOr<RegistryResponse> UpdateDocumentSet(const Submission& submission) override {
+    grpc::ClientContext context;
+    SetDeadline(&context, timeout_ms_);
+    RegisterRequest request;
+    *request.mutable_submission() = submission;
+    RegistryResponse response;
+    if (auto s = FromGrpc(stub_->UpdateDocumentSet(&context, request, &response), Describe()); !s.ok()) return s;
+    return response;
+  }
+
+  absl::StatusOr<RegistryResponse> RemoveMetadata(const RemoveMetadataRequest& request) override {
+    grpc::ClientContext context;
+    SetDeadline(&context, timeout_ms_);
+    RegistryResponse response;
+    if (auto s = FromGrpc(stub_->RemoveMetadata(&context, request, &response), Describe()); !s.ok()) return s;
+    return response;
+  }
+
   absl::StatusOr<bool> AddPatient(const std::string& patient_id) override {
     grpc::ClientContext context;
     SetDeadline(&context, timeout_ms_);
@@ -129,6 +147,14 @@ class GrpcRepository : public RepositoryBackend {
         stub_(RepositoryService::NewStub(grpc::CreateChannel(address, Credentials(connection.tls)))) {}
 
   std::string Describe() const override { return "the repository at " + address_ + " (gRPC)"; }
+
+  absl::StatusOr<RegistryResponse> RemoveDocuments(const RetrieveDocumentSetRequest& request) override {
+    grpc::ClientContext context;
+    SetDeadline(&context, timeout_ms_);
+    RegistryResponse response;
+    if (auto s = FromGrpc(stub_->RemoveDocuments(&context, request, &response), Describe()); !s.ok()) return s;
+    return response;
+  }
 
   absl::Status Retrieve(const std::string&, const std::string& document_unique_id, DocumentSink* sink,
                         RegistryResponse*) override {

@@ -91,6 +91,19 @@ absl::Status Exchange(http::Client& client, const std::string& who, const std::s
   return absl::OkStatus();
 }
 
+// Sends `body` with `action` and reads the one rs:RegistryResponse of the answer.
+absl::StatusOr<RegistryResponse> ExchangeForResponse(http::Client& client, const std::string& who,
+                                                     const std::string& url, const char* action,
+                                                     const pugi::xml_node& body) {
+  std::string envelope = http::SoapEnvelope(action, url, Serialize(body));
+  SoapReply reply;
+  if (auto s = Exchange(client, who, envelope, {}, action, false, &reply); !s.ok()) return s;
+  if (Local(reply.body_element.name()) != "RegistryResponse") {
+    return absl::DataLossError(absl::StrCat(who, " answered with ", reply.body_element.name()));
+  }
+  return ebrim::ParseRegistryResponse(reply.body_element);
+}
+
 class SoapRegistry : public RegistryBackend {
  public:
   SoapRegistry(const std::string& url, http::Url parsed, std::shared_ptr<boost::asio::ssl::context> tls)
@@ -113,6 +126,18 @@ class SoapRegistry : public RegistryBackend {
     return ebrim::ParseAdhocQueryResponse(reply.body_element);
   }
 
+  absl::StatusOr<RegistryResponse> UpdateDocumentSet(const Submission& submission) override {
+    pugi::xml_document doc;
+    ebrim::AppendSubmitObjectsRequest(doc, submission);
+    return Send(vocab::kActionUpdateDocumentSet, doc.document_element());
+  }
+
+  absl::StatusOr<RegistryResponse> RemoveMetadata(const RemoveMetadataRequest& request) override {
+    pugi::xml_document doc;
+    ebrim::AppendRemoveObjectsRequest(doc, request);
+    return Send(vocab::kActionRemoveMetadata, doc.document_element());
+  }
+
   absl::StatusOr<bool> AddPatient(const std::string&) override { return AdminOnly(); }
   absl::StatusOr<std::vector<std::string>> ListPatients() override { return AdminOnly(); }
   absl::StatusOr<PatientLinksResponse> PatientLinks(const std::string&) override { return AdminOnly(); }
@@ -120,6 +145,11 @@ class SoapRegistry : public RegistryBackend {
   absl::StatusOr<BackupResponse> Backup(const std::string&) override { return AdminOnly(); }
 
  private:
+  // A request answered by one rs:RegistryResponse (SIMPLE SOAP).
+  absl::StatusOr<RegistryResponse> Send(const char* action, const pugi::xml_node& body) {
+    return ExchangeForResponse(client_, Describe(), url_, action, body);
+  }
+
   static absl::Status AdminOnly() {
     return absl::UnimplementedError(
         "XDS.b has no SOAP transaction for this; it needs this project's registry gRPC service (--registry_grpc)");
@@ -182,6 +212,20 @@ class SoapRepository : public RepositoryBackend {
     response.set_status(FAILURE);
     *refusal = response;
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<RegistryResponse> RemoveDocuments(const RetrieveDocumentSetRequest& request) override {
+    pugi::xml_document doc;
+    pugi::xml_node root = doc.append_child("rmd:RemoveDocumentsRequest");
+    root.append_attribute("xmlns:rmd") = vocab::kRmdNs;
+    root.append_attribute("xmlns:xds") = vocab::kXdsNs;
+    for (const DocumentRequest& r : request.document_requests()) {
+      pugi::xml_node dr = root.append_child("xds:DocumentRequest");
+      if (!r.home_community_id().empty()) dr.append_child("xds:HomeCommunityId").text() = r.home_community_id().c_str();
+      dr.append_child("xds:RepositoryUniqueId").text() = r.repository_unique_id().c_str();
+      dr.append_child("xds:DocumentUniqueId").text() = r.document_unique_id().c_str();
+    }
+    return ExchangeForResponse(client_, Describe(), url_, vocab::kActionRemoveDocuments, root);
   }
 
   absl::StatusOr<RegistryResponse> ProvideAndRegister(const Submission& submission,

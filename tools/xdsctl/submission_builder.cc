@@ -68,6 +68,19 @@ std::string NowDtm() {
   return buf;
 }
 
+SubmissionSet* AddSubmissionSet(Submission* submission, const std::string& patient_id, const Code& content_type,
+                                const std::string& title, const std::string& source_id) {
+  SubmissionSet* ss = submission->add_submission_sets();
+  ss->mutable_header()->set_entry_uuid("SubmissionSet01");
+  ss->mutable_header()->set_title(title);
+  ss->set_patient_id(patient_id);
+  ss->set_unique_id(NewUuidOid());
+  ss->set_source_id(source_id);
+  ss->set_submission_time(NowDtm());
+  *ss->mutable_content_type_code() = content_type;
+  return ss;
+}
+
 absl::StatusOr<BuiltSubmission> BuildSubmission(const std::vector<std::string>& files, const SubmitOptions& o) {
   if (files.empty()) return absl::InvalidArgumentError("submit needs at least one FILE");
   if (o.patient_id.empty()) return absl::InvalidArgumentError("submit needs --patient 'ID^^^&OID&ISO'");
@@ -98,14 +111,9 @@ absl::StatusOr<BuiltSubmission> BuildSubmission(const std::vector<std::string>& 
   BuiltSubmission out;
   out.files = files;
   Submission& sub = out.submission;
-  SubmissionSet* ss = sub.add_submission_sets();
-  ss->mutable_header()->set_entry_uuid("SubmissionSet01");
-  ss->mutable_header()->set_title(files.size() == 1 && !o.title.empty() ? o.title : "Submitted with xdsctl");
-  ss->set_patient_id(o.patient_id);
-  ss->set_unique_id(NewUuidOid());
-  ss->set_source_id(o.source_id);
-  ss->set_submission_time(now);
-  *ss->mutable_content_type_code() = *content_type;
+  SubmissionSet* ss =
+      AddSubmissionSet(&sub, o.patient_id, *content_type,
+                       files.size() == 1 && !o.title.empty() ? o.title : "Submitted with xdsctl", o.source_id);
   if (!o.author_person.empty()) ss->add_authors()->set_person(o.author_person);
 
   for (size_t i = 0; i < files.size(); ++i) {

@@ -46,6 +46,11 @@ std::string NewUuidOid();
 std::string GuessMimeType(const std::string& file_name);
 std::string NowDtm();  // UTC, 14 digits
 
+// Adds the SubmissionSet "SubmissionSet01" of xdsctl's submissions (ITI-41 and ITI-57):
+// `patient_id`, a fresh uniqueId, xdsctl's sourceId, submissionTime now.
+SubmissionSet* AddSubmissionSet(Submission* submission, const std::string& patient_id, const Code& content_type,
+                                const std::string& title, const std::string& source_id);
+
 // Reads `files` and builds the submission. InvalidArgument for a missing required option,
 // a code without ^^, or an unreadable file (the message names it).
 absl::StatusOr<BuiltSubmission> BuildSubmission(const std::vector<std::string>& files, const SubmitOptions& options);

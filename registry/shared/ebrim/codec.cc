@@ -144,6 +144,27 @@ ParsedSubmission ParseSubmitObjectsRequest(const pugi::xml_node& submit_objects_
   return parsed;
 }
 
+ParsedRemoval ParseRemoveObjectsRequest(const pugi::xml_node& remove_objects_request) {
+  ParsedRemoval parsed;
+  pugi::xml_node request = Locate(remove_objects_request, vocab::kLcmNs, "RemoveObjectsRequest");
+  if (!request) {
+    parsed.errors.push_back(internal::MetadataError("", "no lcm:RemoveObjectsRequest element in the message"));
+    return parsed;
+  }
+  // AdhocQuery-selected removal (ebRS 3.0) is not part of ITI-62: only an ObjectRefList.
+  pugi::xml_node list = xml::Child(request, vocab::kRimNs, "ObjectRefList");
+  for (pugi::xml_node ref = list.first_child(); ref; ref = ref.next_sibling()) {
+    if (!xml::Is(ref, vocab::kRimNs, "ObjectRef")) continue;
+    std::string id = Attr(ref, "id");
+    if (id.empty()) {
+      parsed.errors.push_back(internal::MetadataError("", "an rim:ObjectRef has no id attribute"));
+      continue;
+    }
+    parsed.request.add_entry_uuids(id);
+  }
+  return parsed;
+}
+
 ParsedQuery ParseAdhocQueryRequest(const pugi::xml_node& adhoc_query_request) {
   ParsedQuery parsed;
   StoredQueryRequest& request = parsed.request;
@@ -286,6 +307,18 @@ void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submiss
     for (const DocumentEntry& entry : submission.document_entries()) internal::WriteDocumentEntry(w, entry);
     for (const Association& a : submission.associations()) internal::WriteAssociation(w, a);
     for (const std::string& id : submission.object_refs()) WriteObjectRef(w, id);
+    w.Close();
+    w.Close();
+  });
+}
+
+void AppendRemoveObjectsRequest(pugi::xml_node parent, const RemoveMetadataRequest& request) {
+  xml::AppendWritten(parent, [&](xml::XmlWriter& w) {
+    w.Open("lcm:RemoveObjectsRequest");
+    w.Attr("xmlns:lcm", vocab::kLcmNs);
+    w.Attr("xmlns:rim", vocab::kRimNs);
+    w.Open("rim:ObjectRefList");
+    for (const std::string& id : request.entry_uuids()) WriteObjectRef(w, id);
     w.Close();
     w.Close();
   });

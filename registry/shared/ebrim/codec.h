@@ -26,6 +26,13 @@ struct ParsedSubmission {
 // ITI-41 ProvideAndRegisterDocumentSetRequest). Ids are kept as sent (symbolic or UUID).
 ParsedSubmission ParseSubmitObjectsRequest(const pugi::xml_node& submit_objects_request);
 
+// Parses an lcm:RemoveObjectsRequest (ITI-62) into the entryUUIDs of its rim:ObjectRefList.
+struct ParsedRemoval {
+  RemoveMetadataRequest request;
+  std::vector<RegistryError> errors;
+};
+ParsedRemoval ParseRemoveObjectsRequest(const pugi::xml_node& remove_objects_request);
+
 // Parses an AdhocQueryRequest element into a StoredQueryRequest. Problems that make the
 // request meaningless (no AdhocQuery) come back as errors.
 struct ParsedQuery {
@@ -43,6 +50,7 @@ void AppendAdhocQueryResponse(pugi::xml_node parent, const StoredQueryResponse& 
 std::string AdhocQueryResponseXml(const StoredQueryResponse& response);
 void AppendSubmitObjectsRequest(pugi::xml_node parent, const Submission& submission);
 void AppendAdhocQueryRequest(pugi::xml_node parent, const StoredQueryRequest& request);
+void AppendRemoveObjectsRequest(pugi::xml_node parent, const RemoveMetadataRequest& request);
 
 // Single objects as rim: elements (LeafClass form), appended under a rim:RegistryObjectList.
 void AppendDocumentEntry(pugi::xml_node list, const DocumentEntry& entry);

@@ -95,13 +95,10 @@ ProvideAndRegisterRequest ParseProvideAndRegisterRequest(const pugi::xml_node& b
   return out;
 }
 
-ParsedRetrieveRequest ParseRetrieveDocumentSetRequest(const pugi::xml_node& body) {
-  ParsedRetrieveRequest out;
-  if (!xml::Is(body, vocab::kXdsNs, "RetrieveDocumentSetRequest")) {
-    out.errors.push_back(
-        MakeError(err::kRepositoryError, "RetrieveDocumentSet expects an xds:RetrieveDocumentSetRequest body", ""));
-    return out;
-  }
+namespace {
+// The xds:DocumentRequest children of an ITI-43 or ITI-86 body (the same schema type).
+void ReadDocumentRequests(const pugi::xml_node& body, ParsedRetrieveRequest* parsed) {
+  ParsedRetrieveRequest& out = *parsed;
   for (pugi::xml_node dr = body.first_child(); dr; dr = dr.next_sibling()) {
     if (!xml::Is(dr, vocab::kXdsNs, "DocumentRequest")) continue;
     DocumentRequest* request = out.request.add_document_requests();
@@ -109,6 +106,29 @@ ParsedRetrieveRequest ParseRetrieveDocumentSetRequest(const pugi::xml_node& body
     request->set_repository_unique_id(ChildText(dr, "RepositoryUniqueId"));
     request->set_document_unique_id(ChildText(dr, "DocumentUniqueId"));
   }
+}
+
+}  // namespace
+
+ParsedRetrieveRequest ParseRetrieveDocumentSetRequest(const pugi::xml_node& body) {
+  ParsedRetrieveRequest out;
+  if (!xml::Is(body, vocab::kXdsNs, "RetrieveDocumentSetRequest")) {
+    out.errors.push_back(
+        MakeError(err::kRepositoryError, "RetrieveDocumentSet expects an xds:RetrieveDocumentSetRequest body", ""));
+    return out;
+  }
+  ReadDocumentRequests(body, &out);
+  return out;
+}
+
+ParsedRetrieveRequest ParseRemoveDocumentsRequest(const pugi::xml_node& body) {
+  ParsedRetrieveRequest out;
+  if (!xml::Is(body, vocab::kRmdNs, "RemoveDocumentsRequest")) {
+    out.errors.push_back(
+        MakeError(err::kRemoveDocumentsError, "RemoveDocuments expects an rmd:RemoveDocumentsRequest body", ""));
+    return out;
+  }
+  ReadDocumentRequests(body, &out);
   return out;
 }
 

@@ -29,6 +29,9 @@ struct ParsedRetrieveRequest {
   std::vector<RegistryError> errors;
 };
 ParsedRetrieveRequest ParseRetrieveDocumentSetRequest(const pugi::xml_node& body);
+// An ITI-86 rmd:RemoveDocumentsRequest: the same DocumentRequests (RMD.xsd gives it the
+// RetrieveDocumentSetRequestType); `errors` when the body is something else.
+ParsedRetrieveRequest ParseRemoveDocumentsRequest(const pugi::xml_node& body);
 
 // Appends xds:RetrieveDocumentSetResponse under `parent`; document i's content is an
 // xop:Include of cid `content_ids[i]` (the caller puts the bytes in the MTOM package).

@@ -109,6 +109,14 @@ inline constexpr char kActionStoredQuery[] = "urn:ihe:iti:2007:RegistryStoredQue
 inline constexpr char kActionProvideAndRegister[] = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b";
 inline constexpr char kActionRetrieve[] = "urn:ihe:iti:2007:RetrieveDocumentSet";
 inline constexpr char kActionProvideAndRegisterResponse[] = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse";
+// Lifecycle transactions (MU and RMD supplements; RMD_Document{Registry,Repository}.wsdl).
+inline constexpr char kActionUpdateDocumentSet[] = "urn:ihe:iti:2010:UpdateDocumentSet";
+inline constexpr char kActionUpdateDocumentSetResponse[] = "urn:ihe:iti:2010:UpdateDocumentSetResponse";
+inline constexpr char kActionRemoveMetadata[] = "urn:ihe:iti:2010:DeleteDocumentSet";
+inline constexpr char kActionRemoveMetadataResponse[] = "urn:ihe:iti:2010:DeleteDocumentSetResponse";
+inline constexpr char kActionRemoveDocuments[] = "urn:ihe:iti:2017:RemoveDocuments";
+inline constexpr char kActionRemoveDocumentsResponse[] = "urn:ihe:iti:2017:RemoveDocumentsResponse";
+inline constexpr char kRmdNs[] = "urn:ihe:iti:rmd:2017";
 inline constexpr char kActionRetrieveResponse[] = "urn:ihe:iti:2007:RetrieveDocumentSetResponse";
 
 }  // namespace xds::vocab

@@ -36,6 +36,11 @@ const char* RequiredRole(std::string_view transaction) {
       {"Retrieve", tls::kRoleConsumer},
       {"ITI-41", tls::kRoleSource},
       {"ITI-42", tls::kRoleSource},
+      // The lifecycle transactions change or delete what others submitted: the Document
+      // Administrator of MU and RMD is the region's administrator (no ownership rule yet).
+      {"ITI-57", tls::kRoleAdmin},
+      {"ITI-62", tls::kRoleAdmin},
+      {"ITI-86", tls::kRoleAdmin},
       {"AddPatient", tls::kRoleAdmin},
       {"ListPatients", tls::kRoleAdmin},
       {"PatientLinks", tls::kRoleAdmin},
@@ -71,6 +76,9 @@ const char* ActionOf(std::string_view transaction) {
   static const auto* const kActions = new std::map<std::string_view, const char*>{
       {"ITI-41", "C"},
       {"ITI-42", "C"},
+      {"ITI-57", "U"},
+      {"ITI-62", "D"},
+      {"ITI-86", "D"},
       {"AddPatient", "C"},
       {"RecordAudit", "C"},
       {"ITI-8", "C"},  // add; updates and merges set U

@@ -61,6 +61,9 @@ inline std::string_view TransactionOfAction(std::string_view action) {
   if (action == vocab::kActionRetrieve) return "ITI-43";
   // The patient identity feed in HL7 v3 (registry/iti44).
   if (action.substr(0, 24) == "urn:hl7-org:v3:PRPA_IN20") return "ITI-44";
+  if (action == vocab::kActionUpdateDocumentSet) return "ITI-57";
+  if (action == vocab::kActionRemoveMetadata) return "ITI-62";
+  if (action == vocab::kActionRemoveDocuments) return "ITI-86";
   return "SOAP";
 }
 
