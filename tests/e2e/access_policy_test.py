@@ -18,23 +18,18 @@ through the repository, which asks the registry's access decision):
 The story: two consumer organisations ask the same query and get different answers, as her
 consent says; her access log shows both.
 """
-import http.client
 import json
 import os
 import re
-import ssl
-import subprocess
 import tempfile
-import time
 import unittest
 import uuid
 
-XDSCTL = "tools/xdsctl/xdsctl"
+from region import XDSCTL, Pki, envelope, must, post, run, security_header, start, stop
+
 AUTHORITY = "1.2.3.4.5"
 AUDIENCE = "https://registry.test/xds/registry"
 REPOSITORY_ID = "1.2.3.4.5.8.1"
-SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
-WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 MIDWIFE, HOSPITAL, HOSPITAL2, YOUTH, DESK = "2.999.5.1", "2.999.5.2", "2.999.5.4", "2.999.5.3", "2.999.5.9"
 PSY = "PSY^^2.999.100.2"
 RESTRICTED = "R^^2.16.840.1.113883.5.25"
@@ -65,42 +60,6 @@ POLICY = {
 }
 
 
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
-
-
-def must(*args):
-    out = run(list(args))
-    if out.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s%s" % (args, out.returncode, out.stdout, out.stderr))
-    return out.stdout
-
-
-def start(binary, args, name, tmp):
-    """Starts a service (stderr in TMP/NAME.log); returns (process, http port, grpc port)."""
-    port_file = os.path.join(tmp, name + ".ports")
-    with open(os.path.join(tmp, name + ".log"), "a") as err:
-        proc = subprocess.Popen([binary] + args + ["--data_dir=" + os.path.join(tmp, name), "--port_file=" + port_file,
-                                                   "--http_port=0", "--grpc_port=0"],
-                                stdout=subprocess.DEVNULL, stderr=err)
-    for _ in range(400):
-        if os.path.exists(port_file):
-            with open(port_file) as f:
-                h, g = f.read().split()
-            return proc, int(h), int(g)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("%s did not start; see %s.log" % (binary, name))
-
-
-def envelope(action, body, security=""):
-    return ('<s:Envelope xmlns:s="%s" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header>'
-            '<a:Action s:mustUnderstand="1">%s</a:Action><a:MessageID>urn:uuid:%s</a:MessageID>%s</s:Header>'
-            '<s:Body>%s</s:Body></s:Envelope>') % (SOAP_NS, action, uuid.uuid4(), security, body)
-
-
 def stored_query(query_id, slots, return_type="LeafClass"):
     body = "".join('<rim:Slot name="%s"><rim:ValueList><rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>' % s
                    for s in slots)
@@ -128,26 +87,20 @@ class AccessPolicyTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         cls.procs = []
-        cls.pki = os.path.join(cls.tmp, "pki")
-        cls.ca = os.path.join(cls.pki, "ca.pem")
-        must(XDSCTL, "pki", "init", "--dir", cls.pki, "--region", "Access policy test")
-        server = ["--server", "--dns", "localhost", "--ip", "127.0.0.1"]
-        registry_cert, registry_key = cls.issue("registry", "2.999.1.1", None, *server)
-        repo_cert, repo_key = cls.issue("repository", "2.999.1.2", "source,consumer,repository", *server)
-        cls.midwife = cls.issue("midwife-practice", MIDWIFE, "source,consumer")
-        cls.hospital = cls.issue("hospital", HOSPITAL, "consumer")
-        cls.hospital2 = cls.issue("hospital-2", HOSPITAL2, "consumer")
-        cls.youth = cls.issue("youth-health", YOUTH, "consumer")
-        cls.desk = cls.issue("region-desk", DESK, "admin,consumer")
-        idp_dir = os.path.join(cls.tmp, "idp")
-        must(XDSCTL, "pki", "init", "--dir", idp_dir, "--region", "IdP")
-        issued = json.loads(must(XDSCTL, "pki", "issue", "--dir", idp_dir, "--name", "idp", "--organization-id",
-                                 "2.999.8.1", "--roles", "consumer", "--format=json"))
-        cls.idp = issued["cert"], issued["key"]
+        cls.pki = Pki(os.path.join(cls.tmp, "pki"), "Access policy test")
+        cls.ca = cls.pki.ca
+        registry_cert, registry_key = cls.pki.server("registry", "2.999.1.1")
+        repo_cert, repo_key = cls.pki.server("repository", "2.999.1.2", "source,consumer,repository")
+        cls.midwife = cls.pki.issue("midwife-practice", MIDWIFE, "source,consumer")
+        cls.hospital = cls.pki.issue("hospital", HOSPITAL, "consumer")
+        cls.hospital2 = cls.pki.issue("hospital-2", HOSPITAL2, "consumer")
+        cls.youth = cls.pki.issue("youth-health", YOUTH, "consumer")
+        cls.desk = cls.pki.issue("region-desk", DESK, "admin,consumer")
+        cls.idp = Pki(os.path.join(cls.tmp, "idp"), "IdP").issue("idp", "2.999.8.1", "consumer")
         policy = os.path.join(cls.tmp, "policy.json")
         with open(policy, "w") as f:
             json.dump(POLICY, f)
-        tls = ["--tls_ca=" + cls.ca, "--tls_crl=" + os.path.join(cls.pki, "crl.pem"),
+        tls = ["--tls_ca=" + cls.ca, "--tls_crl=" + cls.pki.crl,
                "--xua_idp_certs=" + cls.idp[0], "--xua_audience=" + AUDIENCE]
         cls.registry, rh, rg = start("registry/xds-registry",
                                      tls + ["--tls_cert=" + registry_cert, "--tls_key=" + registry_key,
@@ -167,17 +120,7 @@ class AccessPolicyTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for p in cls.procs:
-            if p.poll() is None:
-                p.terminate()
-                p.wait()
-
-    @classmethod
-    def issue(cls, name, org, roles, *extra):
-        args = [XDSCTL, "pki", "issue", "--dir", cls.pki, "--name", name, "--organization-id", org]
-        args += ["--roles", roles] if roles else []
-        issued = json.loads(must(*args, *extra, "--format=json"))
-        return issued["cert"], issued["key"]
+        stop(cls.procs)
 
     @classmethod
     def ctl_as(cls, who, *args):
@@ -216,22 +159,11 @@ class AccessPolicyTest(unittest.TestCase):
                     "--patient", patient, "--audience", AUDIENCE, "--key", self.idp[1], "--cert", self.idp[0])
 
     def post(self, port, path, body, who):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.load_verify_locations(self.ca)
-        ctx.load_cert_chain(*who)
-        conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=20)
-        try:
-            conn.request("POST", path, body.encode(), {"Content-Type": "application/soap+xml; charset=UTF-8"})
-            r = conn.getresponse()
-            return r.status, r.read().decode("utf-8", "replace")
-        finally:
-            conn.close()
+        status, raw = post(self.ca, who, port, path, body)
+        return status, raw.decode("utf-8", "replace")
 
     def security(self, purpose, patient, subject="dr-a@hospital", organization_id=HOSPITAL):
-        if purpose is None:
-            return ""
-        assertion = re.sub(r"<\?xml[^>]*\?>", "", self.mint(purpose, patient, subject, organization_id)).strip()
-        return '<wsse:Security xmlns:wsse="%s" s:mustUnderstand="true">%s</wsse:Security>' % (WSSE_NS, assertion)
+        return "" if purpose is None else security_header(self.mint(purpose, patient, subject, organization_id))
 
     def query(self, who, query_id, slots, return_type="LeafClass", purpose=None, patient=None, subject="dr-a@hospital",
               organization_id=HOSPITAL):

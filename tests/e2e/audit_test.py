@@ -13,17 +13,14 @@
   3. `xdsctl audit verify` exits 0 on an intact trail and 5, naming the event, once the store
      file was changed behind the registry's back.
 """
-import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import socket
 import socketserver
 import sqlite3
 import ssl
-import subprocess
 import tempfile
 import threading
 import time
@@ -31,56 +28,15 @@ import unittest
 import urllib.request
 import uuid
 
-XDSCTL = "tools/xdsctl/xdsctl"
+from region import XDSCTL, Pki, envelope, must, post, run, security_header, start, stop
+
 AUTHORITY = "1.2.3.4.5"
 PATIENT = "MOTHER-1^^^&1.2.3.4.5&ISO"
 OTHER = "OTHER-2^^^&1.2.3.4.5&ISO"
 AUDIENCE = "https://registry.test/xds/registry"
 REPOSITORY_ID = "1.2.3.4.5.8.1"
-SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
-WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 DESIGN_KEYS = {"time", "action", "transaction", "outcome", "organizationId", "userId", "role", "purposeOfUse",
                "emergency", "documentUniqueIds", "patientId"}
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
-
-
-def must(*args):
-    out = run(list(args))
-    if out.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s%s" % (args, out.returncode, out.stdout, out.stderr))
-    return out.stdout
-
-
-def start(binary, args, name, tmp, data_dir=None):
-    """Starts a service (stderr in TMP/NAME.log); returns (process, http port, grpc port)."""
-    port_file = os.path.join(tmp, name + ".ports")
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    with open(os.path.join(tmp, name + ".log"), "a") as err:
-        ports = ["--http_port=0"] + ([] if any(a.startswith("--grpc_port=") for a in args) else ["--grpc_port=0"])
-        proc = subprocess.Popen([binary] + args + ["--data_dir=" + (data_dir or os.path.join(tmp, name)),
-                                                   "--port_file=" + port_file] + ports,
-                                stdout=subprocess.DEVNULL, stderr=err)
-    for _ in range(400):
-        if os.path.exists(port_file):
-            with open(port_file) as f:
-                h, g = f.read().split()
-            return proc, int(h), int(g)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("%s did not start; see %s.log" % (binary, name))
-
-
-def envelope(action, body, security="", message_id=None):
-    return ('<s:Envelope xmlns:s="%s" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header>'
-            '<a:Action s:mustUnderstand="1">%s</a:Action><a:MessageID>%s</a:MessageID>%s</s:Header>'
-            '<s:Body>%s</s:Body></s:Envelope>') % (SOAP_NS, action, message_id or "urn:uuid:" + str(uuid.uuid4()),
-                                                   security, body)
 
 
 def find_documents(patient):
@@ -98,11 +54,6 @@ def retrieve(unique_id):
     return ('<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007"><xdsb:DocumentRequest>'
             '<xdsb:RepositoryUniqueId>%s</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>%s</xdsb:DocumentUniqueId>'
             '</xdsb:DocumentRequest></xdsb:RetrieveDocumentSetRequest>') % (REPOSITORY_ID, unique_id)
-
-
-def security_header(assertion):
-    assertion = re.sub(r"<\?xml[^>]*\?>", "", assertion).strip()
-    return '<wsse:Security xmlns:wsse="%s" s:mustUnderstand="true">%s</wsse:Security>' % (WSSE_NS, assertion)
 
 
 class SyslogTls(socketserver.ThreadingTCPServer):
@@ -144,20 +95,18 @@ class AuditStoryTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
         cls.procs = []
-        cls.pki = os.path.join(cls.tmp, "pki")
-        cls.ca = os.path.join(cls.pki, "ca.pem")
-        must(XDSCTL, "pki", "init", "--dir", cls.pki, "--region", "Audit test")
-        server = ["--server", "--dns", "localhost", "--ip", "127.0.0.1"]
-        registry_cert, registry_key = cls.issue("registry", "2.999.1.1", None, *server)
-        repo_cert, repo_key = cls.issue("repository", "2.999.1.2", "source,consumer,repository", *server)
-        cls.midwife = cls.issue("midwife-practice", "2.999.5.1", "source")
-        cls.hospital = cls.issue("hospital", "2.999.5.2", "consumer")
-        cls.youth = cls.issue("youth-health", "2.999.5.3", "consumer")
-        cls.admin = cls.issue("region-desk", "2.999.5.9", "admin")
-        cls.idp = cls.issue_idp()
+        cls.pki = Pki(os.path.join(cls.tmp, "pki"), "Audit test")
+        cls.ca = cls.pki.ca
+        registry_cert, registry_key = cls.pki.server("registry", "2.999.1.1")
+        repo_cert, repo_key = cls.pki.server("repository", "2.999.1.2", "source,consumer,repository")
+        cls.midwife = cls.pki.issue("midwife-practice", "2.999.5.1", "source")
+        cls.hospital = cls.pki.issue("hospital", "2.999.5.2", "consumer")
+        cls.youth = cls.pki.issue("youth-health", "2.999.5.3", "consumer")
+        cls.admin = cls.pki.issue("region-desk", "2.999.5.9", "admin")
+        cls.idp = Pki(os.path.join(cls.tmp, "idp"), "IdP").issue("idp", "2.999.8.1", "consumer")
         # The ATNA repository: a TLS syslog listener that wants the region's client certificates,
         # and a UDP one.
-        arr_cert, arr_key = cls.issue("audit-repository", "2.999.1.9", None, *server)
+        arr_cert, arr_key = cls.pki.server("audit-repository", "2.999.1.9")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(arr_cert, arr_key)
         context.load_verify_locations(cls.ca)
@@ -169,7 +118,7 @@ class AuditStoryTest(unittest.TestCase):
         syslog = "--audit_syslog=tls://127.0.0.1:%d,udp://127.0.0.1:%d" % (cls.arr.server_address[1],
                                                                           cls.udp.getsockname()[1])
         xua = ["--xua_idp_certs=" + cls.idp[0], "--xua_audience=" + AUDIENCE, syslog]
-        tls = ["--tls_ca=" + cls.ca, "--tls_crl=" + os.path.join(cls.pki, "crl.pem")]
+        tls = ["--tls_ca=" + cls.ca, "--tls_crl=" + cls.pki.crl]
         cls.registry, rh, rg = start(
             "registry/xds-registry", tls + ["--tls_cert=" + registry_cert, "--tls_key=" + registry_key,
                                             "--patient_authority=" + AUTHORITY] + xua, "registry", cls.tmp)
@@ -189,32 +138,10 @@ class AuditStoryTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for p in cls.procs:
-            if p.poll() is None:
-                p.terminate()
-                p.wait()
+        stop(cls.procs)
         cls.arr.shutdown()
         cls.arr.server_close()
         cls.udp.close()
-
-    @classmethod
-    def issue(cls, name, org, roles, *extra):
-        args = [XDSCTL, "pki", "issue", "--dir", cls.pki, "--name", name, "--organization-id", org]
-        args += ["--roles", roles] if roles else []
-        issued = json.loads(must(*args, *extra, "--format=json"))
-        return issued["cert"], issued["key"]
-
-    @classmethod
-    def issue_idp(cls):
-        d = os.path.join(cls.tmp, "idp")
-        must(XDSCTL, "pki", "init", "--dir", d, "--region", "IdP")
-        return cls.issue_from(d, "idp")
-
-    @classmethod
-    def issue_from(cls, pki, name):
-        issued = json.loads(must(XDSCTL, "pki", "issue", "--dir", pki, "--name", name, "--organization-id",
-                                 "2.999.8.1", "--roles", "consumer", "--format=json"))
-        return issued["cert"], issued["key"]
 
     @classmethod
     def ctl_as(cls, who, *args):
@@ -229,16 +156,7 @@ class AuditStoryTest(unittest.TestCase):
                     patient, "--audience", AUDIENCE, "--key", self.idp[1], "--cert", self.idp[0])
 
     def post(self, port, path, body, who):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.load_verify_locations(self.ca)
-        ctx.load_cert_chain(*who)
-        conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=20)
-        try:
-            conn.request("POST", path, body.encode(), {"Content-Type": "application/soap+xml; charset=UTF-8"})
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
+        return post(self.ca, who, port, path, body)
 
     def audit_log(self, patient):
         out = self.ctl_as(self.admin, "audit", "--patient", patient, "--format=json")
@@ -336,10 +254,9 @@ class AuditStoryTest(unittest.TestCase):
 
     def test_2_atna(self):
         # A node of another region fails the handshake: a security alert.
-        other = os.path.join(self.tmp, "other-pki")
-        must(XDSCTL, "pki", "init", "--dir", other, "--region", "Elsewhere")
+        stranger = Pki(os.path.join(self.tmp, "other-pki"), "Elsewhere").issue("stranger", "2.999.8.1", "consumer")
         with self.assertRaises((ssl.SSLError, OSError)):
-            self.post(self.registry_http, "/xds/registry", "<x/>", self.issue_from(other, "stranger"))
+            self.post(self.registry_http, "/xds/registry", "<x/>", stranger)
         wanted = {"110112": "ITI-18", "110106": "ITI-43", "110107": "ITI-41/42", "110113": "security alert"}
         for _ in range(100):
             with self.arr.lock:

@@ -12,12 +12,11 @@ Enforcement on ITI-18/43 is tested in access_policy_test.py.
 """
 import json
 import os
-import subprocess
 import tempfile
-import time
 import unittest
 
-XDSCTL = "tools/xdsctl/xdsctl"
+from region import XDSCTL, Pki, must, run, start, stop
+
 REGISTRY = "registry/xds-registry"
 POLICY = "deploy/policy.example.json"
 AUTHORITY = "1.2.3.4.5"
@@ -28,77 +27,34 @@ DESK_ORG = "2.999.5.9"
 HOSPITAL_ORG = "2.999.5.2"
 
 
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
-
-
-def must(*args):
-    out = run(list(args))
-    if out.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s%s" % (args, out.returncode, out.stdout, out.stderr))
-    return out.stdout
-
-
-def start(args, data_dir, log):
-    """Starts the registry; returns (process, grpc port)."""
-    port_file = data_dir + ".ports"
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    with open(log, "a") as err:
-        proc = subprocess.Popen([REGISTRY] + args + ["--data_dir=" + data_dir, "--port_file=" + port_file,
-                                                     "--http_port=0", "--grpc_port=0"],
-                                stdout=subprocess.DEVNULL, stderr=err)
-    for _ in range(400):
-        if os.path.exists(port_file):
-            with open(port_file) as f:
-                return proc, int(f.read().split()[1])
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the registry did not start; see " + log)
-
-
 class ConsentDeskTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
-        cls.pki = os.path.join(cls.tmp, "pki")
-        cls.ca = os.path.join(cls.pki, "ca.pem")
-        must(XDSCTL, "pki", "init", "--dir", cls.pki, "--region", "Consent test")
-        cert, key = cls.issue("registry", "2.999.1.1", None, "--server", "--dns", "localhost", "--ip", "127.0.0.1")
-        cls.desk = cls.issue("region-desk", DESK_ORG, "admin")
-        cls.hospital = cls.issue("hospital", HOSPITAL_ORG, "consumer,source")
-        cls.args = ["--tls_ca=" + cls.ca, "--tls_crl=" + os.path.join(cls.pki, "crl.pem"), "--tls_cert=" + cert,
+        cls.pki = Pki(os.path.join(cls.tmp, "pki"), "Consent test")
+        cls.ca = cls.pki.ca
+        cert, key = cls.pki.server("registry", "2.999.1.1")
+        cls.desk = cls.pki.issue("region-desk", DESK_ORG, "admin")
+        cls.hospital = cls.pki.issue("hospital", HOSPITAL_ORG, "consumer,source")
+        cls.args = ["--tls_ca=" + cls.ca, "--tls_crl=" + cls.pki.crl, "--tls_cert=" + cert,
                     "--tls_key=" + key, "--patient_authority=" + AUTHORITY, "--policy_file=" + POLICY]
-        cls.data = os.path.join(cls.tmp, "registry")
-        cls.log = os.path.join(cls.tmp, "registry.log")
         cls.start_registry()
         for patient in (PATIENT, OTHER):
             cls.ctl_as(cls.desk, "patient", "add", patient).check_returncode()
 
     @classmethod
     def start_registry(cls):
-        cls.registry, port = start(cls.args, cls.data, cls.log)
+        cls.registry, _, port = start(REGISTRY, cls.args, "registry", cls.tmp)
         cls.registry_grpc = "127.0.0.1:%d" % port
 
     @classmethod
     def stop_registry(cls):
-        if cls.registry.poll() is None:
-            cls.registry.terminate()
-            cls.registry.wait()
+        stop([cls.registry])
 
     @classmethod
     def tearDownClass(cls):
         cls.stop_registry()
-
-    @classmethod
-    def issue(cls, name, org, roles, *extra):
-        args = [XDSCTL, "pki", "issue", "--dir", cls.pki, "--name", name, "--organization-id", org]
-        args += ["--roles", roles] if roles else []
-        issued = json.loads(must(*args, *extra, "--format=json"))
-        return issued["cert"], issued["key"]
 
     @classmethod
     def ctl_as(cls, who, *args):
