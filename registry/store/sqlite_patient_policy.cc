@@ -13,6 +13,22 @@ namespace {
 const char* EffectText(policy::Effect e) { return e == policy::Effect::kPermit ? "permit" : "deny"; }
 const char* SourceText(policy::RuleSource s) { return s == policy::RuleSource::kDesk ? "desk" : "bppc"; }
 
+// One consent_rules row's values, in kInsertRule's order.
+std::vector<SqlValue> RuleRow(const std::string& patient_id, const policy::ConsentRule& r) {
+  return {patient_id,
+          std::string(EffectText(r.effect)),
+          policy::ToString(r.subject),
+          r.data_category,
+          r.valid_from,
+          r.valid_to,
+          std::string(SourceText(r.source)),
+          r.source_document};
+}
+
+constexpr char kInsertRule[] =
+    "INSERT INTO consent_rules (patient_id, effect, subject, data_category, valid_from, valid_to, source, "
+    "source_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
 // A subject read back that does not parse was written by hand or by a newer build: fail
 // the read rather than guess who it meant.
 absl::StatusOr<policy::Subject> SubjectColumn(const Statement& stmt, int col) {
@@ -72,15 +88,7 @@ absl::Status EndRows(Connection& conn, const std::string& table, const std::stri
 }
 
 absl::Status AddRule(Connection& conn, const PolicyChange& c, PolicyChangeResult* result) {
-  const policy::ConsentRule& r = c.rule;
-  const std::vector<SqlValue> values = {c.patient_id,
-                                        std::string(EffectText(r.effect)),
-                                        policy::ToString(r.subject),
-                                        r.data_category,
-                                        r.valid_from,
-                                        r.valid_to,
-                                        std::string(SourceText(r.source)),
-                                        r.source_document};
+  const std::vector<SqlValue> values = RuleRow(c.patient_id, c.rule);
   // The same rule granted twice (a desk retrying) is kept once.
   int64_t twin = 0;
   absl::Status s = ForEachRow(conn,
@@ -96,10 +104,7 @@ absl::Status AddRule(Connection& conn, const PolicyChange& c, PolicyChangeResult
     result->rule_ids.push_back(std::to_string(twin));
     return absl::OkStatus();
   }
-  s = Run(conn,
-          "INSERT INTO consent_rules (patient_id, effect, subject, data_category, valid_from, valid_to, source, "
-          "source_document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          values);
+  s = Run(conn, kInsertRule, values);
   if (!s.ok()) return s;
   result->changed = true;
   result->rule_ids.push_back(std::to_string(sqlite3_last_insert_rowid(conn.db())));
@@ -275,11 +280,7 @@ absl::Status ApplyConsentDocuments(Connection& conn, const policy::DomainPolicy&
     for (const policy::ConsentRule& r : patient->rules) {
       if (!s.ok()) break;
       if (r.source != policy::RuleSource::kBppc) continue;
-      s = Run(conn,
-              "INSERT INTO consent_rules (patient_id, effect, subject, data_category, valid_from, valid_to, source, "
-              "source_document) VALUES (?, ?, ?, ?, ?, ?, 'bppc', ?)",
-              {entry.patient_id(), EffectText(r.effect), policy::ToString(r.subject), r.data_category, r.valid_from,
-               r.valid_to, r.source_document});
+      s = Run(conn, kInsertRule, RuleRow(entry.patient_id(), r));
     }
     if (s.ok()) {
       s = Run(conn, "INSERT OR REPLACE INTO consent_bppc (patient_id, document, effective) VALUES (?, ?, ?)",
