@@ -82,6 +82,18 @@ absl::StatusOr<std::set<std::string>> AccessGuard::HiddenPackages(const std::map
   return hidden;
 }
 
+absl::StatusOr<std::set<std::string>> AccessGuard::HiddenDocuments(const std::vector<std::string>& documents) {
+  absl::StatusOr<std::vector<DocumentAccess>> rows = store_.DocumentAccessOf(documents);
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::set<std::string>> visible = Admit(*rows);
+  if (!visible.ok()) return visible.status();
+  std::set<std::string> hidden;
+  for (const std::string& uuid : documents) {
+    if (!visible->count(uuid)) hidden.insert(uuid);
+  }
+  return hidden;
+}
+
 absl::StatusOr<std::set<std::string>> AccessGuard::Hidden(const std::vector<std::string>& uuids) {
   std::set<std::string> hidden;
   if (uuids.empty()) return hidden;
@@ -93,13 +105,9 @@ absl::StatusOr<std::set<std::string>> AccessGuard::Hidden(const std::vector<std:
     if (o.kind == ObjectKind::kDocumentEntry) documents.push_back(o.entry_uuid);
     if (o.kind == ObjectKind::kSubmissionSet || o.kind == ObjectKind::kFolder) packages[o.entry_uuid] = o.patient_id;
   }
-  absl::StatusOr<std::vector<DocumentAccess>> rows = store_.DocumentAccessOf(documents);
-  if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::set<std::string>> visible = Admit(*rows);
-  if (!visible.ok()) return visible.status();
-  for (const std::string& uuid : documents) {
-    if (!visible->count(uuid)) hidden.insert(uuid);
-  }
+  absl::StatusOr<std::set<std::string>> hidden_documents = HiddenDocuments(documents);
+  if (!hidden_documents.ok()) return hidden_documents.status();
+  hidden = *std::move(hidden_documents);
   absl::StatusOr<std::set<std::string>> hidden_packages = HiddenPackages(packages);
   if (!hidden_packages.ok()) return hidden_packages.status();
   hidden.insert(hidden_packages->begin(), hidden_packages->end());

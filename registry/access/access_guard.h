@@ -50,6 +50,10 @@ class AccessGuard {
   // never in the result.
   absl::StatusOr<std::set<std::string>> Hidden(const std::vector<std::string>& uuids);
 
+  // The DocumentEntries among `documents` (entryUUIDs known to be DocumentEntries) that
+  // the policy hides.
+  absl::StatusOr<std::set<std::string>> HiddenDocuments(const std::vector<std::string>& documents);
+
   // Packages (SubmissionSets, Folders) among `packages` (entry_uuid -> patient) that are hidden.
   absl::StatusOr<std::set<std::string>> HiddenPackages(const std::map<std::string, std::string>& packages);
 

@@ -78,7 +78,7 @@ class Run {
     if (!found.ok()) return Fail<DocumentEntry>(found.status());
     std::vector<std::string> ids;
     for (const DocumentEntry& de : *found) ids.push_back(de.header().entry_uuid());
-    absl::StatusOr<std::set<std::string>> hidden = guard_->Hidden(ids);
+    absl::StatusOr<std::set<std::string>> hidden = guard_->HiddenDocuments(ids);
     if (!hidden.ok()) return Fail<DocumentEntry>(hidden.status());
     return Checked(absl::StatusOr<std::vector<DocumentEntry>>(Drop(*std::move(found), *hidden)));
   }
